@@ -1,0 +1,44 @@
+import { ErrorCode, isUserError } from '@ktctl/plugin-api';
+
+const ISSUES_URL = 'https://github.com/ktctl/ktctl/issues';
+
+export interface ReportTarget {
+  write(text: string): void;
+}
+
+/** Ends text with a full stop unless it already ends with punctuation. */
+function sentence(text: string): string {
+  return /[.?!]$/.test(text) ? text : `${text}.`;
+}
+
+function causeChain(error: unknown): string[] {
+  const lines: string[] = [];
+  let cause = (error as { cause?: unknown } | undefined)?.cause;
+  while (cause !== undefined && lines.length < 5) {
+    lines.push(`  caused by: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`);
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return lines;
+}
+
+/**
+ * The one top-level error handler. A user error becomes one line (what went wrong, what to do, its code);
+ * anything else is a bug: a short report, with the stack under --debug. Returns the exit code.
+ */
+export function reportError(error: unknown, options: { debug: boolean; stderr: ReportTarget }): number {
+  const { debug, stderr } = options;
+  if (isUserError(error)) {
+    stderr.write(`error: ${sentence(error.message)}${error.hint ? ` ${sentence(error.hint)}` : ''} [${error.code}]\n`);
+    if (debug) stderr.write(`${[error.stack ?? '', ...causeChain(error)].join('\n')}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  stderr.write(`error: ktctl failed unexpectedly: ${message} [${ErrorCode.Bug}]\n`);
+  if (debug) {
+    stderr.write(`${[error instanceof Error ? (error.stack ?? message) : message, ...causeChain(error)].join('\n')}\n`);
+  } else {
+    stderr.write('Run the same command with --debug for details.\n');
+  }
+  stderr.write(`This is a bug in ktctl; please report it at ${ISSUES_URL} with the --debug output.\n`);
+  return 1;
+}

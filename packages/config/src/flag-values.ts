@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { FlagSpec } from '@ktctl/plugin-api';
+
+/** `portForwardTimeout` → `port-forward-timeout`. */
+export function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** `portForwardTimeout` → `PORT_FORWARD_TIMEOUT`. */
+export function screamingSnakeCase(name: string): string {
+  return kebabCase(name).replace(/-/g, '_').toUpperCase();
+}
+
+function choicesSchema(spec: FlagSpec): z.ZodType<string> {
+  const choices = spec.choices ?? [];
+  const allowed = `one of ${choices.join(', ')}${spec.choicePrefix ? ' (optionally followed by :value)' : ''}`;
+  return z.string().refine(
+    (v) => choices.includes(v) || (spec.choicePrefix === true && choices.includes(v.split(':')[0] ?? '')),
+    { message: `expected ${allowed}` },
+  );
+}
+
+/** The zod schema of a flag's value as it appears in a typed source (the config file, parsed flags). */
+export function flagValueSchema(spec: FlagSpec): z.ZodType {
+  switch (spec.type) {
+    case 'string':
+      return spec.choices ? choicesSchema(spec) : z.string();
+    case 'number':
+      return z.number({ error: 'expected a number' }).finite();
+    case 'boolean':
+      return z.boolean({ error: 'expected true or false' });
+    case 'string[]':
+      return z.array(z.string(), { error: 'expected a list of strings' });
+  }
+}
+
+const TRUE = new Set(['true', '1', 'yes', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'off']);
+
+/** Turns text (an environment variable, `config set`'s value) into a flag value, or says why it cannot. */
+export function parseFlagText(spec: FlagSpec, text: string): { value: unknown } | { problem: string } {
+  let value: unknown = text;
+  if (spec.type === 'number') {
+    value = text.trim() === '' ? Number.NaN : Number(text);
+    if (!Number.isFinite(value)) return { problem: `expected a number, got "${text}"` };
+  } else if (spec.type === 'boolean') {
+    const lower = text.toLowerCase();
+    if (TRUE.has(lower)) value = true;
+    else if (FALSE.has(lower)) value = false;
+    else return { problem: `expected true or false, got "${text}"` };
+  } else if (spec.type === 'string[]') {
+    value = text === '' ? [] : text.split(',').map((s) => s.trim());
+  }
+  const checked = flagValueSchema(spec).safeParse(value);
+  return checked.success ? { value: checked.data } : { problem: checked.error.issues[0]?.message ?? 'invalid value' };
+}

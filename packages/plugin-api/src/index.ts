@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './command.js';
+export * from './logger.js';
+export * from './services.js';
