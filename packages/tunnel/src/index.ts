@@ -1,0 +1,1 @@
+export * from './udp-relay/index.js';
