@@ -31,6 +31,8 @@ function yargsOption(spec: FlagSpec): Options {
   return {
     alias: aliases,
     type: spec.type === 'string[]' ? 'string' : spec.type,
+    // A value-taking flag given without its value is an error, not silently unset.
+    ...(spec.type === 'boolean' ? {} : { requiresArg: true }),
     description: `${spec.description}${choices}`,
     hidden: spec.hidden,
     ...(spec.default === undefined ? {} : { defaultDescription: JSON.stringify(spec.default) }),

@@ -4,7 +4,6 @@ import { parseArgs, runSelection, type CliIo } from './cli.js';
 import { builtinCommands } from './commands.js';
 import { loadOutsidePlugins, pluginLocations } from './plugins.js';
 import { reportError } from './report.js';
-import { VERSION } from './version.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
@@ -25,10 +24,6 @@ function configSections(commands: readonly CommandDefinition<any>[]): Map<string
 
 /** Runs ktctl with these arguments; returns the process exit code. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
-    process.stdout.write(`${VERSION}\n`);
-    return 0;
-  }
   const debug = argv.includes('--debug') || argv.includes('-d');
   const { signal, release } = abortOnSignals();
   const io: CliIo = { env, stdout: process.stdout, stderr: process.stderr, signal };

@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests of the standalone binaries; `npm run test:binary` builds them first.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+  },
+});
