@@ -1,0 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import ssh2 from 'ssh2';
+
+/**
+ * The SSH host key: the file at `path` if given, else a fresh Ed25519 key. A fresh key per pod is enough
+ * because ktctl reaches the agent only through an authenticated Kubernetes port-forward to this very pod.
+ */
+export async function loadHostKey(path: string | undefined): Promise<string | Buffer> {
+  if (path) return readFile(path);
+  return ssh2.utils.generateKeyPairSync('ed25519').private;
+}
