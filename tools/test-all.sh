@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Every test of ktctl, from a fresh clone on one of our machines (as root): installs what the tests need,
+# then runs the layer lint, type checks and unit tests (through nx, cached), the standalone-binary tests,
+# and the end-to-end suite against the local test cluster (brought up when needed).
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$repo"
+export NX_NO_CLOUD=true NX_DAEMON=false
+started=$SECONDS
+step() { printf '\n== %s (%ss)\n' "$1" "$((SECONDS - started))"; }
+
+step "system packages"
+bash tools/install-deps.sh
+step "npm packages"
+npm ci --no-audit --no-fund
+step "lint, typecheck and unit tests"
+npx nx run-many -t lint typecheck test --exclude=@ktctl/e2e --outputStyle=stream
+step "standalone binaries"
+npm run test:binary -w apps/ktctl
+step "end-to-end tests against the local cluster"
+npm run test:e2e
+step "done"
