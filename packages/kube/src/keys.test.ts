@@ -1,0 +1,37 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateSshKeyPair, writePrivateKey } from './keys.js';
+
+function hasSshKeygen(): boolean {
+  try {
+    execFileSync('ssh-keygen', ['-?'], { stdio: 'ignore' });
+    return true;
+  } catch (err) {
+    return (err as { status?: number }).status !== undefined && (err as { code?: string }).code !== 'ENOENT';
+  }
+}
+
+describe('generateSshKeyPair', () => {
+  it('makes a different authorized_keys line each time', () => {
+    const a = generateSshKeyPair('me');
+    const b = generateSshKeyPair('me');
+    expect(a.publicKey).toMatch(/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/=]+ me$/);
+    expect(a.publicKey).not.toBe(b.publicKey);
+  });
+
+  it.runIf(hasSshKeygen())('writes a private key OpenSSH reads back to the same public key', async () => {
+    const keys = generateSshKeyPair('me');
+    const dir = mkdtempSync(join(tmpdir(), 'kt-key-'));
+    const file = await writePrivateKey(join(dir, 'key'), 'run1', keys);
+    expect(statSync(file.path).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'key')).mode & 0o777).toBe(0o700);
+    const derived = execFileSync('ssh-keygen', ['-y', '-f', file.path], { encoding: 'utf8' }).trim();
+    expect(derived.split(' ').slice(0, 2)).toEqual(keys.publicKey.split(' ').slice(0, 2));
+    expect(readFileSync(file.path, 'utf8')).toContain('BEGIN OPENSSH PRIVATE KEY');
+    await file.remove();
+    expect(existsSync(file.path)).toBe(false);
+  });
+});

@@ -1,0 +1,101 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { apiError, transportError, type Action } from './errors.js';
+
+/** TLS and auth for one request: what both https.request and the `ws` client accept. */
+export interface ConnectOptions {
+  ca?: Buffer | string | undefined;
+  cert?: Buffer | string | undefined;
+  key?: Buffer | string | undefined;
+  rejectUnauthorized?: boolean | undefined;
+  servername?: string | undefined;
+  headers: Record<string, string>;
+  auth?: string | undefined;
+}
+
+/** A response of the API server, with its `Date` header (the cluster's clock). */
+export interface ApiResponse<T> {
+  status: number;
+  body: T;
+  date: Date | undefined;
+}
+
+/** What a request sends; `action` names the operation in error messages ("create pods in x"). */
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  body?: unknown;
+  contentType?: string;
+  action: Action;
+  timeoutMs?: number;
+}
+
+/**
+ * Plain JSON requests to the API server, authenticated by client-node's KubeConfig (client certs, CA,
+ * token, exec plugins) over one keep-alive agent. Owning this (instead of the generated clients) gives
+ * every response's Date header and merge patches without ceremony.
+ */
+export class ApiTransport {
+  readonly server: URL;
+  private readonly agent: http.Agent;
+
+  constructor(readonly kubeConfig: KubeConfig) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.server = new URL(cluster.server);
+    const Agent = this.server.protocol === 'http:' ? http.Agent : https.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  }
+
+  /** TLS material and auth headers for a new connection; refreshed per call so exec tokens stay fresh. */
+  async connectOptions(): Promise<ConnectOptions> {
+    const opts: https.RequestOptions = { headers: {} };
+    await this.kubeConfig.applyToHTTPSOptions(opts);
+    const { ca, cert, key, rejectUnauthorized, servername, auth } = opts as ConnectOptions;
+    return { ca, cert, key, rejectUnauthorized, servername, auth, headers: { ...(opts.headers as Record<string, string>) } };
+  }
+
+  /** Sends one request; resolves for 2xx, throws a UserError/Error for the rest. */
+  async request<T = unknown>(spec: RequestSpec): Promise<ApiResponse<T>> {
+    const opts = await this.connectOptions();
+    const payload = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
+    const headers: Record<string, string> = { ...opts.headers, Accept: 'application/json' };
+    if (payload) headers['Content-Type'] = spec.contentType ?? 'application/json';
+    const url = new URL(spec.path, this.server);
+    const res = await this.send(url, { ...opts, headers, method: spec.method, agent: this.agent }, payload, spec);
+    const date = res.headers.date ? new Date(res.headers.date) : undefined;
+    const text = res.text;
+    const body = text ? safeJson(text) : undefined;
+    if (res.status < 200 || res.status >= 300) throw apiError(res.status, body, spec.action);
+    return { status: res.status, body: body as T, date };
+  }
+
+  private send(url: URL, options: https.RequestOptions, payload: Buffer | undefined, spec: RequestSpec): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+    const lib = url.protocol === 'http:' ? http : https;
+    return new Promise((resolve, reject) => {
+      const req = lib.request(url, options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (err) => reject(transportError(err, this.server, spec.action)));
+      });
+      req.setTimeout(spec.timeoutMs ?? 30_000, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', (err) => reject(transportError(err, this.server, spec.action)));
+      req.end(payload);
+    });
+  }
+
+  /** Closes idle keep-alive connections so the process can exit. */
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
