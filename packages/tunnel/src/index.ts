@@ -1,1 +1,3 @@
 export * from './udp-relay/index.js';
+export * from './proxy/index.js';
+export * from './ssh/index.js';

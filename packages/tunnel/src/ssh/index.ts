@@ -1,0 +1,2 @@
+export { SshPool, type SshPoolOptions, type TunnelStatus } from './ssh-pool.js';
+export { SshSession, type SshSessionOptions } from './ssh-session.js';

@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { utils } from 'ssh2';
+
+const AGENT = fileURLToPath(new URL('../../../apps/shadow/dist/shadow.cjs', import.meta.url));
+
+export interface Agent {
+  readonly sshPort: number;
+  readonly privateKey: string;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** A fresh ed25519 key pair in OpenSSH format. */
+export function keyPair(): { privateKey: string; publicKey: string } {
+  const pair = utils.generateKeyPairSync('ed25519');
+  return { privateKey: pair.private, publicKey: pair.public };
+}
+
+/** Runs the real shadow agent on loopback with one authorized key; resolves once it is listening. */
+export async function startAgent(options: { sshPort?: number; privateKey?: string; publicKey?: string } = {}): Promise<Agent> {
+  const keys = options.privateKey && options.publicKey ? { privateKey: options.privateKey, publicKey: options.publicKey } : keyPair();
+  const dir = mkdtempSync(join(tmpdir(), 'kt-tunnel-agent-'));
+  writeFileSync(join(dir, 'authorized_keys'), `${keys.publicKey}\n`);
+  writeFileSync(join(dir, 'resolv.conf'), 'nameserver 127.0.0.1\n');
+  const child = spawn(process.execPath, [AGENT], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      KT_SSH_HOST: '127.0.0.1',
+      KT_SSH_PORT: String(options.sshPort ?? 0),
+      KT_DNS_HOST: '127.0.0.1',
+      KT_DNS_PORT: '0',
+      KT_AUTHORIZED_KEYS: join(dir, 'authorized_keys'),
+      KT_RESOLV_CONF: join(dir, 'resolv.conf'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const sshPort = await new Promise<number>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`agent not ready in 10 s: ${output}`)), 10_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const ready = /ready: ssh port (\d+)/.exec(output);
+      if (ready) {
+        clearTimeout(timer);
+        resolve(Number(ready[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`agent exited ${code}: ${output}`)));
+  });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  };
+  return { sshPort, privateKey: keys.privateKey, process: child, stop };
+}
