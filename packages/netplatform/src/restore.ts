@@ -1,0 +1,37 @@
+import type { RestoreReport } from './contract.js';
+import { isProcessAlive, removeStalePidFiles } from './instance.js';
+import { isOpenHere, Journal, listJournals, type Undoers } from './journal.js';
+
+export interface RestoreOptions {
+  /** `~/.kt/journal`. */
+  readonly journalDir: string;
+  /** `~/.kt/pid`. */
+  readonly pidDir: string;
+  readonly undoers: Undoers;
+  readonly isAlive?: (pid: number) => boolean;
+}
+
+/**
+ * Undoes the journals of dead runs (newest change first) and removes their stale pid files. A journal that
+ * cannot be undone completely stays, with its progress recorded, for the next attempt.
+ */
+export async function restoreStaleJournals(options: RestoreOptions): Promise<RestoreReport> {
+  const isAlive = options.isAlive ?? isProcessAlive;
+  const restored: { pid: number; command: string; changes: number }[] = [];
+  const failed: { pid: number; errors: string[] }[] = [];
+  for (const { path, pid } of listJournals(options.journalDir)) {
+    if (isOpenHere(path) || (pid !== process.pid && isAlive(pid))) continue;
+    let journal: Journal;
+    try {
+      journal = Journal.load(path, options.undoers);
+    } catch (error) {
+      failed.push({ pid, errors: [(error as Error).message] });
+      continue;
+    }
+    const changes = journal.pending().length;
+    const errors = await journal.undoAll();
+    if (errors.length === 0) restored.push({ pid, command: journal.command, changes });
+    else failed.push({ pid, errors });
+  }
+  return { restored, failed, stalePidFiles: removeStalePidFiles(options.pidDir, isAlive) };
+}
