@@ -1,0 +1,46 @@
+/**
+ * The shadow agent's contract (apps/shadow, src/config.ts and its image spec): environment variables,
+ * ports and the authorized-keys path. Kept in one place so a change in the agent is one change here.
+ */
+
+/** Where the ConfigMap with the run's public key is mounted; the agent reads KT_AUTHORIZED_KEYS. */
+export const AGENT_KEYS_DIR = '/etc/kt';
+export const AGENT_AUTHORIZED_KEYS_FILE = 'authorized_keys';
+
+/** The agent's SSH port (KT_SSH_PORT) and DNS port (KT_DNS_PORT, UDP and TCP). */
+export const AGENT_SSH_PORT = 22;
+export const AGENT_DNS_PORT = 53;
+
+/** What the laptop tells the agent. */
+export interface AgentSettings {
+  /** KT_LOG_LEVEL: debug, info, warn, error. */
+  logLevel?: string;
+  /** KT_LOCAL_DOMAINS: the laptop's own search domains, stripped from DNS queries. */
+  localDomains?: readonly string[];
+  /** KT_DNS_CACHE_TTL in seconds. */
+  dnsCacheTtl?: number;
+}
+
+/** The container env of the agent. */
+export function agentEnv(settings: AgentSettings = {}): Array<{ name: string; value: string }> {
+  const env: Record<string, string> = {
+    KT_SSH_PORT: String(AGENT_SSH_PORT),
+    KT_DNS_PORT: String(AGENT_DNS_PORT),
+    KT_AUTHORIZED_KEYS: `${AGENT_KEYS_DIR}/${AGENT_AUTHORIZED_KEYS_FILE}`,
+  };
+  if (settings.logLevel) env.KT_LOG_LEVEL = settings.logLevel;
+  if (settings.localDomains?.length) env.KT_LOCAL_DOMAINS = settings.localDomains.join(',');
+  if (settings.dnsCacheTtl !== undefined) env.KT_DNS_CACHE_TTL = String(settings.dnsCacheTtl);
+  return Object.entries(env).map(([name, value]) => ({ name, value }));
+}
+
+/** The container ports of the agent, plus any a redirect needs (exchange/preview/mesh expose target ports). */
+export function agentPorts(extraTcpPorts: readonly number[] = []): Array<{ name?: string; containerPort: number; protocol: 'TCP' | 'UDP' }> {
+  const ports: Array<{ name?: string; containerPort: number; protocol: 'TCP' | 'UDP' }> = [
+    { name: 'ssh', containerPort: AGENT_SSH_PORT, protocol: 'TCP' },
+    { name: 'dns-udp', containerPort: AGENT_DNS_PORT, protocol: 'UDP' },
+    { name: 'dns-tcp', containerPort: AGENT_DNS_PORT, protocol: 'TCP' },
+  ];
+  for (const port of extraTcpPorts) if (port !== AGENT_SSH_PORT && port !== AGENT_DNS_PORT) ports.push({ containerPort: port, protocol: 'TCP' });
+  return ports;
+}
