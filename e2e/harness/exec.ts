@@ -37,6 +37,8 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
       clearTimeout(timer);
       resolve({ code, stdout, stderr, timedOut });
     });
+    // A command may exit without reading its input; that is its business, not an error of the run.
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
 }

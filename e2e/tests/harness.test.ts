@@ -56,6 +56,31 @@ describe('the laptop namespace', () => {
   });
 });
 
+describe('the guard rules', () => {
+  // Drops are counted, so the test sees that the guard (not a missing route) stopped the packets.
+  const podDrops = async () => {
+    const rules = (await run('iptables', ['-S', 'KTCLUSTER-FORWARD', '-v'])).stdout;
+    const m = rules.match(/^-A KTCLUSTER-FORWARD -i ktbr0 -c (\d+) \d+ -j DROP$/m);
+    if (!m) throw new Error(`no pod drop rule in:\n${rules}`);
+    return Number(m[1]);
+  };
+
+  it('drop what a pod sends anywhere but other pods and the host (here: to the laptop)', async () => {
+    const before = await podDrops();
+    const fromPod = await cluster.kubectl(['-n', ns, 'exec', 'deploy/echo', '--', 'nc', '-w', '2', cluster.facts.laptopIP, '7777'], {
+      input: 'x',
+      timeoutMs: 15_000,
+    });
+    expect(fromPod.code).not.toBe(0);
+    expect(await podDrops()).toBeGreaterThan(before);
+  });
+
+  it('come first in the FORWARD chain', async () => {
+    const rules = (await run('iptables', ['-S', 'FORWARD'])).stdout.split('\n');
+    expect(rules[1]).toBe('-A FORWARD -j KTCLUSTER-FORWARD');
+  });
+});
+
 describe('the cluster', () => {
   it('routes the Service CIDR to the dummy interface on the host', async () => {
     const route = await run('ip', ['route', 'get', '10.96.123.45']);
@@ -112,10 +137,10 @@ describe('the cluster', () => {
 
 describe('the restricted kubeconfig', () => {
   it('may read and port-forward but not create pods or patch services', async () => {
-    const can = async (verb: string, resource: string) =>
-      (await cluster.kubectl(['-n', ns, 'auth', 'can-i', verb, resource], { as: 'restricted' })).stdout.trim();
+    const can = async (verb: string, resource: string, ...more: string[]) =>
+      (await cluster.kubectl(['-n', ns, 'auth', 'can-i', verb, resource, ...more], { as: 'restricted' })).stdout.trim();
     expect(await can('list', 'pods')).toBe('yes');
-    expect(await can('create', 'pods/portforward')).toBe('yes');
+    expect(await can('create', 'pods', '--subresource=portforward')).toBe('yes');
     expect(await can('create', 'pods')).toBe('no');
     expect(await can('patch', 'services')).toBe('no');
 

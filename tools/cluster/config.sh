@@ -15,6 +15,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   path = "$KT_STATE/opt"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$KT_IMG_PAUSE"
+  # This VM gives root no CAP_SYS_RESOURCE, so runc cannot lower oom_score_adj (the pause container's
+  # -998 fails with "failed to update /proc/self/oom_score_adj: Permission denied"): clamp to containerd's own.
+  restrict_oom_score_adj = true
   enable_cdi = false
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"

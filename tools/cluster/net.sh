@@ -1,6 +1,9 @@
 # Host networking of the test cluster (sourced by up.sh and down.sh).
-#   ktnode0   dummy, 10.201.0.1/32: API server, kubelet and node IP; reachable from pods and the laptop
-#   ktsvc0    dummy, no address: the Service CIDR is routed here, so an unassigned ClusterIP is dropped
+#   ktnode0   portless bridge, 10.201.0.1/32: API server, kubelet and node IP; reachable from pods and laptop
+#   ktsvc0    portless bridge, no address: the Service CIDR is routed here, so an unassigned ClusterIP is
+#             dropped on the machine (kube-proxy DNATs assigned ones before routing matters)
+# This VM's kernel has no `dummy` link type ("Unknown device type"); a bridge without ports behaves the
+# same for this purpose: its addresses are local, and what is routed to it goes nowhere.
 #   ktbr0     the pods' bridge, made by the CNI bridge plugin (10.244.0.1/24)
 #   ktlaptop  network namespace "the developer's laptop": a veth to the host (10.200.0.2 <-> 10.200.0.1),
 #             one route, to 10.201.0.1 only; no default route
@@ -13,10 +16,10 @@ net_up() {
   save_sysctl net.bridge.bridge-nf-call-iptables
   sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1
 
-  ip link show ktnode0 >/dev/null 2>&1 || ip link add ktnode0 type dummy
+  ip link show ktnode0 >/dev/null 2>&1 || ip link add ktnode0 type bridge
   ip addr replace "$KT_NODE_IP/32" dev ktnode0
   ip link set ktnode0 up
-  ip link show ktsvc0 >/dev/null 2>&1 || ip link add ktsvc0 type dummy
+  ip link show ktsvc0 >/dev/null 2>&1 || ip link add ktsvc0 type bridge
   ip link set ktsvc0 up
   ip route replace "$KT_SVC_CIDR" dev ktsvc0 src "$KT_NODE_IP"
 
@@ -55,14 +58,18 @@ guard_up() {
   iptables -A KTCLUSTER-FORWARD -o ktbr0 -j DROP
   iptables -A KTCLUSTER-FORWARD -i "$KT_LAPTOP_HOST_IF" -j DROP
   iptables -A KTCLUSTER-FORWARD -o "$KT_LAPTOP_HOST_IF" -j DROP
-  iptables -C FORWARD -j KTCLUSTER-FORWARD 2>/dev/null || iptables -I FORWARD 1 -j KTCLUSTER-FORWARD
+  # First in FORWARD, ahead of the chains kube-proxy and the kubelet prepend (up.sh re-runs this at its end).
+  while iptables -D FORWARD -j KTCLUSTER-FORWARD 2>/dev/null; do :; done
+  iptables -I FORWARD 1 -j KTCLUSTER-FORWARD
 
   iptables -N KTCLUSTER-LAPTOP 2>/dev/null || iptables -F KTCLUSTER-LAPTOP
   iptables -A KTCLUSTER-LAPTOP -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
   iptables -A KTCLUSTER-LAPTOP -d "$KT_NODE_IP" -p tcp --dport "$KT_API_PORT" -j ACCEPT
-  iptables -A KTCLUSTER-LAPTOP -j DROP
-  iptables -C INPUT -i "$KT_LAPTOP_HOST_IF" -j KTCLUSTER-LAPTOP 2>/dev/null ||
-    iptables -I INPUT 1 -i "$KT_LAPTOP_HOST_IF" -j KTCLUSTER-LAPTOP
+  # Refused rather than dropped, so a test that expects "unreachable" fails fast.
+  iptables -A KTCLUSTER-LAPTOP -p tcp -j REJECT --reject-with tcp-reset
+  iptables -A KTCLUSTER-LAPTOP -j REJECT --reject-with icmp-port-unreachable
+  while iptables -D INPUT -i "$KT_LAPTOP_HOST_IF" -j KTCLUSTER-LAPTOP 2>/dev/null; do :; done
+  iptables -I INPUT 1 -i "$KT_LAPTOP_HOST_IF" -j KTCLUSTER-LAPTOP
 }
 
 net_down() {

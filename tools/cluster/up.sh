@@ -83,7 +83,7 @@ import_images() {
 
 apply_manifests() {
   local f
-  for f in rbac coredns testapps; do
+  for f in testapps rbac coredns; do
     sed -e "s|@IMG_COREDNS@|$KT_IMG_COREDNS|g; s|@IMG_TESTAPP@|$KT_IMG_TESTAPP|g; s|@DNS_IP@|$KT_DNS_IP|g" \
       "$KT_TOOLS/manifests/$f.yaml" | kubectl_admin apply -f - >/dev/null
   done
@@ -92,8 +92,9 @@ apply_manifests() {
 wait_ready() {
   wait_for "node $KT_NODE to register" 120 kubectl_admin get node "$KT_NODE"
   kubectl_admin wait --for=condition=Ready "node/$KT_NODE" --timeout=120s >/dev/null
-  wait_for "namespace kt-e2e's default service account" 60 kubectl_admin -n kt-e2e get serviceaccount default
+  wait_for "the default service account" 60 kubectl_admin -n default get serviceaccount default
   apply_manifests
+  wait_for "kt-e2e's default service account" 60 kubectl_admin -n kt-e2e get serviceaccount default
   kubectl_admin -n kube-system rollout status deploy/coredns --timeout=180s >/dev/null
   kubectl_admin -n kt-e2e rollout status deploy/echo --timeout=180s >/dev/null
   kubectl_admin -n kt-e2e rollout status deploy/web --timeout=180s >/dev/null
