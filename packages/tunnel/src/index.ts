@@ -1,3 +1,4 @@
 export * from './udp-relay/index.js';
 export * from './proxy/index.js';
 export * from './ssh/index.js';
+export * from './redirect/redirect-listener.js';
