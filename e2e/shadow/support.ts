@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,5 +70,14 @@ export async function canConnect(port: number, host = '127.0.0.1'): Promise<bool
   return new Promise((resolve) => {
     const socket = connect({ port, host, timeout: 1_000 }, () => (socket.destroy(), resolve(true)));
     socket.on('error', () => resolve(false)).on('timeout', () => (socket.destroy(), resolve(false)));
+  });
+}
+
+/** Runs a command to completion inside a network namespace (bounded); never writes its stdin. */
+export function netnsRun(netns: string, cmd: string, args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('ip', ['netns', 'exec', netns, cmd, ...args], { timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+    });
   });
 }
