@@ -1,5 +1,5 @@
 import ssh2 from 'ssh2';
-import type { AuthContext, Connection, Session } from 'ssh2';
+import type { AuthContext, CipherAlgorithm, Connection, Session } from 'ssh2';
 import { UDP_RELAY_SUBSYSTEM } from '@ktctl/tunnel';
 import type { Log } from '../log.js';
 import { UdpRelaySession } from '../udp-relay/relay-session.js';
@@ -22,11 +22,18 @@ export interface SshStats {
   channels: number;
 }
 
+/**
+ * AES only. The agent runs without ssh2's native binding, so its chacha20-poly1305 is JavaScript: OpenSSH
+ * (which lists chacha20 first) moved 177 MB/s through a loopback -L forward with it and 265 MB/s with
+ * aes128-gcm, which Node's OpenSSL accelerates. Every OpenSSH and ssh2 client speaks these.
+ */
+const CIPHERS: CipherAlgorithm[] = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'];
+
 /** The agent's SSH server: public-key logins, direct-tcpip, tcpip-forward and the UDP relay subsystem. */
 export function createSshServer(options: SshServerOptions): { server: ssh2.Server; stats: SshStats; clients: Set<Connection> } {
   const stats: SshStats = { connections: 0, channels: 0 };
   const clients = new Set<Connection>();
-  const config = { hostKeys: [options.hostKey], keepaliveInterval: options.keepaliveIntervalMs, keepaliveCountMax: options.keepaliveCountMax, ident: 'ktctl-shadow' };
+  const config = { hostKeys: [options.hostKey], algorithms: { cipher: CIPHERS }, keepaliveInterval: options.keepaliveIntervalMs, keepaliveCountMax: options.keepaliveCountMax, ident: 'ktctl-shadow' };
   const server = new ssh2.Server(config, (client, info) => {
     (client as Connection & { setNoDelay(on: boolean): void }).setNoDelay(true);
     clients.add(client);
