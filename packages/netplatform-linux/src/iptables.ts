@@ -1,0 +1,61 @@
+import type { RedirectSpec } from '@ktctl/netplatform';
+import { type CommandRunner, type JournalEntry, mustRun } from '@ktctl/netplatform';
+import { normalizeCidr } from './cidr.js';
+
+/** A chain of ours in a table, with the built-in chains that jump to it. */
+export interface IptablesChainEntry extends JournalEntry {
+  readonly kind: 'iptables-chain';
+  readonly binary: string;
+  readonly table: string;
+  readonly chain: string;
+  readonly hooks: readonly string[];
+}
+
+export const REDIRECT_CHAIN = 'KT_CONNECT';
+export const DNS_CHAIN = 'KT_DNS';
+
+/** The `-A <chain> ...` rules: excludes return first, then TCP to each CIDR is redirected to the port. */
+export function redirectRules(spec: RedirectSpec, chain = REDIRECT_CHAIN): string[][] {
+  checkPort(spec.toPort);
+  const returns = spec.excludes.map((x) => ['-A', chain, '-d', normalizeCidr(x), '-j', 'RETURN']);
+  const redirects = spec.cidrs.map((c) => ['-A', chain, '-d', normalizeCidr(c), '-p', 'tcp', '-j', 'REDIRECT', '--to-ports', String(spec.toPort)]);
+  return [...returns, ...redirects];
+}
+
+/** The rules that send DNS for 127.0.0.1:53 (UDP and TCP) to a local server on another port. */
+export function loopbackDnsRules(toPort: number, chain = DNS_CHAIN): string[][] {
+  checkPort(toPort);
+  return ['udp', 'tcp'].map((proto) => [
+    '-A', chain, '-d', '127.0.0.1/32', '-p', proto, '--dport', '53', '-j', 'REDIRECT', '--to-ports', String(toPort),
+  ]);
+}
+
+/** The commands that create the chain, fill it, and only then hook it in (so no half chain is ever live). */
+export function chainCreateCommands(entry: IptablesChainEntry, rules: readonly string[][]): string[][] {
+  const t = ['-w', '-t', entry.table];
+  return [
+    [...t, '-N', entry.chain],
+    ...rules.map((r) => [...t, ...r]),
+    ...entry.hooks.map((hook) => [...t, '-I', hook, '1', '-j', entry.chain]),
+  ];
+}
+
+/** Jumps removed at most this many times per hook: enough for any run that hooked twice, and bounded. */
+const MAX_JUMPS = 16;
+
+/** Removes our jumps, flushes and deletes the chain; a chain already gone is fine (idempotent). */
+export async function removeChain(runner: CommandRunner, entry: IptablesChainEntry): Promise<void> {
+  const t = ['-w', '-t', entry.table];
+  for (const hook of entry.hooks) {
+    for (let i = 0; i < MAX_JUMPS; i++) {
+      if ((await runner(entry.binary, [...t, '-D', hook, '-j', entry.chain])).code !== 0) break;
+    }
+  }
+  if ((await runner(entry.binary, [...t, '-S', entry.chain])).code !== 0) return;
+  await mustRun(runner, entry.binary, [...t, '-F', entry.chain]);
+  await mustRun(runner, entry.binary, [...t, '-X', entry.chain]);
+}
+
+function checkPort(port: number): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`not a port: ${port}`);
+}

@@ -1,0 +1,89 @@
+import {
+  acquireInstance,
+  type CommandRunner,
+  createHostsFile,
+  hostsUndoers,
+  Journal,
+  type NetPlatform,
+  type NetSession,
+  platformPaths,
+  replacedFileUndoers,
+  requireRoot,
+  restoreFailed,
+  restoreStaleJournals,
+  spawnRunner,
+  type Undoers,
+} from '@ktctl/netplatform';
+import { createLinuxDns, dnsUndoers } from './dns.js';
+import { linkUndoers } from './links.js';
+import { createKernelRedirect, type RedirectBackend, redirectUndoers } from './redirect.js';
+import { revertResolvConf } from './resolvconf.js';
+import { createRouteTable, routeUndoers } from './routes.js';
+
+export interface LinuxPlatformOptions {
+  /** ktctl's home (`~/.kt`, from @ktctl/config's ktHome()): journals and pid files live under it. */
+  readonly ktHome: string;
+  readonly runner?: CommandRunner;
+  readonly geteuid?: () => number;
+  readonly isAlive?: (pid: number) => boolean;
+  readonly resolvConfPath?: string;
+  readonly resolvedUpstreamPath?: string;
+  readonly hostsPath?: string;
+  /** Pin the redirect backend; by default iptables when present, else nft. */
+  readonly redirectBackend?: RedirectBackend;
+}
+
+/** Every undoer the Linux platform's journal entries need. */
+export function linuxUndoers(runner: CommandRunner): Undoers {
+  return {
+    ...replacedFileUndoers({ 'resolv-conf': revertResolvConf }),
+    ...hostsUndoers,
+    ...routeUndoers(runner),
+    ...linkUndoers(runner),
+    ...dnsUndoers(runner),
+    ...redirectUndoers(runner),
+  };
+}
+
+/** The Linux laptop side: ip route, resolv.conf or systemd-resolved, iptables/nft, the hosts file. */
+export function createLinuxPlatform(options: LinuxPlatformOptions): NetPlatform {
+  const runner = options.runner ?? spawnRunner;
+  const paths = platformPaths(options.ktHome);
+  const undoers = linuxUndoers(runner);
+  const geteuid = options.geteuid ?? process.geteuid;
+  const restoreStale = () =>
+    restoreStaleJournals({ ...paths, undoers, ...(options.isAlive ? { isAlive: options.isAlive } : {}) });
+
+  return {
+    os: 'linux',
+    capabilities: { kernelRedirect: true, tun: false },
+    isAdmin: () => geteuid?.() === 0,
+    requireAdmin: (action) => requireRoot(action, geteuid),
+    acquireInstance: async (command) =>
+      acquireInstance(command, { pidDir: paths.pidDir, ...(options.isAlive ? { isAlive: options.isAlive } : {}) }),
+    restoreStale,
+    async openSession({ command }): Promise<NetSession> {
+      requireRoot(`ktctl ${command}`, geteuid);
+      await restoreStale();
+      const journal = Journal.create(paths.journalDir, { command }, undoers);
+      const redirect = createKernelRedirect(runner, journal, options.redirectBackend);
+      return {
+        journal,
+        routes: createRouteTable(runner, journal),
+        dns: createLinuxDns({
+          runner,
+          journal,
+          resolvConfPath: options.resolvConfPath ?? '/etc/resolv.conf',
+          resolvedUpstreamPath: options.resolvedUpstreamPath ?? '/run/systemd/resolve/resolv.conf',
+        }),
+        hosts: createHostsFile(options.hostsPath ?? '/etc/hosts', journal),
+        redirect,
+        tun: undefined,
+        async close() {
+          const errors = await journal.undoAll();
+          if (errors.length > 0) throw restoreFailed(errors);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The process e2e/tests/netplatform drives: it runs the Linux platform for real inside the test's own
+ * network namespace (and private mount namespace), and reports on stdout as JSON lines. It lives here, not
+ * in e2e/, because only the app may import netplatform-<os>; the tests spawn it by path.
+ *
+ *   node --import tsx e2e-subject.ts '<json>'   with action connect | restore-stale
+ */
+import { createServer, type Socket } from 'node:net';
+import { isUserError } from '@ktctl/plugin-api';
+import type { HostsEntry, RouteSpec } from '@ktctl/netplatform';
+import { createLinuxPlatform } from '../platform.js';
+import type { RedirectBackend } from '../redirect.js';
+
+interface SubjectConfig {
+  action: 'connect' | 'restore-stale';
+  ktHome: string;
+  resolvConfPath?: string;
+  hostsPath?: string;
+  backend?: RedirectBackend;
+  routes?: RouteSpec[];
+  dns?: { nameservers: string[]; searchDomains?: string[] };
+  hosts?: HostsEntry[];
+  redirect?: { cidrs: string[]; excludes: string[] };
+  loopbackDnsPort?: number;
+}
+
+const say = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
+
+async function main(config: SubjectConfig): Promise<void> {
+  const platform = createLinuxPlatform({
+    ktHome: config.ktHome,
+    ...(config.resolvConfPath ? { resolvConfPath: config.resolvConfPath } : {}),
+    ...(config.hostsPath ? { hostsPath: config.hostsPath } : {}),
+    ...(config.backend ? { redirectBackend: config.backend } : {}),
+  });
+  if (config.action === 'restore-stale') {
+    say({ event: 'restored', report: await platform.restoreStale() });
+    return;
+  }
+  const lock = await platform.acquireInstance('connect');
+  const session = await platform.openSession({ command: 'connect' });
+  const listener = createServer((socket: Socket) => {
+    let original: unknown;
+    try {
+      original = session.redirect!.originalDestination(socket);
+    } catch (error) {
+      original = { error: (error as Error).message };
+    }
+    say({ event: 'accepted', original });
+    socket.end(`${JSON.stringify(original)}\n`);
+  });
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const port = (listener.address() as { port: number }).port;
+  try {
+    if (config.redirect) await session.redirect!.redirectTcp({ ...config.redirect, toPort: port });
+    if (config.loopbackDnsPort) await session.redirect!.redirectLoopbackDns(config.loopbackDnsPort);
+    for (const route of config.routes ?? []) await session.routes.add(route);
+    if (config.dns) await session.dns.apply(config.dns);
+    if (config.hosts) await session.hosts.setBlock(config.hosts);
+  } catch (error) {
+    // As the app does: a failed start undoes what it already changed.
+    listener.close();
+    await session.close();
+    await lock.release();
+    throw error;
+  }
+  const stop = async () => {
+    listener.close();
+    await session.close();
+    await lock.release();
+    say({ event: 'closed' });
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  say({ event: 'ready', pid: process.pid, port, dnsBackend: await session.dns.backend(), redirectBackend: await session.redirect!.backend() });
+}
+
+main(JSON.parse(process.argv[2] ?? '{}') as SubjectConfig).catch((error: unknown) => {
+  say({ event: 'error', code: isUserError(error) ? error.code : 'BUG', message: (error as Error).message });
+  process.exit(3);
+});
