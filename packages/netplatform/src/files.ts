@@ -22,8 +22,13 @@ export function writeFileDurable(path: string, content: string | Uint8Array, mod
  * temp file over it when it can; a file that is a mount point (containers bind-mount /etc/hosts and
  * /etc/resolv.conf) cannot be renamed over, so it is rewritten in place, which keeps the same inode.
  */
-export function replaceSystemFile(path: string, content: string | Uint8Array): void {
+export function replaceSystemFile(path: string, content: string | Uint8Array, mountInfo = '/proc/self/mountinfo'): void {
   const target = realpathSync(path);
+  if (isMountPoint(target, mountInfo)) {
+    // No temp file next to it either: in a test's private mount namespace that folder is the host's /etc.
+    writeAndSync(target, content, 0o644, 'r+');
+    return;
+  }
   try {
     writeFileDurable(target, content);
   } catch (error) {
@@ -31,6 +36,19 @@ export function replaceSystemFile(path: string, content: string | Uint8Array): v
     if (code !== 'EBUSY' && code !== 'EXDEV' && code !== 'EPERM') throw error;
     writeAndSync(target, content, 0o644, 'r+');
   }
+}
+
+/** Whether a path is itself a mount point (a bind-mounted file); false where there is no mountinfo. */
+export function isMountPoint(path: string, mountInfo = '/proc/self/mountinfo'): boolean {
+  let text: string;
+  try {
+    text = readFileSync(mountInfo, 'utf8');
+  } catch {
+    return false;
+  }
+  // Field 5 is the mount point, with space, tab, newline and backslash written as octal escapes.
+  const escaped = path.replace(/[\\ \t\n]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  return text.split('\n').some((line) => line.split(' ')[4] === escaped);
 }
 
 function writeAndSync(path: string, content: string | Uint8Array, mode: number, flags: 'w' | 'r+'): void {
