@@ -1,0 +1,171 @@
+/**
+ * A private little laptop for the netplatform tests: its own network namespace, and a subject process that
+ * runs the Linux platform for real inside it, in a private mount namespace where temp files are bind-mounted
+ * over /etc/resolv.conf and /etc/hosts. The host's routes, firewall and files are never touched.
+ *
+ * The subject lives in packages/netplatform-linux (only the app may import a netplatform-<os> package), so
+ * it is spawned by path.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+const REPO = resolve(import.meta.dirname, '../../..');
+const SUBJECT = join(REPO, 'packages/netplatform-linux/src/testing/e2e-subject.ts');
+/** Every wait here is bounded by this much. */
+const WAIT_MS = 20_000;
+
+export const ORIGINAL_RESOLV = '# the laptop before ktctl\nsearch corp.example\nnameserver 10.255.0.2\noptions edns0\n';
+export const ORIGINAL_HOSTS = '127.0.0.1\tlocalhost\n::1 localhost ip6-localhost\n192.0.2.10 printer # no newline at the end';
+
+export async function sh(command: string, args: readonly string[]): Promise<string> {
+  const { stdout } = await execFileAsync(command, [...args], { timeout: WAIT_MS });
+  return stdout;
+}
+
+export class Netns {
+  readonly name = `kt-np-${randomBytes(4).toString('hex')}`;
+
+  /** Creates the namespace with loopback up and a veth pair (`ktnp0` carries the cluster routes). */
+  async create(): Promise<void> {
+    await sh('ip', ['netns', 'add', this.name]);
+    await this.run('ip', ['link', 'set', 'lo', 'up']);
+    // No IPv6 link-local addresses appearing a moment later and making the before/after routes differ.
+    await this.run('sysctl', ['-q', '-w', 'net.ipv6.conf.default.disable_ipv6=1']);
+    await this.run('ip', ['link', 'add', 'ktnp0', 'type', 'veth', 'peer', 'name', 'ktnp1']);
+    await this.run('ip', ['link', 'set', 'ktnp0', 'up']);
+    await this.run('ip', ['link', 'set', 'ktnp1', 'up']);
+    await this.run('ip', ['addr', 'add', '192.168.77.2/24', 'dev', 'ktnp0']);
+  }
+
+  run(command: string, args: readonly string[]): Promise<string> {
+    return sh('ip', ['netns', 'exec', this.name, command, ...args]);
+  }
+
+  /** Runs a node script inside the namespace and returns its stdout. */
+  node(script: string): Promise<string> {
+    return this.run(process.execPath, ['-e', script]);
+  }
+
+  async destroy(): Promise<void> {
+    await sh('ip', ['netns', 'del', this.name]).catch(() => undefined);
+  }
+}
+
+/** The state of the namespace a session must leave exactly as it found it. */
+export async function snapshot(netns: Netns, sandbox: Sandbox): Promise<Record<string, string>> {
+  const strip = (text: string) => text.replace(/^#.*\n/gm, '');
+  return {
+    routes: await netns.run('ip', ['route', 'show', 'table', 'all']),
+    iptables: strip(await netns.run('iptables-save', [])),
+    nft: await netns.run('nft', ['list', 'ruleset']),
+    resolvConf: readFileSync(sandbox.resolvConf).toString('base64'),
+    hosts: readFileSync(sandbox.hosts).toString('base64'),
+  };
+}
+
+/** Rules of the "user" that must survive: they also make the nat table exist before ktctl runs. */
+export async function addUserRules(netns: Netns): Promise<void> {
+  await netns.run('iptables', ['-t', 'nat', '-A', 'OUTPUT', '-d', '192.0.2.1/32', '-j', 'RETURN']);
+  await netns.run('iptables', ['-A', 'INPUT', '-s', '192.0.2.2/32', '-j', 'DROP']);
+  await netns.run('ip', ['route', 'add', '198.51.100.0/24', 'via', '192.168.77.1']);
+}
+
+export class Sandbox {
+  readonly dir = mkdtempSync(join(tmpdir(), 'kt-np-'));
+  readonly resolvConf = join(this.dir, 'resolv.conf');
+  readonly hosts = join(this.dir, 'hosts');
+  readonly ktHome = join(this.dir, 'kt');
+
+  constructor() {
+    writeFileSync(this.resolvConf, ORIGINAL_RESOLV);
+    writeFileSync(this.hosts, ORIGINAL_HOSTS);
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export type SubjectEvent = { event: string } & Record<string, unknown>;
+
+/** One run of the subject process inside the namespace, with the events it printed. */
+export class Subject {
+  readonly events: SubjectEvent[] = [];
+  readonly exited: Promise<number | null>;
+  private readonly child: ChildProcess;
+  private stderr = '';
+
+  constructor(netns: Netns, sandbox: Sandbox, config: Record<string, unknown>) {
+    const script = 'mount --bind "$1" /etc/resolv.conf && mount --bind "$2" /etc/hosts && exec "$3" --import tsx "$4" "$5"';
+    const json = JSON.stringify({ ktHome: sandbox.ktHome, ...config });
+    const args = ['netns', 'exec', netns.name, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script];
+    this.child = spawn('ip', [...args, 'sh', sandbox.resolvConf, sandbox.hosts, process.execPath, SUBJECT, json], { cwd: REPO });
+    let buffered = '';
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        this.events.push(JSON.parse(buffered.slice(0, newline)) as SubjectEvent);
+        buffered = buffered.slice(newline + 1);
+      }
+    });
+    this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+  }
+
+  /** The first event of this kind (or an error event), waiting for it within the bound. */
+  async next(kind: string): Promise<SubjectEvent> {
+    const deadline = Date.now() + WAIT_MS;
+    while (Date.now() < deadline) {
+      const found = this.events.find((e) => e.event === kind || e.event === 'error');
+      if (found) return found;
+      if (this.child.exitCode !== null && this.child.stdout!.readableEnded) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`subject gave no ${kind} event; events ${JSON.stringify(this.events)}; stderr ${this.stderr}`);
+  }
+
+  /** The node process itself (ip netns exec, unshare and sh all exec into it). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill('SIGTERM');
+    return withTimeout(this.exited, 'subject exit');
+  }
+
+  /** Last resort in afterAll: never leave a process behind. */
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+export async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), WAIT_MS);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs the subject's restore-stale action (what `ktctl clean` calls) and returns its report. */
+export async function restoreStale(netns: Netns, sandbox: Sandbox): Promise<SubjectEvent> {
+  const subject = new Subject(netns, sandbox, { action: 'restore-stale' });
+  const event = await subject.next('restored');
+  await withTimeout(subject.exited, 'restore-stale exit');
+  return event;
+}
