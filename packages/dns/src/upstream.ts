@@ -38,7 +38,8 @@ export async function queryUpstream(upstream: Upstream, question: DnsQuestion, o
   return queryTcp(upstream, query, timeoutMs);
 }
 
-function buildQuery(question: DnsQuestion): Packet {
+/** A recursive query for one question, with a random id. */
+export function buildQuery(question: DnsQuestion): Packet {
   const query = new Packet();
   query.header.id = randomInt(0, 0x10000);
   query.header.rd = 1;
@@ -47,7 +48,7 @@ function buildQuery(question: DnsQuestion): Packet {
 }
 
 /** True when a message answers our query (same id and question), so stray or spoofed packets are ignored. */
-function answers(query: Packet, response: Packet): boolean {
+export function answers(query: Packet, response: Packet): boolean {
   const [asked] = query.questions;
   const [got] = response.questions;
   if (response.header.id !== query.header.id || !response.header.qr || !asked) return false;
