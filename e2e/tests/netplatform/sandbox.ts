@@ -27,6 +27,15 @@ export async function sh(command: string, args: readonly string[]): Promise<stri
   return stdout;
 }
 
+/** A fake cluster: routed into the veth, nothing answers there except through the redirect. */
+export const CLUSTER = {
+  routes: [{ cidr: '10.99.0.0/16', device: 'ktnp0' }],
+  redirect: { cidrs: ['10.99.0.0/16'], excludes: ['10.99.9.9'] },
+  dns: { nameservers: ['127.0.0.1'], searchDomains: ['default.svc.cluster.local', 'svc.cluster.local'] },
+  hosts: [{ ip: '10.99.0.5', names: ['web', 'web.default', 'web.default.svc.cluster.local'] }],
+  loopbackDnsPort: 5353,
+};
+
 export class Netns {
   readonly name = `kt-np-${randomBytes(4).toString('hex')}`;
 

@@ -3,16 +3,8 @@
 // SIGTERM everything is exactly as before. Run: vitest run --config e2e/vitest.config.ts tests/netplatform
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUserRules, Netns, ORIGINAL_HOSTS, ORIGINAL_RESOLV, Sandbox, snapshot, Subject, type SubjectEvent } from './sandbox.js';
+import { addUserRules, CLUSTER, Netns, ORIGINAL_HOSTS, ORIGINAL_RESOLV, Sandbox, snapshot, Subject, type SubjectEvent } from './sandbox.js';
 
-/** A fake cluster: routed into the veth, nothing answers there except through the redirect. */
-export const CLUSTER = {
-  routes: [{ cidr: '10.99.0.0/16', device: 'ktnp0' }],
-  redirect: { cidrs: ['10.99.0.0/16'], excludes: ['10.99.9.9'] },
-  dns: { nameservers: ['127.0.0.1'], searchDomains: ['default.svc.cluster.local', 'svc.cluster.local'] },
-  hosts: [{ ip: '10.99.0.5', names: ['web', 'web.default', 'web.default.svc.cluster.local'] }],
-  loopbackDnsPort: 5353,
-};
 
 /** Connects from inside the namespace; prints what the peer answered, or the error, within 1.5 s. */
 const tcpProbe = (host: string, port: number) => `
