@@ -89,6 +89,37 @@ describe('direct-tcpip channels', () => {
   });
 });
 
+describe('channel end', () => {
+  it('delivers every byte a server sent before closing, even when the laptop reads late', async () => {
+    const size = 24 * 1024 * 1024;
+    const sender = await listen((socket) => socket.end(Buffer.alloc(size, 3)));
+    const channel = await openChannel(client, '127.0.0.1', sender);
+    channel.pause();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const received = await new Promise<number>((resolve) => {
+      let n = 0;
+      channel.on('data', (d: Buffer) => (n += d.length));
+      channel.on('close', () => resolve(n));
+      channel.resume();
+    });
+    expect(received).toBe(size);
+  });
+
+  it('delivers every byte the laptop sent before closing the channel', async () => {
+    const size = 8 * 1024 * 1024;
+    let got = 0;
+    const done = new Promise<void>((resolve) => {
+      void listen((socket) => socket.on('data', (d: Buffer) => (got += d.length)).on('end', () => (socket.end(), resolve())));
+    }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const port = (servers.at(-1)!.address() as AddressInfo).port;
+    const channel = await openChannel(client, '127.0.0.1', port);
+    channel.end(Buffer.alloc(size, 4));
+    await done;
+    expect(got).toBe(size);
+  });
+});
+
 describe('authentication by library client', () => {
   it('rejects a password', async () => {
     await expect(connectClient(agent, { password: 'hunter2' })).rejects.toThrow(/authentication methods failed/);
