@@ -1,0 +1,138 @@
+import type { KubeClient, ObjectRef } from '../client.js';
+import type { KeyFile, SshKeyPair } from '../keys.js';
+import type { Heartbeat } from './heartbeat.js';
+import { waitForShadowPod, type PodLocator } from './ready.js';
+import { leaveSharedShadow } from './shared.js';
+import { shadowPod, type ShadowSpecInput } from './spec.js';
+import { assessPod, type PodView, type ShadowProgress } from './wait.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** The objects of one shadow: its keys ConfigMap and its pod or Deployment. */
+export interface ShadowRefs {
+  configMap: ObjectRef;
+  workload: ObjectRef;
+}
+
+export interface HandleParts {
+  input: ShadowSpecInput;
+  refs: ShadowRefs;
+  keys: SshKeyPair;
+  keyFile: KeyFile;
+  heartbeat: Heartbeat;
+  useDeployment: boolean;
+  timeoutSeconds: number;
+  hooks: { onProgress?: (p: ShadowProgress) => void };
+}
+
+/** A running shadow: where its pod is, the key to reach it, and how to keep it alive and remove it. */
+export class ShadowHandle {
+  /** The current pod; changes when the shadow is recreated. */
+  podName: string;
+  private readonly createdRefs: ObjectRef[] = [];
+  private joined = false;
+  private cleaned: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly parts: HandleParts,
+  ) {
+    this.podName = parts.input.name;
+  }
+
+  /** The shadow's object name (pod, Deployment and ConfigMap share it). */
+  get name(): string {
+    return this.parts.input.name;
+  }
+  get namespace(): string {
+    return this.parts.input.namespace;
+  }
+  /** The private key file (mode 0600 under ~/.kt/key), removed by cleanup. */
+  get privateKeyPath(): string {
+    return this.parts.keyFile.path;
+  }
+  get privateKey(): string {
+    return this.parts.keys.privateKey;
+  }
+  get publicKey(): string {
+    return this.parts.keys.publicKey;
+  }
+  /** True when this run joined a shared shadow another run created. */
+  get isJoined(): boolean {
+    return this.joined;
+  }
+  /** The objects this run created (and keeps a heartbeat on). */
+  get objects(): readonly ObjectRef[] {
+    return [...this.createdRefs];
+  }
+
+  /** @internal the manager records each object right after creating it. */
+  created(ref: ObjectRef): void {
+    this.createdRefs.push(ref);
+    this.parts.heartbeat.add(ref);
+  }
+
+  /** @internal a shared shadow was joined: beat on its objects, and leave it by ref count. */
+  markJoined(): void {
+    this.joined = true;
+    this.parts.heartbeat.add(this.parts.refs.workload);
+    this.parts.heartbeat.add(this.parts.refs.configMap);
+  }
+
+  /** How waits find the pod. */
+  locator(): PodLocator {
+    const ns = this.namespace;
+    return this.parts.useDeployment ? { namespace: ns, target: this.parts.input.target } : { namespace: ns, name: this.name };
+  }
+
+  /** One heartbeat now (the timer beats every ~2 minutes anyway). */
+  beat(): Promise<void> {
+    return this.parts.heartbeat.beat();
+  }
+
+  /**
+   * Makes sure the shadow pod is ready, recreating a deleted bare pod (the Deployment does that itself);
+   * reports "reconnecting" and "connected". Returns the pod to forward to.
+   */
+  async ensureReady(signal?: AbortSignal): Promise<string> {
+    if (await this.isReady()) return this.podName;
+    const progress = this.parts.hooks.onProgress;
+    progress?.({ phase: 'reconnecting', pod: this.podName, detail: 'shadow pod gone or not ready; reconnecting…' });
+    if (!this.parts.useDeployment && !this.joined) await this.recreatePod(signal);
+    const { timeoutSeconds, input } = this.parts;
+    this.podName = await waitForShadowPod(this.client, this.locator(), { timeoutSeconds, image: input.image, onProgress: progress, signal });
+    progress?.({ phase: 'connected', pod: this.podName, detail: 'shadow pod ready again' });
+    return this.podName;
+  }
+
+  private async isReady(): Promise<boolean> {
+    const pod = await this.client.find<PodView & { metadata: { deletionTimestamp?: string } }>({ apiVersion: 'v1', resource: 'pods', namespace: this.namespace, name: this.podName });
+    return Boolean(pod && !pod.metadata.deletionTimestamp && assessPod(pod).ready);
+  }
+
+  /** Waits (bounded) for a terminating pod to go, then creates it again under the same name. */
+  private async recreatePod(signal?: AbortSignal): Promise<void> {
+    const ref = this.parts.refs.workload;
+    for (let i = 0; i < 60 && (await this.client.find(ref)); i++) await sleep(500, undefined, { signal });
+    const input = { ...this.parts.input, heartbeat: await this.client.clusterUnixSeconds() };
+    await this.client.create(ref, shadowPod(input));
+  }
+
+  /** Stops the heartbeat, deletes what this run created (or leaves the shared shadow) and the private key. Idempotent. */
+  cleanup(): Promise<void> {
+    this.cleaned ??= this.doCleanup();
+    return this.cleaned;
+  }
+
+  private async doCleanup(): Promise<void> {
+    await this.parts.heartbeat.stop();
+    try {
+      if (this.joined || (this.parts.input.shared && this.createdRefs.length === 2)) {
+        await leaveSharedShadow(this.client, this.parts.refs.workload, this.publicKey);
+      } else {
+        for (const ref of [...this.createdRefs].reverse()) await this.client.delete(ref);
+      }
+    } finally {
+      await this.parts.keyFile.remove();
+    }
+  }
+}

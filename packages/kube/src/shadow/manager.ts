@@ -1,0 +1,122 @@
+import { join } from 'node:path';
+import { ktHome } from '@ktctl/config';
+import type { Logger } from '@ktctl/plugin-api';
+import type { KubeClient, ObjectRef } from '../client.js';
+import { generateSshKeyPair, writePrivateKey } from '../keys.js';
+import { invokingUser, parseKeyValues, randomLetters, shadowName, type ShadowPurpose } from '../names.js';
+import type { AgentSettings } from './agent.js';
+import { Heartbeat } from './heartbeat.js';
+import { ShadowHandle, type ShadowRefs } from './handle.js';
+import { waitForShadowPod } from './ready.js';
+import { joinSharedShadow } from './shared.js';
+import { keysConfigMap, shadowDeployment, shadowPod, type ShadowSpecInput } from './spec.js';
+import type { ShadowProgress } from './wait.js';
+
+/** The global flags a shadow honours (names as in @ktctl/config), plus what the command adds. */
+export interface ShadowOptions {
+  purpose: ShadowPurpose;
+  /** The image to run: `shadowImage(options, version)` from @ktctl/config. */
+  image: string;
+  useShadowDeployment?: boolean;
+  podQuota?: string | undefined;
+  nodeSelector?: string | undefined;
+  imagePullSecret?: string | undefined;
+  serviceAccount?: string | undefined;
+  withLabel?: string | undefined;
+  withAnnotation?: string | undefined;
+  forceUpdate?: boolean;
+  /** Seconds to wait for the pod to be ready (default 60). */
+  podCreationTimeout?: number;
+  config?: Record<string, string | number>;
+  podLabels?: Record<string, string>;
+  exposePorts?: readonly number[];
+  agent?: AgentSettings;
+  customizePodSpec?: (spec: Record<string, any>) => void;
+  /** Where private keys go (default `~/.kt/key`). */
+  keyDir?: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}
+
+/** How the manager reports: progress of the pod, and a logger for warnings (heartbeat failures). */
+export interface ShadowHooks {
+  onProgress?: (p: ShadowProgress) => void;
+  logger?: Logger;
+}
+
+/** Creates shadows (pod or Deployment, its keys ConfigMap and local private key) and hands back a handle. */
+export class ShadowManager {
+  constructor(
+    readonly client: KubeClient,
+    private readonly hooks: ShadowHooks = {},
+  ) {}
+
+  /** Creates the shadow and waits until it is ready; on any failure removes whatever it had created. */
+  async create(opts: ShadowOptions): Promise<ShadowHandle> {
+    const env = opts.env ?? process.env;
+    const namespace = this.client.namespace;
+    const name = shadowName(opts.purpose);
+    const keys = generateSshKeyPair(`ktctl-${invokingUser(env)}`);
+    const keyFile = await writePrivateKey(opts.keyDir ?? join(ktHome(env), 'key'), `${name}-${randomLetters(8)}`, keys);
+    const input = await this.specInput(opts, name, keys.publicKey, env);
+    const refs: ShadowRefs = { configMap: cmRef(namespace, name), workload: opts.useShadowDeployment ? deployRef(namespace, name) : podRef(namespace, name) };
+    const heartbeat = new Heartbeat(this.client, (err, ref) => this.hooks.logger?.warn(`heartbeat on ${ref.resource}/${ref.name} failed: ${(err as Error).message}`));
+    const handle = new ShadowHandle(this.client, { input, refs, keys, keyFile, heartbeat, useDeployment: Boolean(opts.useShadowDeployment), hooks: this.hooks, timeoutSeconds: opts.podCreationTimeout ?? 60 });
+    try {
+      const shared = opts.purpose.kind === 'connect' && opts.purpose.shared === true;
+      if (shared && (await joinSharedShadow(this.client, keys.publicKey, refs.workload))) handle.markJoined();
+      else await this.createObjects(input, refs, handle);
+      handle.podName = await waitForShadowPod(this.client, handle.locator(), { timeoutSeconds: opts.podCreationTimeout ?? 60, image: opts.image, onProgress: this.hooks.onProgress, signal: opts.signal });
+    } catch (err) {
+      await handle.cleanup().catch((cleanupErr: unknown) => this.hooks.logger?.warn(`cleanup after a failed start: ${(cleanupErr as Error).message}`));
+      throw err;
+    }
+    heartbeat.start();
+    return handle;
+  }
+
+  private async specInput(opts: ShadowOptions, name: string, publicKey: string, env: NodeJS.ProcessEnv): Promise<ShadowSpecInput> {
+    return {
+      name,
+      namespace: this.client.namespace,
+      purpose: opts.purpose,
+      image: opts.image,
+      target: randomLetters(),
+      authorizedKeys: publicKey,
+      user: invokingUser(env),
+      heartbeat: await this.client.clusterUnixSeconds(),
+      config: opts.config,
+      extraLabels: parseKeyValues(opts.withLabel, '--withLabel'),
+      extraAnnotations: parseKeyValues(opts.withAnnotation, '--withAnnotation'),
+      podLabels: opts.podLabels,
+      nodeSelector: parseKeyValues(opts.nodeSelector, '--nodeSelector'),
+      imagePullSecret: opts.imagePullSecret,
+      serviceAccount: opts.serviceAccount,
+      podQuota: opts.podQuota,
+      forceUpdate: opts.forceUpdate,
+      shared: opts.purpose.kind === 'connect' && opts.purpose.shared === true,
+      agent: opts.agent,
+      exposePorts: opts.exposePorts,
+      customizePodSpec: opts.customizePodSpec,
+    };
+  }
+
+  /** ConfigMap first (the pod mounts it), each one registered for cleanup and heartbeat as soon as it exists. */
+  private async createObjects(input: ShadowSpecInput, refs: ShadowRefs, handle: ShadowHandle): Promise<void> {
+    await this.client.create(refs.configMap, keysConfigMap(input));
+    handle.created(refs.configMap);
+    const body = refs.workload.resource === 'deployments' ? shadowDeployment(input) : shadowPod(input);
+    await this.client.create(refs.workload, body);
+    handle.created(refs.workload);
+  }
+}
+
+function cmRef(namespace: string, name: string): ObjectRef {
+  return { apiVersion: 'v1', resource: 'configmaps', namespace, name };
+}
+function podRef(namespace: string, name: string): ObjectRef {
+  return { apiVersion: 'v1', resource: 'pods', namespace, name };
+}
+function deployRef(namespace: string, name: string): ObjectRef {
+  return { apiVersion: 'apps/v1', resource: 'deployments', namespace, name };
+}
