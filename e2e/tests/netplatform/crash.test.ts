@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUserRules, CLUSTER, Netns, ORIGINAL_RESOLV, restoreStale, Sandbox, snapshot, Subject, withTimeout } from './sandbox.js';
+import { addUserRules, CLUSTER, Netns, ORIGINAL_RESOLV, restoreStale, Sandbox, snapshot, Subject, withTimeout, hostKtTraces } from './sandbox.js';
 
 describe('kill -9 in the middle of a session', () => {
   const netns = new Netns();
@@ -85,5 +85,11 @@ describe('kill -9 in the middle of a session', () => {
     expect(await snapshot(netns, sandbox)).toEqual(during);
     expect(await live.subject.stop()).toBe(0);
     expect(await snapshot(netns, sandbox)).toEqual(before);
+  });
+});
+
+describe('the host', () => {
+  it('never saw any of it', async () => {
+    expect(await hostKtTraces()).toEqual([]);
   });
 });

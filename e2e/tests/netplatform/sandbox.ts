@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -87,11 +87,21 @@ export async function addUserRules(netns: Netns): Promise<void> {
 export class Sandbox {
   readonly dir = mkdtempSync(join(tmpdir(), 'kt-np-'));
   readonly resolvConf = join(this.dir, 'resolv.conf');
-  readonly hosts = join(this.dir, 'hosts');
   readonly ktHome = join(this.dir, 'kt');
+  /** With a private /etc: a copy of the host's, bind-mounted over /etc, where resolv.conf is a symlink. */
+  readonly etc: string | undefined;
+  readonly hosts: string;
 
-  constructor() {
+  constructor({ symlinkedResolvConf = false } = {}) {
     writeFileSync(this.resolvConf, ORIGINAL_RESOLV);
+    if (symlinkedResolvConf) {
+      this.etc = join(this.dir, 'etc');
+      cpSync('/etc', this.etc, { recursive: true, verbatimSymlinks: true });
+      rmSync(join(this.etc, 'resolv.conf'), { force: true });
+      // As NetworkManager or resolvconf set it up: /etc/resolv.conf -> the file under /run they manage.
+      symlinkSync(this.resolvConf, join(this.etc, 'resolv.conf'));
+    }
+    this.hosts = join(this.etc ?? this.dir, 'hosts');
     writeFileSync(this.hosts, ORIGINAL_HOSTS);
   }
 
@@ -110,10 +120,14 @@ export class Subject {
   private stderr = '';
 
   constructor(netns: Netns, sandbox: Sandbox, config: Record<string, unknown>) {
-    const script = 'mount --bind "$1" /etc/resolv.conf && mount --bind "$2" /etc/hosts && exec "$3" --import tsx "$4" "$5"';
+    const mounts = sandbox.etc
+      ? 'mount --bind "$1" /etc'
+      : 'mount --bind "$1" /etc/resolv.conf && mount --bind "$2" /etc/hosts';
+    const script = `${mounts} && exec "$3" --import tsx "$4" "$5"`;
     const json = JSON.stringify({ ktHome: sandbox.ktHome, ...config });
     const args = ['netns', 'exec', netns.name, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script];
-    this.child = spawn('ip', [...args, 'sh', sandbox.resolvConf, sandbox.hosts, process.execPath, SUBJECT, json], { cwd: REPO });
+    const first = sandbox.etc ?? sandbox.resolvConf;
+    this.child = spawn('ip', [...args, 'sh', first, sandbox.hosts, process.execPath, SUBJECT, json], { cwd: REPO });
     let buffered = '';
     this.child.stdout!.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
@@ -177,4 +191,16 @@ export async function restoreStale(netns: Netns, sandbox: Sandbox): Promise<Subj
   const event = await subject.next('restored');
   await withTimeout(subject.exited, 'restore-stale exit');
   return event;
+}
+
+/** Anything of ktctl's on the host itself (outside every test namespace); must stay empty. */
+export async function hostKtTraces(): Promise<string[]> {
+  const traces: string[] = [];
+  if (readFileSync('/etc/resolv.conf', 'utf8').includes('Kt DNS')) traces.push('/etc/resolv.conf has a Kt DNS block');
+  if (readFileSync('/etc/hosts', 'utf8').includes('Kt Hosts')) traces.push('/etc/hosts has a Kt Hosts block');
+  if ((await sh('iptables-save', ['-t', 'nat'])).match(/KT_CONNECT|KT_DNS/)) traces.push('host iptables has a KT_ chain');
+  if ((await sh('nft', ['list', 'tables'])).match(/ktctl/)) traces.push('host nft has a ktctl table');
+  if ((await sh('ip', ['route'])).includes('10.99.0.0/16')) traces.push('host has the test cluster route');
+  if (readdirSync('/etc').some((n) => n.includes('.kt-'))) traces.push('a ktctl temp file in /etc');
+  return traces;
 }

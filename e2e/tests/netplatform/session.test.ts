@@ -3,7 +3,7 @@
 // SIGTERM everything is exactly as before. Run: vitest run --config e2e/vitest.config.ts tests/netplatform
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUserRules, CLUSTER, Netns, ORIGINAL_HOSTS, ORIGINAL_RESOLV, Sandbox, snapshot, Subject, type SubjectEvent } from './sandbox.js';
+import { addUserRules, CLUSTER, Netns, ORIGINAL_HOSTS, ORIGINAL_RESOLV, Sandbox, snapshot, Subject, type SubjectEvent, hostKtTraces } from './sandbox.js';
 
 
 /** Connects from inside the namespace; prints what the peer answered, or the error, within 1.5 s. */
@@ -115,3 +115,9 @@ for (const backend of ['iptables', 'nft'] as const) {
     });
   });
 }
+
+describe('the host', () => {
+  it('never saw any of it', async () => {
+    expect(await hostKtTraces()).toEqual([]);
+  });
+});
