@@ -7,6 +7,7 @@ import {
   type NetPlatform,
   type NetSession,
   platformPaths,
+  processStartTime,
   replacedFileUndoers,
   requireRoot,
   restoreFailed,
@@ -64,11 +65,13 @@ export function createLinuxPlatform(options: LinuxPlatformOptions): NetPlatform 
     restoreStale,
     async openSession({ command }): Promise<NetSession> {
       requireRoot(`ktctl ${command}`, geteuid);
-      await restoreStale();
-      const journal = Journal.create(paths.journalDir, { command }, undoers);
+      const restoredStale = await restoreStale();
+      const startTime = processStartTime(process.pid);
+      const journal = Journal.create(paths.journalDir, { command, ...(startTime ? { startTime } : {}) }, undoers);
       const redirect = createKernelRedirect(runner, journal, options.redirectBackend);
       return {
         journal,
+        restoredStale,
         routes: createRouteTable(runner, journal),
         dns: createLinuxDns({
           runner,

@@ -49,6 +49,8 @@ export interface NetSession {
   /** Absent until the OS implementation has TUN support (issue 6). */
   readonly tun: TunFactory | undefined;
   readonly journal: Journal;
+  /** What opening undid of killed runs first (the app tells the user their laptop was put back). */
+  readonly restoredStale: RestoreReport;
   /** Undoes every journaled change in reverse order and removes the journal; safe to call twice. */
   close(): Promise<void>;
 }

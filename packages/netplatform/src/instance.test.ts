@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireInstance, isProcessAlive } from './instance.js';
+import { acquireInstance, isProcessAlive, processStartTime, removeStalePidFiles } from './instance.js';
 import { requireRoot, unsupportedPlatform } from './errors.js';
 
 describe('acquireInstance', () => {
@@ -35,6 +35,21 @@ describe('acquireInstance', () => {
   it('knows this process is alive and a reaped one is not', () => {
     expect(isProcessAlive(process.pid)).toBe(true);
     expect(isProcessAlive(2 ** 22 + 12345)).toBe(false);
+  });
+
+  it('takes a live process with another start time for a reused pid, i.e. the recorded one is dead', () => {
+    const startTime = processStartTime(process.pid);
+    expect(startTime).toMatch(/^\d+$/);
+    expect(isProcessAlive(process.pid, startTime)).toBe(true);
+    expect(isProcessAlive(process.pid, '1')).toBe(false);
+  });
+
+  it('records the start time in the pid file, and a pid file of a reused pid is stale', () => {
+    const pidDir = mkdtempSync(join(tmpdir(), 'kt-pid-'));
+    const lock = acquireInstance('connect', { pidDir, pid: process.pid });
+    expect(readFileSync(lock.pidFile, 'utf8')).toBe(`${process.pid}\n${processStartTime(process.pid)}\n`);
+    writeFileSync(join(pidDir, `connect-${process.ppid}.pid`), `${process.ppid}\n1\n`);
+    expect(removeStalePidFiles(pidDir)).toEqual([join(pidDir, `connect-${process.ppid}.pid`)]);
   });
 });
 

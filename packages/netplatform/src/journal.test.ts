@@ -114,6 +114,18 @@ describe('restoreStaleJournals', () => {
     expect(listJournals(dir).map((j) => j.pid).sort()).toEqual([200, 300]);
   });
 
+  it('takes a journal whose pid now belongs to another process (other start time) for a dead run', async () => {
+    const { dir, undone, undoers } = fixture();
+    const elsewhere = fixture().dir;
+    // The parent process is alive, but it is not the process that wrote this journal.
+    const reused = Journal.create(elsewhere, { pid: process.ppid, command: 'connect', startTime: '1' }, undoers);
+    await reused.change({ kind: 'step', name: 'old-run' }, async () => undefined);
+    copyFileSync(reused.path, join(dir, `${process.ppid}.json`));
+    const report = await restoreStaleJournals({ journalDir: dir, pidDir: join(dir, 'pid'), undoers });
+    expect(report.restored).toEqual([{ pid: process.ppid, command: 'connect', changes: 1 }]);
+    expect(undone).toEqual(['old-run']);
+  });
+
   it('reports a journal it cannot read instead of throwing', async () => {
     const { dir, undoers } = fixture();
     const { writeFileSync } = await import('node:fs');

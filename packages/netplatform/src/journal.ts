@@ -28,6 +28,8 @@ export interface JournalData {
   pid: number;
   command: string;
   startedAt: string;
+  /** The process start time (see processStartTime), so a reused pid is not taken for the run. */
+  startTime?: string;
   entries: StoredEntry[];
 }
 
@@ -43,13 +45,20 @@ export class Journal {
   ) {}
 
   /** Starts this process's journal; throws if one already exists at that path (it must be restored first). */
-  static create(dir: string, meta: { pid?: number; command: string }, undoers: Undoers): Journal {
+  static create(dir: string, meta: { pid?: number; command: string; startTime?: string }, undoers: Undoers): Journal {
     const pid = meta.pid ?? process.pid;
     const path = journalPath(dir, pid);
     if (readFileOrUndefined(path) !== undefined) {
       throw new Error(`a journal already exists at ${path}; restore it before starting a new run`);
     }
-    const data: JournalData = { version: 1, pid, command: meta.command, startedAt: new Date().toISOString(), entries: [] };
+    const data: JournalData = {
+      version: 1,
+      pid,
+      command: meta.command,
+      startedAt: new Date().toISOString(),
+      ...(meta.startTime === undefined ? {} : { startTime: meta.startTime }),
+      entries: [],
+    };
     const journal = new Journal(path, data, undoers);
     journal.flush();
     openHere.add(path);
@@ -63,6 +72,10 @@ export class Journal {
 
   get pid(): number {
     return this.data.pid;
+  }
+
+  get startTime(): string | undefined {
+    return this.data.startTime;
   }
 
   get command(): string {

@@ -1,5 +1,5 @@
 import type { RestoreReport } from './contract.js';
-import { isProcessAlive, removeStalePidFiles } from './instance.js';
+import { type AliveCheck, isProcessAlive, removeStalePidFiles } from './instance.js';
 import { isOpenHere, Journal, listJournals, type Undoers } from './journal.js';
 
 export interface RestoreOptions {
@@ -8,7 +8,7 @@ export interface RestoreOptions {
   /** `~/.kt/pid`. */
   readonly pidDir: string;
   readonly undoers: Undoers;
-  readonly isAlive?: (pid: number) => boolean;
+  readonly isAlive?: AliveCheck;
 }
 
 /**
@@ -20,14 +20,15 @@ export async function restoreStaleJournals(options: RestoreOptions): Promise<Res
   const restored: { pid: number; command: string; changes: number }[] = [];
   const failed: { pid: number; errors: string[] }[] = [];
   for (const { path, pid } of listJournals(options.journalDir)) {
-    if (isOpenHere(path) || (pid !== process.pid && isAlive(pid))) continue;
+    if (isOpenHere(path)) continue;
     let journal: Journal;
     try {
       journal = Journal.load(path, options.undoers);
     } catch (error) {
-      failed.push({ pid, errors: [(error as Error).message] });
+      if (!isAlive(pid)) failed.push({ pid, errors: [(error as Error).message] });
       continue;
     }
+    if (pid !== process.pid && isAlive(pid, journal.startTime)) continue;
     const changes = journal.pending().length;
     const errors = await journal.undoAll();
     if (errors.length === 0) restored.push({ pid, command: journal.command, changes });
