@@ -1,5 +1,5 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { Packet } from 'dns2';
+import { Packet, type Resource } from 'dns2';
 import { FrameReader, frameMessage } from '../src/local/tcp-frames.js';
 
 /** What the fake does with one query on one connection: answer it (after a delay), ignore it, or drop the connection. */
@@ -20,7 +20,7 @@ export interface FakeAgentDns {
 export function answerWithA(query: Packet, address: string, ttl = 30): Packet {
   const response = Packet.createResponseFromRequest(query);
   const [question] = query.questions;
-  if (question) response.answers.push({ name: question.name, type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl, address } as Packet.Resource);
+  if (question) response.answers.push({ name: question.name, type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl, address } as Resource);
   return response;
 }
 

@@ -1,0 +1,133 @@
+import { isIPv6 } from 'node:net';
+import type { Duplex } from 'node:stream';
+import dns2, { Packet, type DnsHandler, type TCPServer, type UDPServer } from 'dns2';
+import { ErrorCode, UserError, type Logger } from '@ktctl/plugin-api';
+import type { Upstream } from '../upstream.js';
+import { ClusterClient } from './cluster-client.js';
+import { DEFAULT_DNS_ORDER, type DnsSource } from './dns-mode.js';
+import { LocalResolver, type LocalDnsStats } from './local-resolver.js';
+import { askUpstreams, withoutSelf } from './upstreams.js';
+
+export interface LocalDnsOptions {
+  /** Address to listen on, UDP and TCP; loopback by default. */
+  host?: string;
+  /** Port to listen on; 0 picks a free one, the same for UDP and TCP. Default 53. */
+  port?: number;
+  /** `localDNS:<order>`; cluster first, then upstream by default. */
+  order?: readonly DnsSource[];
+  /** `--clusterDomain`; `cluster.local` by default. */
+  clusterDomain?: string;
+  /** The laptop's own search domains (also given to the agent as KT_LOCAL_DOMAINS). */
+  searchDomains?: readonly string[];
+  /** `--dnsCacheTtl` in seconds; 60 by default, 0 disables the cache. */
+  cacheTtl?: number;
+  /** The laptop's original nameservers, as they were before ktctl pointed the resolver here. */
+  upstreams: readonly Upstream[];
+  /** Opens a stream to the shadow agent's DNS server (TCP 53 in the pod), e.g. an SSH direct-tcpip channel. */
+  openClusterStream: () => Promise<Duplex>;
+  /** Milliseconds to wait for one cluster answer (2 500) and for each upstream try (1 500). */
+  clusterTimeoutMs?: number;
+  upstreamTimeoutMs?: number;
+  /** After a cluster stream failed to open, cluster-only names get SERVFAIL at once for this long (1 000 ms). */
+  clusterRetryAfterMs?: number;
+  logger?: Pick<Logger, 'debug' | 'warn'>;
+}
+
+/** Counters of the local DNS server and its cluster stream. */
+export interface LocalDnsRunStats extends LocalDnsStats {
+  clusterStreamsOpened: number;
+  clusterConnected: boolean;
+}
+
+/** A running local DNS server. */
+export interface LocalDns {
+  readonly host: string;
+  readonly port: number;
+  stats(): LocalDnsRunStats;
+  /** Forgets cached answers (after the tunnel came back to a new shadow pod). */
+  clearCache(): void;
+  close(): Promise<void>;
+}
+
+/** Starts the `localDNS` server on UDP and TCP; resolves once both listen. Throws KT_PORT_IN_USE. */
+export async function startLocalDns(options: LocalDnsOptions): Promise<LocalDns> {
+  const host = options.host ?? '127.0.0.1';
+  const cluster = new ClusterClient({
+    openStream: options.openClusterStream,
+    ...(options.clusterTimeoutMs !== undefined && { queryTimeoutMs: options.clusterTimeoutMs }),
+    ...(options.clusterRetryAfterMs !== undefined && { retryAfterMs: options.clusterRetryAfterMs }),
+  });
+  let upstreams: Upstream[] = [...options.upstreams];
+  const upstreamOptions = { timeoutMs: options.upstreamTimeoutMs ?? 1_500, attempts: 2 };
+  const resolver = new LocalResolver({
+    order: options.order ?? DEFAULT_DNS_ORDER,
+    clusterDomain: options.clusterDomain ?? 'cluster.local',
+    searchDomains: options.searchDomains ?? [],
+    cacheTtl: options.cacheTtl ?? 60,
+    askCluster: (question) => cluster.query(question),
+    askUpstream: (question) => askUpstreams(upstreams, question, upstreamOptions),
+  });
+  const logger = options.logger;
+  const handle: DnsHandler = (request, send) => void respond(request, resolver, logger).then(send).catch((error: Error) => logger?.warn(`dns: cannot send answer: ${error.message}`));
+  const servers = await bindBoth(host, options.port ?? 53, handle, logger);
+  upstreams = withoutSelf(upstreams, { host, port: servers.port });
+  options.logger?.debug(`dns: listening on ${host}:${servers.port}, upstreams ${upstreams.map((u) => `${u.host}:${u.port}`).join(' ') || 'none'}`);
+  return {
+    host,
+    port: servers.port,
+    stats: () => ({ ...resolver.stats, clusterStreamsOpened: cluster.stats.streamsOpened, clusterConnected: cluster.stats.connected }),
+    clearCache: () => resolver.clearCache(),
+    close: async () => {
+      cluster.close();
+      await Promise.all([new Promise<void>((resolve) => servers.udp.close(() => resolve())), new Promise<void>((resolve) => servers.tcp.close(() => resolve()))]);
+    },
+  };
+}
+
+/** One answer to one request; opcodes other than QUERY and multi-question messages are refused as the agent does. */
+async function respond(request: Packet, resolver: LocalResolver, logger: LocalDnsOptions['logger']): Promise<Packet> {
+  const response = Packet.createResponseFromRequest(request);
+  response.header.ra = 1;
+  const [question] = request.questions;
+  if (request.header.opcode !== 0 || !question || request.questions.length !== 1) {
+    response.header.rcode = request.header.opcode !== 0 ? Packet.RCODE.NOTIMP : Packet.RCODE.FORMERR;
+    return response;
+  }
+  const resolution = await resolver.resolve(question);
+  response.header.rcode = resolution.rcode;
+  response.answers = resolution.answers;
+  response.authorities = resolution.authorities;
+  logger?.debug(`dns: ${question.name} ${Packet.TYPE_NAME[question.type] ?? question.type} → ${resolution.source}, rcode ${resolution.rcode}, ${resolution.answers.length} answers`);
+  return response;
+}
+
+/** Binds UDP, then TCP on the same port; with port 0, tries a few free UDP ports until TCP gets the same one. */
+async function bindBoth(host: string, port: number, handle: DnsHandler, logger: LocalDnsOptions['logger']): Promise<{ udp: UDPServer; tcp: TCPServer; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const udp = dns2.createUDPServer({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    await listen((done) => (udp.once('error', done), udp.bind(port, host, () => done())), host, port);
+    const bound = udp.address().port;
+    const tcp = dns2.createTCPServer();
+    try {
+      await listen((done) => (tcp.once('error', done), tcp.listen(bound, host, () => done())), host, bound);
+    } catch (error) {
+      udp.close();
+      if (port !== 0 || attempt >= 10) throw error;
+      continue;
+    }
+    udp.on('request', handle).on('error', (error) => logger?.warn(`dns (udp): ${error.message}`));
+    tcp.on('request', handle).on('error', (error) => logger?.warn(`dns (tcp): ${error.message}`));
+    return { udp, tcp, port: bound };
+  }
+}
+
+/** Runs one bind; EADDRINUSE becomes the user error KT_PORT_IN_USE. */
+function listen(bind: (done: (error?: Error) => void) => void, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    bind((error) => {
+      if (!error) return resolve();
+      const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      reject(inUse ? new UserError(ErrorCode.PortInUse, `the local DNS port ${host}:${port} is in use`, { hint: 'stop what listens there, or pick another port', cause: error }) : error);
+    });
+  });
+}
