@@ -103,6 +103,14 @@ describe('createKernelRedirect', () => {
     expect(JSON.parse(seen).entries).toMatchObject([{ state: 'applying', entry: { kind: 'iptables-chain' } }]);
   });
 
+  it('reports its backend as auto until the first rule, then the one it detected', async () => {
+    const { runner, journal } = setup((c, args) => (c === 'iptables' && args[0] === '--version' ? { code: 127 } : undefined));
+    const redirect = createKernelRedirect(runner, journal, undefined);
+    expect(redirect.backend).toBe('auto');
+    await redirect.redirectTcp(spec);
+    expect(redirect.backend).toBe('nft');
+  });
+
   it('refuses IPv6 ranges with a clear error', async () => {
     const { runner, journal } = setup();
     await expect(createKernelRedirect(runner, journal, 'iptables').redirectTcp({ cidrs: ['fd00::/108'], excludes: [], toPort: 1 })).rejects.toMatchObject({

@@ -46,10 +46,9 @@ export function createKernelRedirect(
   journal: Journal,
   pinned: RedirectBackend | undefined,
 ): KernelRedirect {
-  let chosen: Promise<RedirectBackend> | undefined;
-  const backendOf = () => (chosen ??= pinned ? Promise.resolve(pinned) : detectRedirectBackend(runner));
+  let chosen: RedirectBackend | undefined = pinned;
   const install = async (purpose: Purpose, iptablesRules: string[][], nftRules: string[]) => {
-    const backend = await backendOf();
+    const backend = (chosen ??= await detectRedirectBackend(runner));
     const entry: JournalEntry = backend === 'iptables' ? chainEntry(purpose) : tableEntry(purpose);
     await journal.undoWhere((e) => e.kind === entry.kind && JSON.stringify(e) === JSON.stringify(entry));
     // Leftovers of a run whose journal is lost would make creation fail: one connect per machine, so they are stale.
@@ -63,7 +62,9 @@ export function createKernelRedirect(
     });
   };
   return {
-    backend: backendOf,
+    get backend() {
+      return chosen ?? 'auto';
+    },
     async redirectTcp(spec: RedirectSpec) {
       const v6 = [...spec.cidrs, ...spec.excludes].find(isIpv6Cidr);
       if (v6) {

@@ -127,8 +127,8 @@ export interface SocketAddress {
 }
 
 export interface KernelRedirect {
-  /** The rule backend in use (`iptables`, `nft`, `pf`); detected on first use. */
-  backend(): Promise<string>;
+  /** The rule backend in use (`iptables`, `nft`, `pf`); `auto` until the first rule is installed. */
+  readonly backend: string;
   /** Redirects TCP to the cluster CIDRs (minus excludes) to 127.0.0.1:toPort (locally made and forwarded). */
   redirectTcp(spec: RedirectSpec): Promise<void>;
   /** Redirects DNS sent to 127.0.0.1:53 (UDP and TCP) to a local DNS server that could not bind 53. */

@@ -72,7 +72,7 @@ async function main(config: SubjectConfig): Promise<void> {
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop());
-  say({ event: 'ready', pid: process.pid, port, dnsBackend: await session.dns.backend(), redirectBackend: await session.redirect!.backend() });
+  say({ event: 'ready', pid: process.pid, port, dnsBackend: await session.dns.backend(), redirectBackend: session.redirect!.backend });
 }
 
 main(JSON.parse(process.argv[2] ?? '{}') as SubjectConfig).catch((error: unknown) => {
