@@ -62,7 +62,8 @@ function inPod(namespace: string, script: string): Promise<string> {
 
 const dig = async (name: string, type = 'A', extra: string[] = []) => {
   const r = await run('dig', ['+time=3', '+tries=1', `@${podIP}`, ...extra, name, type], { timeoutMs: 15_000 });
-  return { status: /status: (\w+)/.exec(r.stdout)?.[1], answers: r.stdout.split('\n').filter((l) => /\sIN\s/.test(l) && !l.startsWith(';')).map((l) => l.trim().split(/\s+/)) };
+  const section = /;; ANSWER SECTION:\n([\s\S]*?)\n\n/.exec(r.stdout)?.[1] ?? '';
+  return { status: /status: (\w+)/.exec(r.stdout)?.[1], answers: section.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/)) };
 };
 
 beforeAll(async () => {
@@ -130,7 +131,10 @@ describe('the shadow pod', () => {
     expect(a(await dig(`echo.${testNs}.svc`))).toEqual([`echo.${testNs}.svc. ${echoIP}`]);
     expect(a(await dig('kubernetes.default'))).toEqual(['kubernetes.default. 10.96.0.1']);
     expect(a(await dig(`echo.${testNs}.corp.example`, 'A', ['+tcp']))).toEqual([`echo.${testNs}.corp.example. ${echoIP}`]);
-    expect((await dig('nosuch-service')).status).toBe('NXDOMAIN');
+    expect((await dig(`nosuch.${testNs}.svc.cluster.local`)).status).toBe('NXDOMAIN');
+    // This CoreDNS serves only cluster.local and answers SERVFAIL for anything else: the failure of the
+    // last candidate (the name as is) outranks the NXDOMAIN of `nosuch-service.<ns>.svc.cluster.local`.
+    expect((await dig('nosuch-service')).status).toBe('SERVFAIL');
     const srv = await dig(`_http._tcp.echo.${testNs}.svc.cluster.local`, 'SRV');
     expect(srv.answers.some((f) => f[3] === 'SRV' && f[6] === '80')).toBe(true);
     expect(await dig(`echo.${testNs}`, 'AAAA')).toMatchObject({ status: 'NOERROR', answers: [] });
