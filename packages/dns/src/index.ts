@@ -18,3 +18,8 @@ export type { LocalResolution, LocalDnsStats, LocalResolverOptions } from './loc
 export { startLocalDns } from './local/local-dns.js';
 export type { LocalDns, LocalDnsOptions, LocalDnsRunStats } from './local/local-dns.js';
 export { askUpstreams } from './local/upstreams.js';
+export { HostsSync } from './hosts/hosts-sync.js';
+export type { HostsSyncOptions } from './hosts/hosts-sync.js';
+export { hostNames, hostsEntries } from './hosts/hosts-entries.js';
+export type { HostsNaming, SkippedService } from './hosts/hosts-entries.js';
+export type { WatchedService, WatchedServicePort, ServiceEvent, StopWatching, WatchServices, HostsEntry } from './hosts/services.js';
