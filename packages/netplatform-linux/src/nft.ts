@@ -12,17 +12,18 @@ export interface NftTableEntry extends JournalEntry {
 export const REDIRECT_TABLE = 'ktctl';
 export const DNS_TABLE = 'ktctl_dns';
 
-/** An `nft -f -` script: a table with a nat chain on the output hook (priority as iptables' nat OUTPUT). */
-export function nftTableScript(name: string, rules: readonly string[]): string {
-  return [
-    `table ip ${name} {`,
-    '  chain output {',
-    '    type nat hook output priority -100; policy accept;',
+/**
+ * An `nft -f -` script: a table with a nat chain on the output hook (priority as iptables' nat OUTPUT),
+ * and with `forwarded` the same rules on the prerouting hook.
+ */
+export function nftTableScript(name: string, rules: readonly string[], forwarded = false): string {
+  const chain = (hook: string) => [
+    `  chain ${hook} {`,
+    `    type nat hook ${hook} priority -100; policy accept;`,
     ...rules.map((r) => `    ${r}`),
     '  }',
-    '}',
-    '',
-  ].join('\n');
+  ];
+  return [`table ip ${name} {`, ...chain('output'), ...(forwarded ? chain('prerouting') : []), '}', ''].join('\n');
 }
 
 export function nftRedirectRules(spec: RedirectSpec): string[] {

@@ -4,6 +4,7 @@ import {
   createHostsFile,
   hostsUndoers,
   Journal,
+  listStaleRuns,
   type NetPlatform,
   type NetSession,
   platformPaths,
@@ -63,6 +64,7 @@ export function createLinuxPlatform(options: LinuxPlatformOptions): NetPlatform 
     acquireInstance: async (command) =>
       acquireInstance(command, { pidDir: paths.pidDir, ...(options.isAlive ? { isAlive: options.isAlive } : {}) }),
     restoreStale,
+    staleChanges: async () => listStaleRuns({ journalDir: paths.journalDir, ...(options.isAlive ? { isAlive: options.isAlive } : {}) }),
     async openSession({ command }): Promise<NetSession> {
       requireRoot(`ktctl ${command}`, geteuid);
       const restoredStale = await restoreStale();

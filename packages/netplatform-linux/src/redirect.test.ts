@@ -103,6 +103,32 @@ describe('createKernelRedirect', () => {
     expect(JSON.parse(seen).entries).toMatchObject([{ state: 'applying', entry: { kind: 'iptables-chain' } }]);
   });
 
+  it('with includeForwarded hooks PREROUTING too (iptables) or adds a prerouting chain (nft)', async () => {
+    const { runner, journal } = setup((_c, args) => (args.includes('-S') || args.includes('-D') ? { code: 1 } : undefined));
+    await createKernelRedirect(runner, journal, 'iptables').redirectTcp({ ...spec, includeForwarded: true });
+    expect(runner.lines().filter((l) => l.includes(' -I '))).toEqual([
+      'iptables -w -t nat -I OUTPUT 1 -j KT_CONNECT',
+      'iptables -w -t nat -I PREROUTING 1 -j KT_CONNECT',
+    ]);
+    expect(journal.pending()).toMatchObject([{ hooks: ['OUTPUT', 'PREROUTING'] }]);
+    expect(nftTableScript('ktctl', ['return'], true)).toContain('  chain prerouting {\n    type nat hook prerouting priority -100; policy accept;\n    return\n  }\n');
+  });
+
+  it('installing again replaces the rules of this session instead of adding a second chain', async () => {
+    const { runner, journal } = setup();
+    const redirect = createKernelRedirect(runner, journal, 'nft');
+    await redirect.redirectTcp(spec);
+    await redirect.redirectTcp({ ...spec, cidrs: ['10.100.0.0/16'] });
+    expect(journal.pending()).toHaveLength(1);
+    expect(runner.lines()).toEqual([
+      'nft delete table ip ktctl',
+      'nft -f -',
+      'nft delete table ip ktctl',
+      'nft delete table ip ktctl',
+      'nft -f -',
+    ]);
+  });
+
   it('reports its backend as auto until the first rule, then the one it detected', async () => {
     const { runner, journal } = setup((c, args) => (c === 'iptables' && args[0] === '--version' ? { code: 127 } : undefined));
     const redirect = createKernelRedirect(runner, journal, undefined);

@@ -32,8 +32,9 @@ export async function detectRedirectBackend(runner: CommandRunner): Promise<Redi
 
 type Purpose = 'tcp' | 'dns';
 
-function chainEntry(purpose: Purpose): IptablesChainEntry {
-  return { kind: 'iptables-chain', binary: 'iptables', table: 'nat', chain: purpose === 'tcp' ? REDIRECT_CHAIN : DNS_CHAIN, hooks: ['OUTPUT'] };
+function chainEntry(purpose: Purpose, forwarded: boolean): IptablesChainEntry {
+  const chain = purpose === 'tcp' ? REDIRECT_CHAIN : DNS_CHAIN;
+  return { kind: 'iptables-chain', binary: 'iptables', table: 'nat', chain, hooks: forwarded ? ['OUTPUT', 'PREROUTING'] : ['OUTPUT'] };
 }
 
 function tableEntry(purpose: Purpose): NftTableEntry {
@@ -47,15 +48,17 @@ export function createKernelRedirect(
   pinned: RedirectBackend | undefined,
 ): KernelRedirect {
   let chosen: RedirectBackend | undefined = pinned;
-  const install = async (purpose: Purpose, iptablesRules: string[][], nftRules: string[]) => {
+  const install = async (purpose: Purpose, iptablesRules: string[][], nftRules: string[], forwarded = false) => {
     const backend = (chosen ??= await detectRedirectBackend(runner));
-    const entry: JournalEntry = backend === 'iptables' ? chainEntry(purpose) : tableEntry(purpose);
-    await journal.undoWhere((e) => e.kind === entry.kind && JSON.stringify(e) === JSON.stringify(entry));
+    const entry: JournalEntry = backend === 'iptables' ? chainEntry(purpose, forwarded) : tableEntry(purpose);
+    // Installing again (new CIDRs) replaces what this session installed before.
+    await journal.undoWhere((e) => e.kind === entry.kind && (e.chain ?? e.name) === (entry.chain ?? entry.name));
     // Leftovers of a run whose journal is lost would make creation fail: one connect per machine, so they are stale.
     await undoers(runner)[entry.kind]!(entry);
     await journal.change(entry, async () => {
       if (backend === 'nft') {
-        await mustRun(runner, 'nft', ['-f', '-'], { input: nftTableScript((entry as NftTableEntry).name, nftRules) });
+        const script = nftTableScript((entry as NftTableEntry).name, nftRules, forwarded);
+        await mustRun(runner, 'nft', ['-f', '-'], { input: script });
         return;
       }
       for (const args of chainCreateCommands(entry as IptablesChainEntry, iptablesRules)) await mustRun(runner, 'iptables', args);
@@ -72,7 +75,7 @@ export function createKernelRedirect(
           hint: 'use the tun2socks mode for IPv6 cluster ranges',
         });
       }
-      await install('tcp', redirectRules(spec), nftRedirectRules(spec));
+      await install('tcp', redirectRules(spec), nftRedirectRules(spec), spec.includeForwarded ?? false);
     },
     async redirectLoopbackDns(toPort: number) {
       await install('dns', loopbackDnsRules(toPort), nftLoopbackDnsRules(toPort));

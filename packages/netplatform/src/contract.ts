@@ -25,6 +25,15 @@ export interface NetPlatform {
   openSession(options: SessionOptions): Promise<NetSession>;
   /** Undoes the journals of runs whose process is dead and removes their stale pid files. */
   restoreStale(): Promise<RestoreReport>;
+  /** What restoreStale() would undo, one line per change (`ktctl clean --dryRun`). */
+  staleChanges(): Promise<StaleRun[]>;
+}
+
+export interface StaleRun {
+  readonly pid: number;
+  readonly command: string;
+  /** Newest first, the order they would be undone in. */
+  readonly changes: readonly string[];
 }
 
 export interface PlatformCapabilities {
@@ -119,6 +128,11 @@ export interface RedirectSpec {
   readonly excludes: readonly string[];
   /** The local listener's port. */
   readonly toPort: number;
+  /**
+   * Also redirect connections routed through this machine (containers on a bridge): they arrive at the
+   * bridge's own address, so the listener must then listen there too, not only on 127.0.0.1.
+   */
+  readonly includeForwarded?: boolean;
 }
 
 export interface SocketAddress {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Journal, type JournalEntry, listJournals } from './journal.js';
-import { restoreStaleJournals } from './restore.js';
+import { listStaleRuns, restoreStaleJournals } from './restore.js';
 
 function fixture() {
   const dir = mkdtempSync(join(tmpdir(), 'kt-journal-'));
@@ -133,5 +133,21 @@ describe('restoreStaleJournals', () => {
     const report = await restoreStaleJournals({ journalDir: dir, pidDir: join(dir, 'pid'), undoers, isAlive: () => false });
     expect(report.failed[0]?.pid).toBe(77);
     expect(report.failed[0]?.errors[0]).toMatch(/not a ktctl journal/);
+  });
+});
+
+describe('listStaleRuns', () => {
+  it('lists what restore would undo, newest first, without changing anything', async () => {
+    const { dir, undone, undoers } = fixture();
+    const elsewhere = fixture().dir;
+    const dead = Journal.create(elsewhere, { pid: 100, command: 'connect' }, undoers);
+    await dead.change({ kind: 'step', name: 'first' }, async () => undefined);
+    await dead.change({ kind: 'step', name: 'second', original: 'bXkgYnl0ZXM=' }, async () => undefined);
+    copyFileSync(dead.path, join(dir, '100.json'));
+    expect(listStaleRuns({ journalDir: dir, isAlive: () => false })).toEqual([
+      { pid: 100, command: 'connect', changes: ['step (name=second)', 'step (name=first)'] },
+    ]);
+    expect(undone).toEqual([]);
+    expect(listJournals(dir)).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
-import type { RestoreReport } from './contract.js';
+import type { RestoreReport, StaleRun } from './contract.js';
 import { type AliveCheck, isProcessAlive, removeStalePidFiles } from './instance.js';
-import { isOpenHere, Journal, listJournals, type Undoers } from './journal.js';
+import { describe, isOpenHere, Journal, listJournals, type Undoers } from './journal.js';
 
 export interface RestoreOptions {
   /** `~/.kt/journal`. */
@@ -35,4 +35,22 @@ export async function restoreStaleJournals(options: RestoreOptions): Promise<Res
     else failed.push({ pid, errors });
   }
   return { restored, failed, stalePidFiles: removeStalePidFiles(options.pidDir, isAlive) };
+}
+
+/** The journals restoreStaleJournals() would undo, and their changes newest first; changes nothing. */
+export function listStaleRuns(options: Omit<RestoreOptions, 'undoers' | 'pidDir'>): StaleRun[] {
+  const isAlive = options.isAlive ?? isProcessAlive;
+  const runs: StaleRun[] = [];
+  for (const { path, pid } of listJournals(options.journalDir)) {
+    if (isOpenHere(path)) continue;
+    let journal: Journal;
+    try {
+      journal = Journal.load(path, {});
+    } catch {
+      continue;
+    }
+    if (pid !== process.pid && isAlive(pid, journal.startTime)) continue;
+    runs.push({ pid, command: journal.command, changes: journal.pending().reverse().map(describe) });
+  }
+  return runs;
 }
