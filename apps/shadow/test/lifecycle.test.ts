@@ -41,3 +41,20 @@ describe('agent lifecycle', () => {
     expect(result.stderr).toMatch(/cannot start: .*EADDRINUSE/);
   });
 });
+
+describe('keepalives', () => {
+  it('drops a client that stops answering, so no connection lingers as a zombie', async () => {
+    const agent = await spawnAgent({ KT_KEEPALIVE_INTERVAL: '0.5', KT_KEEPALIVE_COUNT_MAX: '2' }, { dnsPort: await freePort() });
+    try {
+      const client = await connectClient(agent);
+      // The client process is alive but its SSH layer no longer reads: like a laptop gone to sleep.
+      (client as unknown as { _sock: { pause(): void } })._sock.pause();
+      const deadline = Date.now() + 8_000;
+      while (!/disconnected/.test(agent.output()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(agent.output()).toMatch(/Keepalive timeout[\s\S]*disconnected/);
+      client.destroy();
+    } finally {
+      await agent.stop();
+    }
+  });
+});

@@ -42,7 +42,11 @@ export function createSshServer(options: SshServerOptions): { server: ssh2.Serve
     options.log.info(`ssh: connection from ${peer} (${info.header.versions.software})`);
     client.on('authentication', (ctx) => void authenticate(ctx, options));
     client.on('ready', () => serveClient(client, options, stats));
-    client.on('error', (error) => options.log.debug(`ssh: ${peer}: ${error.message}`));
+    client.on('error', (error: Error & { level?: string }) => {
+      options.log.debug(`ssh: ${peer}: ${error.message}`);
+      // ssh2 only ends the connection, which waits for a FIN a sleeping or vanished laptop never sends.
+      if (error.level === 'client-timeout') rawSocket(client)?.destroy();
+    });
     client.on('close', () => {
       clients.delete(client);
       stats.connections--;
@@ -50,6 +54,11 @@ export function createSshServer(options: SshServerOptions): { server: ssh2.Serve
     });
   });
   return { server, stats, clients };
+}
+
+/** The TCP socket under an ssh2 server connection (ssh2 keeps it as `_sock` and exposes no destroy). */
+function rawSocket(client: Connection): { destroy(): void } | undefined {
+  return (client as Connection & { _sock?: { destroy(): void } })._sock;
 }
 
 /** Public key only: a key query is answered for listed keys, a signature must verify. Nothing else is offered. */
