@@ -43,6 +43,22 @@ describe('kill -9 in the middle of a session', () => {
     const journal = JSON.parse(readFileSync(join(sandbox.ktHome, 'journal', `${pid}.json`), 'utf8')) as { entries: { entry: { kind: string } }[] };
     expect(journal.entries.map((e) => e.entry.kind)).toEqual(['iptables-chain', 'iptables-chain', 'route-added', 'file-replaced', 'hosts-block']);
 
+    const listed = await new Subject(netns, sandbox, { action: 'stale-changes' }).next('stale');
+    expect(listed.runs).toEqual([
+      {
+        pid,
+        command: 'connect',
+        changes: [
+          'hosts-block (path=/etc/hosts addedNewline=true)',
+          expect.stringMatching(/^file-replaced \(path=\/etc\/resolv\.conf written=[0-9a-f]{64} fallback=resolv-conf\)$/),
+          'route-added (cidr=10.99.0.0/16 device=ktnp0)',
+          'iptables-chain (binary=iptables table=nat chain=KT_DNS)',
+          'iptables-chain (binary=iptables table=nat chain=KT_CONNECT)',
+        ],
+      },
+    ]);
+    expect(await snapshot(netns, sandbox)).not.toEqual(before);
+
     const restored = await restoreStale(netns, sandbox);
     expect(restored.report).toEqual({
       restored: [{ pid, command: 'connect', changes: 5 }],

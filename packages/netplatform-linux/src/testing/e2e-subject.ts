@@ -3,7 +3,7 @@
  * network namespace (and private mount namespace), and reports on stdout as JSON lines. It lives here, not
  * in e2e/, because only the app may import netplatform-<os>; the tests spawn it by path.
  *
- *   node --import tsx e2e-subject.ts '<json>'   with action connect | restore-stale
+ *   node --import tsx e2e-subject.ts '<json>'   with action connect | restore-stale | stale-changes
  */
 import { createServer, type Socket } from 'node:net';
 import { isUserError } from '@ktctl/plugin-api';
@@ -12,7 +12,9 @@ import { createLinuxPlatform } from '../platform.js';
 import type { RedirectBackend } from '../redirect.js';
 
 interface SubjectConfig {
-  action: 'connect' | 'restore-stale';
+  action: 'connect' | 'restore-stale' | 'stale-changes';
+  /** Where the redirect listener listens: 127.0.0.1, or 0.0.0.0 for forwarded traffic. */
+  listenHost?: string;
   ktHome: string;
   resolvConfPath?: string;
   hostsPath?: string;
@@ -20,7 +22,7 @@ interface SubjectConfig {
   routes?: RouteSpec[];
   dns?: { nameservers: string[]; searchDomains?: string[] };
   hosts?: HostsEntry[];
-  redirect?: { cidrs: string[]; excludes: string[] };
+  redirect?: { cidrs: string[]; excludes: string[]; includeForwarded?: boolean };
   loopbackDnsPort?: number;
 }
 
@@ -37,6 +39,10 @@ async function main(config: SubjectConfig): Promise<void> {
     say({ event: 'restored', report: await platform.restoreStale() });
     return;
   }
+  if (config.action === 'stale-changes') {
+    say({ event: 'stale', runs: await platform.staleChanges() });
+    return;
+  }
   const lock = await platform.acquireInstance('connect');
   const session = await platform.openSession({ command: 'connect' });
   const listener = createServer((socket: Socket) => {
@@ -49,7 +55,7 @@ async function main(config: SubjectConfig): Promise<void> {
     say({ event: 'accepted', original });
     socket.end(`${JSON.stringify(original)}\n`);
   });
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => listener.listen(0, config.listenHost ?? '127.0.0.1', resolve));
   const port = (listener.address() as { port: number }).port;
   try {
     if (config.redirect) await session.redirect!.redirectTcp({ ...config.redirect, toPort: port });
