@@ -61,7 +61,11 @@ export class ApiTransport {
     const opts = await this.connectOptions();
     const payload = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
     const headers: Record<string, string> = { ...opts.headers, Accept: 'application/json' };
-    if (payload) headers['Content-Type'] = spec.contentType ?? 'application/json';
+    if (payload) {
+      headers['Content-Type'] = spec.contentType ?? 'application/json';
+      // Node frames a DELETE body with neither chunking nor a length unless told: the server would read it as the next request.
+      headers['Content-Length'] = String(payload.length);
+    }
     const url = new URL(spec.path, this.server);
     const res = await this.send(url, { ...opts, headers, method: spec.method, agent: this.agent }, payload, spec);
     const date = res.headers.date ? new Date(res.headers.date) : undefined;

@@ -3,7 +3,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, UserError, isUserError } from '@ktctl/plugin-api';
 import type { KubeClient } from '../client.js';
-import { openForwardStream, type PortForwardStream, type StreamOptions } from './stream.js';
+import { assessPod, type PodView } from '../shadow/wait.js';
+import { PortForwardError, openForwardStream, type ForwardTarget, type PortForwardStream, type StreamOptions } from './stream.js';
 
 /** Where to forward: a fixed pod, or a resolver that yields the current pod (and may recreate it). */
 export interface PortForwardTarget {
@@ -57,7 +58,8 @@ export class PortForwarder extends EventEmitter<{ status: [ForwardStatus] }> {
     for (let attempt = 1; attempt <= attempts && !this.closed; attempt++) {
       try {
         const pod = await this.resolvePod(attempt === 1 && !lastError ? 'initial' : 'retry');
-        const stream = await openForwardStream(this.client.transport, { namespace: this.target.namespace, pod, port: this.target.port }, this.options);
+        const target = { namespace: this.target.namespace, pod, port: this.target.port };
+        const stream = await openForwardStream(this.client.transport, target, { verifyRemoteClose: (t) => this.podGone(t), ...this.options });
         this.track(stream);
         this.report({ state: 'connected', pod });
         return stream;
@@ -76,6 +78,15 @@ export class PortForwarder extends EventEmitter<{ status: [ForwardStatus] }> {
 
   private async resolvePod(reason: 'initial' | 'retry'): Promise<string> {
     return typeof this.target.pod === 'string' ? this.target.pod : this.target.pod(reason);
+  }
+
+  /** Why a pod can no longer serve a forward (gone, terminating, not ready), or undefined if it is fine. */
+  private async podGone(t: ForwardTarget): Promise<Error | undefined> {
+    const pod = await this.client.find<PodView & { metadata: { deletionTimestamp?: string } }>({ apiVersion: 'v1', resource: 'pods', namespace: t.namespace, name: t.pod });
+    if (!pod) return new PortForwardError(`port-forward to ${t.pod}:${t.port} lost: the pod is gone`);
+    if (pod.metadata.deletionTimestamp) return new PortForwardError(`port-forward to ${t.pod}:${t.port} lost: the pod is terminating`);
+    if (!assessPod(pod).ready) return new PortForwardError(`port-forward to ${t.pod}:${t.port} lost: the pod is not ready`);
+    return undefined;
   }
 
   private track(stream: PortForwardStream): void {

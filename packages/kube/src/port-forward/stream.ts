@@ -20,6 +20,11 @@ export interface StreamOptions {
   pingIntervalMs?: number;
   /** Bytes queued on the WebSocket before local writes wait (backpressure towards the local side). */
   sendHighWaterMark?: number;
+  /**
+   * Asked when the server closes normally: the kubelet closes the same way when the pod dies, so the
+   * forwarder checks the pod and returns an error if it is gone (the stream then fails instead of ending).
+   */
+  verifyRemoteClose?: (target: ForwardTarget) => Promise<Error | undefined>;
 }
 
 /** A port-forward that failed after it was opened (the pod went away, the error channel spoke, a keepalive was missed). */
@@ -33,6 +38,11 @@ export async function openForwardStream(transport: ApiTransport, target: Forward
   const url = new URL(`/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/portforward?ports=${target.port}`, transport.server);
   url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
   const ws = new WebSocket(url, [PORT_FORWARD_PROTOCOL], { ...opts, handshakeTimeout: options.openTimeoutMs ?? 10_000, perMessageDeflate: false });
+  // The stream listens from the start: messages that arrive with the upgrade must not be lost.
+  const stream = new PortForwardStream(ws, target, options);
+  let early: Error | undefined;
+  const catchEarly = (err: Error) => (early ??= err);
+  stream.on('error', catchEarly);
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', (err) => reject(openError(err, target)));
@@ -43,10 +53,15 @@ export async function openForwardStream(transport: ApiTransport, target: Forward
       res.on('error', () => reject(rejectedError(res.statusCode ?? 0, '', target)));
     });
   }).catch((err: unknown) => {
+    stream.destroy();
     ws.terminate();
     throw err;
   });
-  return new PortForwardStream(ws, target, options);
+  // An error that came with the upgrade (the kubelet could not reach the port) fails the open itself.
+  await new Promise((r) => setImmediate(r));
+  stream.off('error', catchEarly);
+  if (early) throw early;
+  return stream;
 }
 
 function rejectedError(status: number, text: string, target: ForwardTarget): Error {
@@ -75,6 +90,8 @@ export class PortForwardStream extends Duplex {
   private readonly pingTimer: NodeJS.Timeout;
   private awaitingPong = false;
   private readonly highWater: number;
+  private readonly verify: StreamOptions['verifyRemoteClose'];
+  private localEnded = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -82,6 +99,7 @@ export class PortForwardStream extends Duplex {
     options: StreamOptions = {},
   ) {
     super({ allowHalfOpen: false, readableHighWaterMark: 256 * 1024, writableHighWaterMark: 64 * 1024 });
+    this.verify = options.verifyRemoteClose;
     this.highWater = options.sendHighWaterMark ?? 1024 * 1024;
     ws.on('message', (data: Buffer) => this.onMessage(data));
     ws.on('pong', () => (this.awaitingPong = false));
@@ -110,8 +128,14 @@ export class PortForwardStream extends Duplex {
     clearInterval(this.pingTimer);
     if (this.destroyed) return;
     // 1000/1005 is a normal end (the remote connection closed); anything else is a drop.
-    if (code === 1000 || code === 1005) this.push(null);
+    if (code === 1000 || code === 1005) void this.endOrFail();
     else this.destroy(new PortForwardError(`port-forward to ${this.target.pod}:${this.target.port} dropped (WebSocket ${code}${reason ? ` ${reason}` : ''})`));
+  }
+
+  private async endOrFail(): Promise<void> {
+    const err = this.verify && !this.localEnded ? await this.verify(this.target).catch(() => undefined) : undefined;
+    if (err) this.destroy(err);
+    else this.push(null);
   }
 
   private ping(): void {
@@ -138,6 +162,7 @@ export class PortForwardStream extends Duplex {
   }
 
   override _final(callback: (err?: Error | null) => void): void {
+    this.localEnded = true;
     if (this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
     callback();
   }
