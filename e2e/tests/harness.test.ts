@@ -59,13 +59,13 @@ describe('the laptop namespace', () => {
 describe('the guard rules', () => {
   // Drops are counted, so the test sees that the guard (not a missing route) stopped the packets.
   const podDrops = async () => {
-    const rules = (await run('iptables', ['-S', 'KTCLUSTER-FORWARD', '-v'])).stdout;
-    const m = rules.match(/^-A KTCLUSTER-FORWARD -i ktbr0 -c (\d+) \d+ -j DROP$/m);
+    const rules = (await run('iptables', ['-t', 'raw', '-S', 'KTCLUSTER-GUARD', '-v'])).stdout;
+    const m = rules.match(/^-A KTCLUSTER-GUARD -i ktbr0 -c (\d+) \d+ -j DROP$/m);
     if (!m) throw new Error(`no pod drop rule in:\n${rules}`);
     return Number(m[1]);
   };
 
-  it('drop what a pod sends anywhere but other pods and the host (here: to the laptop)', async () => {
+  it('drop what a pod sends anywhere but pods, ClusterIPs and the host (here: to the laptop)', async () => {
     const before = await podDrops();
     const fromPod = await cluster.kubectl(['-n', ns, 'exec', 'deploy/echo', '--', 'nc', '-w', '2', cluster.facts.laptopIP, '7777'], {
       input: 'x',
@@ -75,9 +75,9 @@ describe('the guard rules', () => {
     expect(await podDrops()).toBeGreaterThan(before);
   });
 
-  it('come first in the FORWARD chain', async () => {
-    const rules = (await run('iptables', ['-S', 'FORWARD'])).stdout.split('\n');
-    expect(rules[1]).toBe('-A FORWARD -j KTCLUSTER-FORWARD');
+  it('come first in raw PREROUTING, where kube-proxy never writes', async () => {
+    const rules = (await run('iptables', ['-t', 'raw', '-S', 'PREROUTING'])).stdout.split('\n');
+    expect(rules[1]).toBe('-A PREROUTING -j KTCLUSTER-GUARD');
   });
 });
 

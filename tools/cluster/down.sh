@@ -52,20 +52,37 @@ remove_cgroups() {
   done
 }
 
+# remove_made_paths: the host folders up.sh saw appear (kubelet's device-plugins socket, libcni's
+# result cache, /run/netns's own mount, ...): gone again, unless someone else has put something there.
+remove_made_paths() {
+  local p
+  if [ -f "$KT_RUN/made-paths" ]; then
+    while read -r p; do
+      case "$p" in
+      /run/containerd) pgrep -x containerd >/dev/null || rm -rf /run/containerd ;;
+      /run/netns | /etc/netns) ;; # below
+      *) rm -rf "$p" ;;
+      esac
+    done <"$KT_RUN/made-paths"
+  fi
+  # Empty namespace folders are harmless to remove whoever made them (`ip netns add` makes them again).
+  if [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ]; then
+    umount /run/netns 2>/dev/null || true
+    rmdir /run/netns 2>/dev/null || true
+  fi
+  rmdir /etc/netns 2>/dev/null || true
+}
+
 main() {
   [ "$(id -u)" = 0 ] || die "must run as root"
+  [ "${KT_LOCK_HELD:-}" = 1 ] || take_lock
   stop_daemons
   stop_containers
   unmount_all
   remove_cgroups
   net_down
+  remove_made_paths
   rm -rf "$KT_STATE" "$KT_RUN" 2>/dev/null || true
-  # containerd 1.6 puts shim sockets under /run/containerd/s whatever its state dir; that folder is
-  # ours only when no other containerd runs.
-  if ! pgrep -x containerd >/dev/null; then
-    rm -rf /run/containerd/s 2>/dev/null || true
-    rmdir /run/containerd 2>/dev/null || true
-  fi
   say "down"
 }
 

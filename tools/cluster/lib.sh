@@ -35,7 +35,21 @@ KT_IMG_PAUSE=ktctl.local/pause:3.10
 KT_IMG_COREDNS="ktctl.local/coredns:$KT_COREDNS_VERSION"
 KT_IMG_TESTAPP=ktctl.local/testapp:1
 
+# Host paths that the kubelet, containerd, CNI and `ip netns` create whatever their configuration says;
+# up.sh records which of them did not exist before it, and down.sh removes exactly those.
+KT_FOREIGN_PATHS=(/var/lib/kubelet /var/lib/cni /usr/libexec/kubernetes /run/containerd)
+
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+
+# take_lock: one up.sh or down.sh at a time on this machine (waits up to 15 min for the other one).
+# The lock file lives outside $KT_RUN, which down.sh removes.
+take_lock() {
+  exec 9>/run/lock/ktcluster.lock
+  if ! flock -n 9; then
+    log "waiting for another up.sh/down.sh to finish"
+    flock -w 900 9 || die "another up.sh/down.sh has held /run/lock/ktcluster.lock for 15 minutes"
+  fi
+}
 
 log() { printf '%s cluster: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -66,7 +80,7 @@ start_daemon() {
   local name="$1"
   shift
   mkdir -p "$KT_LOGS" "$KT_RUN"
-  setsid "$@" >>"$KT_LOGS/$name.log" 2>&1 </dev/null &
+  setsid "$@" >>"$KT_LOGS/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$KT_RUN/$name.pid"
   log "started $name (pid $!)"
 }

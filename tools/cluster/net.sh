@@ -7,8 +7,7 @@
 #   ktbr0     the pods' bridge, made by the CNI bridge plugin (10.244.0.1/24)
 #   ktlaptop  network namespace "the developer's laptop": a veth to the host (10.200.0.2 <-> 10.200.0.1),
 #             one route, to 10.201.0.1 only; no default route
-# The KTCLUSTER-* iptables chains keep everything on the machine: pods and the laptop may not be
-# forwarded anywhere but between pods, and the laptop may only open TCP to the API server.
+# The KTCLUSTER-* iptables chains keep everything on the machine (see guard_up).
 
 
 net_up() {
@@ -51,21 +50,31 @@ laptop_up() {
   [ -f "/etc/netns/$KT_LAPTOP_NS/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' >"/etc/netns/$KT_LAPTOP_NS/hosts"
 }
 
+# guard_up: KTCLUSTER-GUARD sits in the raw table, before routing, conntrack and kube-proxy's NAT, and
+# in a table neither kube-proxy nor the kubelet writes to, so its place in the chain cannot be taken.
+# Pods may send to pods, ClusterIPs and this host's own addresses; the laptop only to the API server
+# address; nothing from outside may reach pods, ClusterIPs or the node address.
 guard_up() {
-  iptables -N KTCLUSTER-FORWARD 2>/dev/null || iptables -F KTCLUSTER-FORWARD
-  iptables -A KTCLUSTER-FORWARD -i ktbr0 -o ktbr0 -j RETURN
-  iptables -A KTCLUSTER-FORWARD -i ktbr0 -j DROP
-  iptables -A KTCLUSTER-FORWARD -o ktbr0 -j DROP
-  iptables -A KTCLUSTER-FORWARD -i "$KT_LAPTOP_HOST_IF" -j DROP
-  iptables -A KTCLUSTER-FORWARD -o "$KT_LAPTOP_HOST_IF" -j DROP
-  # First in FORWARD, ahead of the chains kube-proxy and the kubelet prepend (up.sh re-runs this at its end).
-  while iptables -D FORWARD -j KTCLUSTER-FORWARD 2>/dev/null; do :; done
-  iptables -I FORWARD 1 -j KTCLUSTER-FORWARD
+  local g=KTCLUSTER-GUARD
+  iptables -t raw -N $g 2>/dev/null || iptables -t raw -F $g
+  iptables -t raw -A $g -i lo -j RETURN
+  iptables -t raw -A $g -i ktbr0 -d "$KT_POD_CIDR" -j RETURN
+  iptables -t raw -A $g -i ktbr0 -d "$KT_SVC_CIDR" -j RETURN
+  iptables -t raw -A $g -i ktbr0 -m addrtype --dst-type LOCAL -j RETURN
+  iptables -t raw -A $g -i ktbr0 -j DROP
+  iptables -t raw -A $g -i "$KT_LAPTOP_HOST_IF" -d "$KT_NODE_IP" -j RETURN
+  iptables -t raw -A $g -i "$KT_LAPTOP_HOST_IF" -j DROP
+  iptables -t raw -A $g -d "$KT_POD_CIDR" -j DROP
+  iptables -t raw -A $g -d "$KT_SVC_CIDR" -j DROP
+  iptables -t raw -A $g -d "$KT_NODE_IP" -j DROP
+  while iptables -t raw -D PREROUTING -j $g 2>/dev/null; do :; done
+  iptables -t raw -I PREROUTING 1 -j $g
 
+  # On the node address, the laptop may only open the API server port; refused rather than dropped,
+  # so a test that expects "unreachable" fails fast.
   iptables -N KTCLUSTER-LAPTOP 2>/dev/null || iptables -F KTCLUSTER-LAPTOP
   iptables -A KTCLUSTER-LAPTOP -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
   iptables -A KTCLUSTER-LAPTOP -d "$KT_NODE_IP" -p tcp --dport "$KT_API_PORT" -j ACCEPT
-  # Refused rather than dropped, so a test that expects "unreachable" fails fast.
   iptables -A KTCLUSTER-LAPTOP -p tcp -j REJECT --reject-with tcp-reset
   iptables -A KTCLUSTER-LAPTOP -j REJECT --reject-with icmp-port-unreachable
   while iptables -D INPUT -i "$KT_LAPTOP_HOST_IF" -j KTCLUSTER-LAPTOP 2>/dev/null; do :; done

@@ -52,7 +52,8 @@ start_control_plane() {
     --service-account-private-key-file="$KT_PKI/sa.key" --root-ca-file="$KT_PKI/ca.crt" \
     --cluster-signing-cert-file="$KT_PKI/ca.crt" --cluster-signing-key-file="$KT_PKI/ca.key" \
     --allocate-node-cidrs=true --cluster-cidr="$KT_POD_CIDR" --node-cidr-mask-size=24 \
-    --service-cluster-ip-range="$KT_SVC_CIDR" --profiling=false
+    --service-cluster-ip-range="$KT_SVC_CIDR" --profiling=false \
+    --flex-volume-plugin-dir="$KT_STATE/kubelet-plugins"
   start_daemon scheduler "$k" scheduler \
     --kubeconfig="$KT_PKI/scheduler.kubeconfig" \
     --authentication-kubeconfig="$KT_PKI/scheduler.kubeconfig" \
@@ -131,6 +132,7 @@ JSON
 
 main() {
   [ "$(id -u)" = 0 ] || die "must run as root (network namespaces, iptables, containerd)"
+  take_lock
   local t0=$SECONDS
   bash "$KT_TOOLS/install-deps.sh"
   bash "$KT_TOOLS/build.sh"
@@ -138,10 +140,12 @@ main() {
   if running; then
     log "already running; making sure the workloads are deployed"
   else
-    bash "$KT_TOOLS/down.sh" --quiet
+    KT_LOCK_HELD=1 bash "$KT_TOOLS/down.sh" --quiet
     mkdir -p "$KT_STATE" "$KT_RUN" "$KT_LOGS"
     rm -f "$KT_LOGS"/*.log
     echo "$KT_CACHE" >"$KT_RUN/owner"
+    local p
+    for p in "${KT_FOREIGN_PATHS[@]}"; do [ -e "$p" ] || echo "$p" >>"$KT_RUN/made-paths"; done
     write_configs
     net_up
     start_control_plane
