@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { freePort, startBackground, type Background } from './processes.js';
 
 const SHADOW = fileURLToPath(new URL('../../../apps/shadow/', import.meta.url));
@@ -24,9 +24,9 @@ export function bundleAgent(): void {
  * Spawns the agent with one authorized key, its DNS asking `clusterDns`, the pod search list of namespace
  * `namespace`, and the laptop's search domains in KT_LOCAL_DOMAINS (as connect passes them).
  */
-export async function startShadowAgent(clusterDns: { host: string; port: number }, namespace: string, localDomains: string[]): Promise<ShadowAgent> {
+export async function startShadowAgent(clusterDns: { host: string; port: number }, namespace: string, localDomains: string[], extraEnv: Record<string, string> = {}): Promise<ShadowAgent> {
   const dir = await mkdtemp(join(tmpdir(), 'kt-dns-agent-'));
-  const keys = utils.generateKeyPairSync('ed25519');
+  const keys = ssh2.utils.generateKeyPairSync('ed25519');
   await writeFile(join(dir, 'authorized_keys'), `${keys.public}\n`);
   await writeFile(join(dir, 'resolv.conf'), `search ${namespace}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n`);
   const env = {
@@ -40,6 +40,7 @@ export async function startShadowAgent(clusterDns: { host: string; port: number 
     KT_AUTHORIZED_KEYS: join(dir, 'authorized_keys'),
     KT_RESOLV_CONF: join(dir, 'resolv.conf'),
     KT_LOG_LEVEL: 'debug',
+    ...extraEnv,
   };
   const agent = await startBackground(process.execPath, [join(SHADOW, 'dist/shadow.cjs')], { env, ready: /ready: ssh port \d+, dns port \d+/, timeoutMs: 10_000 });
   const [, ssh, dns] = /ready: ssh port (\d+), dns port (\d+)/.exec(agent.output()) ?? [];
