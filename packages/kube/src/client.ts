@@ -103,6 +103,14 @@ export class KubeClient {
     }
   }
 
+  /** Deletes, then waits (bounded) until the object is really gone; false if it had not existed. */
+  async deleteAndWait(ref: ObjectRef, timeoutMs = 15_000): Promise<boolean> {
+    const existed = await this.delete(ref);
+    const deadline = Date.now() + timeoutMs;
+    while (existed && Date.now() < deadline && (await this.find(ref))) await new Promise((r) => setTimeout(r, 250));
+    return existed;
+  }
+
   private call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', ref: ObjectRef, verb: string, body?: unknown, query = '', contentType?: string): Promise<ApiResponse<T>> {
     const action: Action = { verb, resource: ref.subresource ? `${ref.resource}/${ref.subresource}` : ref.resource, namespace: ref.namespace, name: ref.name };
     const path = objectPath(ref) + (query ? `?${query}` : '');

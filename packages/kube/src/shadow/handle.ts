@@ -22,6 +22,8 @@ export interface HandleParts {
   useDeployment: boolean;
   timeoutSeconds: number;
   hooks: { onProgress?: (p: ShadowProgress) => void };
+  /** How long cleanup waits for deleted objects to disappear (0: do not wait). */
+  deleteWaitMs?: number;
 }
 
 /** A running shadow: where its pod is, the key to reach it, and how to keep it alive and remove it. */
@@ -129,7 +131,9 @@ export class ShadowHandle {
       if (this.joined || (this.parts.input.shared && this.createdRefs.length === 2)) {
         await leaveSharedShadow(this.client, this.parts.refs.workload, this.publicKey);
       } else {
+        // The pod first (it mounts the ConfigMap); waiting makes "gone after exit" true when we return.
         for (const ref of [...this.createdRefs].reverse()) await this.client.delete(ref);
+        await Promise.all(this.createdRefs.map((ref) => this.client.deleteAndWait(ref, this.parts.deleteWaitMs ?? 15_000)));
       }
     } finally {
       await this.parts.keyFile.remove();

@@ -28,7 +28,7 @@ export async function leaveSharedShadow(client: KubeClient, workload: ObjectRef,
   const cm: ObjectRef = { ...workload, apiVersion: 'v1', resource: 'configmaps' };
   if (left === undefined || left <= 0) {
     await client.delete(workload);
-    await client.delete(cm);
+    await Promise.all([client.deleteAndWait(workload), client.deleteAndWait(cm)]);
     return;
   }
   await editKeys(client, cm, (lines) => lines.filter((l) => l.trim() !== publicKey.trim()));
