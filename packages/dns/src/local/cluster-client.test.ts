@@ -71,6 +71,18 @@ describe('ClusterClient', () => {
     expect(opens).toBe(1);
   });
 
+  it('fails at once, opening nothing, while the caller says the tunnel is down', async () => {
+    let up = false;
+    let opens = 0;
+    const c = await setUp((query) => ({ answer: answerWithA(query, '10.0.0.1') }));
+    client = new ClusterClient({ openStream: () => (opens++, fake!.open()), isUp: () => up });
+    c.close();
+    await expect(client.query(a('web'))).rejects.toThrow(/tunnel reconnecting/);
+    expect(opens).toBe(0);
+    up = true;
+    expect(addressOf(await client.query(a('web')))).toBe('10.0.0.1');
+  });
+
   it('gives up on a stream that does not open in time', async () => {
     client = new ClusterClient({ openStream: () => new Promise(() => undefined), openTimeoutMs: 100 });
     await expect(client.query(a('web'))).rejects.toBeInstanceOf(ClusterUnavailableError);

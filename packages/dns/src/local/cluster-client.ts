@@ -22,6 +22,8 @@ export interface ClusterClientOptions {
   openTimeoutMs?: number;
   /** After a failed open, queries fail at once for this many milliseconds instead of each trying again. */
   retryAfterMs?: number;
+  /** False while the tunnel is known to be down (SshPool status): queries then fail at once, opening nothing. */
+  isUp?: () => boolean;
   /** Milliseconds since some fixed point; injected so tests control time. */
   now?: () => number;
 }
@@ -67,6 +69,7 @@ export class ClusterClient {
   private line(): Promise<Line> {
     if (this.closed) return Promise.reject(new ClusterUnavailableError('cluster DNS client closed'));
     if (this.current && !this.current.dead) return Promise.resolve(this.current);
+    if (this.options.isUp?.() === false) return Promise.reject(new ClusterUnavailableError('cluster DNS unreachable (tunnel reconnecting)'));
     if (this.now() < this.downUntil) return Promise.reject(new ClusterUnavailableError('cluster DNS unreachable (tunnel not up)'));
     this.opening ??= this.open().finally(() => (this.opening = undefined));
     return this.opening;

@@ -130,6 +130,44 @@ describe('localDNS with the real shadow agent through SSH', () => {
   });
 });
 
+describe('localDNS when the tunnel drops and comes back', () => {
+  it('answers SERVFAIL at once while reconnecting, then resolves over a new stream', async () => {
+    const transports: import('node:net').Socket[] = [];
+    const { sshPort, dnsPort, privateKey } = agent!;
+    const own = new SshPool({ openTransport: async () => transports[transports.push(await tcp(sshPort)) - 1]!, privateKey, sessions: 1 });
+    await own.start();
+    const server = await startLocalDns({
+      port: 0,
+      cacheTtl: 0,
+      upstreams: [{ host: external!.host, port: external!.port }],
+      openClusterStream: () => own.dial({ host: '127.0.0.1', port: dnsPort }),
+      clusterUp: () => own.status === 'connected' || own.status === 'degraded',
+    });
+    try {
+      expect(withoutTtl((await dig(server.port, 'web.team-b')).answers)).toEqual(['web.team-b. IN A 10.0.0.2']);
+      transports.forEach((t) => t.destroy());
+      await waitFor(() => own.status === 'reconnecting');
+      const during = await dig(server.port, 'web.team-b.svc');
+      expect(during.status).toBe('SERVFAIL');
+      expect(during.ms).toBeLessThan(1_000);
+      await waitFor(() => own.status === 'connected');
+      expect(withoutTtl((await dig(server.port, 'web.team-b.svc')).answers)).toEqual(['web.team-b.svc. IN A 10.0.0.2']);
+      expect(server.stats().clusterStreamsOpened).toBe(2);
+    } finally {
+      await server.close();
+      await own.close();
+    }
+  }, 20_000);
+});
+
+async function waitFor(condition: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('localDNS while the tunnel is down', () => {
   it('answers SERVFAIL fast for cluster-only names', async () => {
     const { status, ms } = await dig(cut!.port, 'web.team-b.svc');

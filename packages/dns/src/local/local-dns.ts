@@ -30,6 +30,8 @@ export interface LocalDnsOptions {
   upstreamTimeoutMs?: number;
   /** After a cluster stream failed to open, cluster-only names get SERVFAIL at once for this long (1 000 ms). */
   clusterRetryAfterMs?: number;
+  /** False while the tunnel is known to be down (e.g. `pool.status` is `reconnecting`): no stream is tried. */
+  clusterUp?: () => boolean;
   logger?: Pick<Logger, 'debug' | 'warn'>;
 }
 
@@ -56,6 +58,7 @@ export async function startLocalDns(options: LocalDnsOptions): Promise<LocalDns>
     openStream: options.openClusterStream,
     ...(options.clusterTimeoutMs !== undefined && { queryTimeoutMs: options.clusterTimeoutMs }),
     ...(options.clusterRetryAfterMs !== undefined && { retryAfterMs: options.clusterRetryAfterMs }),
+    ...(options.clusterUp && { isUp: options.clusterUp }),
   });
   let upstreams: Upstream[] = [...options.upstreams];
   const upstreamOptions = { timeoutMs: options.upstreamTimeoutMs ?? 1_500, attempts: 2 };
@@ -93,7 +96,11 @@ async function respond(request: Packet, resolver: LocalResolver, logger: LocalDn
     response.header.rcode = request.header.opcode !== 0 ? Packet.RCODE.NOTIMP : Packet.RCODE.FORMERR;
     return response;
   }
-  const resolution = await resolver.resolve(question);
+  const resolution = await resolver.resolve(question).catch((error: unknown) => {
+    // A bug must not leave the client waiting for its timeout: it gets SERVFAIL and we get a warning.
+    logger?.warn(`dns: ${question.name}: ${error instanceof Error ? error.message : String(error)}`);
+    return { rcode: Packet.RCODE.SERVFAIL, answers: [], authorities: [], source: 'none' as const };
+  });
   response.header.rcode = resolution.rcode;
   response.answers = resolution.answers;
   response.authorities = resolution.authorities;
