@@ -3,7 +3,9 @@
  * pod with only NET_BIND_SERVICE, its authorized key from a ConfigMap, reached from the laptop namespace
  * through `kubectl port-forward` with OpenSSH; its DNS asked with dig against the real CoreDNS behind it.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { encodeFrame, FrameDecoder, FrameKind, UDP_RELAY_SUBSYSTEM, type RelayFrame } from '@ktctl/tunnel';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +124,31 @@ describe('the shadow pod', () => {
       { timeoutMs: 30_000, what: 'curl to the remote forward' },
     );
     expect(body).toBe('hello from the laptop');
+  });
+
+  it('relays UDP to a Service and back over the udp-relay subsystem, carried by OpenSSH (ssh -s)', async () => {
+    const echoIP = await cluster.serviceIP(testNs, 'echo');
+    const [cmd, args] = laptop.argv('ssh', [...sshArgs(key, sshLocalPort), '-s', 'root@127.0.0.1', UDP_RELAY_SUBSYSTEM]);
+    const ssh = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    const decoder = new FrameDecoder();
+    const reply = new Promise<RelayFrame>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no UDP reply through the relay in 20 s')), 20_000);
+      ssh.stdout.on('data', (chunk: Buffer) => {
+        const [frame] = decoder.push(chunk);
+        if (frame) (clearTimeout(timer), resolve(frame));
+      });
+    });
+    // The datagram may race the connection set-up: resend until the first reply.
+    const payload = Buffer.from('ping through the relay');
+    const send = setInterval(() => ssh.stdin.write(encodeFrame({ kind: FrameKind.Datagram, flow: 1, address: echoIP, port: 9001, payload })), 1_000);
+    try {
+      const frame = await reply;
+      expect(frame).toMatchObject({ kind: FrameKind.Datagram, flow: 1, address: echoIP, port: 9001 });
+      expect(frame.kind === FrameKind.Datagram && frame.payload.toString()).toBe('ping through the relay');
+    } finally {
+      clearInterval(send);
+      ssh.kill();
+    }
   });
 
   it('answers DNS on port 53 by the expansion rules, from the real cluster DNS', async () => {
