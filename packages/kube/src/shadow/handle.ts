@@ -33,6 +33,8 @@ export class ShadowHandle {
   private readonly createdRefs: ObjectRef[] = [];
   private joined = false;
   private cleaned: Promise<void> | undefined;
+  private recovering: Promise<string> | undefined;
+  private supervisor: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: KubeClient,
@@ -95,7 +97,25 @@ export class ShadowHandle {
    * Makes sure the shadow pod is ready, recreating a deleted bare pod (the Deployment does that itself);
    * reports "reconnecting" and "connected". Returns the pod to forward to.
    */
-  async ensureReady(signal?: AbortSignal): Promise<string> {
+  ensureReady(signal?: AbortSignal): Promise<string> {
+    // Many streams fail together when the pod goes; they share one recovery.
+    this.recovering ??= this.recover(signal).finally(() => (this.recovering = undefined));
+    return this.recovering;
+  }
+
+  /**
+   * Checks the pod every `intervalMs` and recovers it without waiting for a stream to notice, so an idle
+   * session does not sit on a dead shadow. Stopped by cleanup.
+   */
+  supervise(intervalMs = 5_000, onError: (err: unknown) => void = () => {}): void {
+    if (this.supervisor) return;
+    this.supervisor = setInterval(() => {
+      if (!this.recovering) this.ensureReady().catch(onError);
+    }, intervalMs);
+    this.supervisor.unref();
+  }
+
+  private async recover(signal?: AbortSignal): Promise<string> {
     if (await this.isReady()) return this.podName;
     const progress = this.parts.hooks.onProgress;
     progress?.({ phase: 'reconnecting', pod: this.podName, detail: 'shadow pod gone or not ready; reconnecting…' });
@@ -126,7 +146,9 @@ export class ShadowHandle {
   }
 
   private async doCleanup(): Promise<void> {
+    clearInterval(this.supervisor);
     await this.parts.heartbeat.stop();
+    await this.recovering?.catch(() => undefined);
     try {
       if (this.joined || (this.parts.input.shared && this.createdRefs.length === 2)) {
         await leaveSharedShadow(this.client, this.parts.refs.workload, this.publicKey);
