@@ -134,7 +134,10 @@ describe('localDNS when the tunnel drops and comes back', () => {
   it('answers SERVFAIL at once while reconnecting, then resolves over a new stream', async () => {
     const transports: import('node:net').Socket[] = [];
     const { sshPort, dnsPort, privateKey } = agent!;
-    const own = new SshPool({ openTransport: async () => transports[transports.push(await tcp(sshPort)) - 1]!, privateKey, sessions: 1 });
+    // While blocked the port-forward cannot be re-made, so the pool stays `reconnecting` as long as the test needs.
+    let blocked = false;
+    const openTransport = async () => transports[transports.push(await tcp(blocked ? 1 : sshPort)) - 1]!;
+    const own = new SshPool({ openTransport, privateKey, sessions: 1 });
     await own.start();
     const server = await startLocalDns({
       port: 0,
@@ -145,19 +148,21 @@ describe('localDNS when the tunnel drops and comes back', () => {
     });
     try {
       expect(withoutTtl((await dig(server.port, 'web.team-b')).answers)).toEqual(['web.team-b. IN A 10.0.0.2']);
+      blocked = true;
       transports.forEach((t) => t.destroy());
       await waitFor(() => own.status === 'reconnecting');
       const during = await dig(server.port, 'web.team-b.svc');
       expect(during.status).toBe('SERVFAIL');
       expect(during.ms).toBeLessThan(1_000);
-      await waitFor(() => own.status === 'connected');
+      blocked = false;
+      await waitFor(() => own.status === 'connected', 15_000);
       expect(withoutTtl((await dig(server.port, 'web.team-b.svc')).answers)).toEqual(['web.team-b.svc. IN A 10.0.0.2']);
       expect(server.stats().clusterStreamsOpened).toBe(2);
     } finally {
       await server.close();
       await own.close();
     }
-  }, 20_000);
+  }, 30_000);
 });
 
 async function waitFor(condition: () => boolean, ms = 5_000): Promise<void> {
