@@ -12,7 +12,7 @@ say() { $quiet || log "$@"; }
 stop_daemons() {
   local p
   for p in proxy kubelet scheduler controller-manager apiserver; do
-    if pid_alive "$p"; then say "stopping $p"; stop_pid "$(cat "$KT_RUN/$p.pid")" 10; fi
+    if pid_alive "$p"; then say "stopping $p"; stop_pid "$(pid_of "$p")" 10; fi
   done
 }
 
@@ -31,8 +31,8 @@ stop_containers() {
   for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $KT_CONTAINERD_SOCK" || true); do
     stop_pid "$pid" 5
   done
-  if pid_alive containerd; then say "stopping containerd"; stop_pid "$(cat "$KT_RUN/containerd.pid")" 10; fi
-  if pid_alive etcd; then say "stopping etcd"; stop_pid "$(cat "$KT_RUN/etcd.pid")" 10; fi
+  if pid_alive containerd; then say "stopping containerd"; stop_pid "$(pid_of containerd)" 10; fi
+  if pid_alive etcd; then say "stopping etcd"; stop_pid "$(pid_of etcd)" 10; fi
 }
 
 unmount_all() {

@@ -69,11 +69,18 @@ wait_for() {
   return 1
 }
 
-# pid_alive NAME: the process recorded in $KT_RUN/NAME.pid is running.
+# pid_alive NAME: the process recorded in $KT_RUN/NAME.pid runs, and is still the program we started
+# (a pid left over from before a reboot or a killed session may belong to someone else by now).
 pid_alive() {
-  local f="$KT_RUN/$1.pid"
-  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+  local f="$KT_RUN/$1.pid" pid exe
+  [ -f "$f" ] || return 1
+  read -r pid exe <"$f"
+  # " (deleted)": build.sh replaced the binary under a running daemon; it is still ours.
+  kill -0 "$pid" 2>/dev/null && [ "$(readlink "/proc/$pid/exe" | sed 's/ (deleted)$//')" = "$exe" ]
 }
+
+# pid_of NAME: the recorded pid.
+pid_of() { cut -d' ' -f1 "$KT_RUN/$1.pid"; }
 
 # start_daemon NAME COMMAND...: runs COMMAND detached (own session, output to $KT_LOGS/NAME.log).
 start_daemon() {
@@ -81,7 +88,7 @@ start_daemon() {
   shift
   mkdir -p "$KT_LOGS" "$KT_RUN"
   setsid "$@" >>"$KT_LOGS/$name.log" 2>&1 </dev/null 9>&- &
-  echo $! >"$KT_RUN/$name.pid"
+  echo "$! $(readlink -f "$(command -v "$1")")" >"$KT_RUN/$name.pid"
   log "started $name (pid $!)"
 }
 
