@@ -52,8 +52,8 @@ describe('kill -9 in the middle of a session', () => {
           'hosts-block (path=/etc/hosts addedNewline=true)',
           expect.stringMatching(/^file-replaced \(path=\/etc\/resolv\.conf written=[0-9a-f]{64} fallback=resolv-conf\)$/),
           'route-added (cidr=10.99.0.0/16 device=ktnp0)',
-          'iptables-chain (binary=iptables table=nat chain=KT_DNS)',
-          'iptables-chain (binary=iptables table=nat chain=KT_CONNECT)',
+          'iptables-chain (binary=iptables table=nat chain=KT_DNS createdTable=false)',
+          'iptables-chain (binary=iptables table=nat chain=KT_CONNECT createdTable=false)',
         ],
       },
     ]);

@@ -36,6 +36,15 @@ export const CLUSTER = {
   loopbackDnsPort: 5353,
 };
 
+/** Connects from inside the namespace; prints what the peer answered, or the error, within 1.5 s. */
+export const tcpProbe = (host: string, port: number) => `
+  const s = require('net').connect(${port}, '${host}');
+  let got = '';
+  s.on('data', (d) => (got += d));
+  s.on('end', () => { console.log(got.trim()); process.exit(0); });
+  s.on('error', (e) => { console.log('error ' + e.code); process.exit(0); });
+  setTimeout(() => { console.log('timeout'); process.exit(0); }, 1500);`;
+
 export class Netns {
   readonly name = `kt-np-${randomBytes(4).toString('hex')}`;
 
@@ -49,6 +58,19 @@ export class Netns {
     await this.run('ip', ['link', 'set', 'ktnp0', 'up']);
     await this.run('ip', ['link', 'set', 'ktnp1', 'up']);
     await this.run('ip', ['addr', 'add', '192.168.77.2/24', 'dev', 'ktnp0']);
+  }
+
+  /**
+   * A second namespace behind this one, like a container on a bridge: this one's `ktnp1` moves there as
+   * 192.168.77.3 with its default route through 192.168.77.2.
+   */
+  async attachClient(client: Netns): Promise<void> {
+    await sh('ip', ['netns', 'add', client.name]);
+    await client.run('ip', ['link', 'set', 'lo', 'up']);
+    await this.run('ip', ['link', 'set', 'ktnp1', 'netns', client.name]);
+    await client.run('ip', ['addr', 'add', '192.168.77.3/24', 'dev', 'ktnp1']);
+    await client.run('ip', ['link', 'set', 'ktnp1', 'up']);
+    await client.run('ip', ['route', 'add', 'default', 'via', '192.168.77.2']);
   }
 
   run(command: string, args: readonly string[]): Promise<string> {
@@ -77,9 +99,12 @@ export async function snapshot(netns: Netns, sandbox: Sandbox): Promise<Record<s
   };
 }
 
-/** Rules of the "user" that must survive: they also make the nat table exist before ktctl runs. */
-export async function addUserRules(netns: Netns): Promise<void> {
-  await netns.run('iptables', ['-t', 'nat', '-A', 'OUTPUT', '-d', '192.0.2.1/32', '-j', 'RETURN']);
+/**
+ * Rules of the "user" that must survive. With `nat`, the nat table exists before ktctl runs; without, ktctl
+ * has to remove again the table and built-in chains iptables-nft creates for it.
+ */
+export async function addUserRules(netns: Netns, { nat = true } = {}): Promise<void> {
+  if (nat) await netns.run('iptables', ['-t', 'nat', '-A', 'OUTPUT', '-d', '192.0.2.1/32', '-j', 'RETURN']);
   await netns.run('iptables', ['-A', 'INPUT', '-s', '192.0.2.2/32', '-j', 'DROP']);
   await netns.run('ip', ['route', 'add', '198.51.100.0/24', 'via', '192.168.77.1']);
 }

@@ -3,17 +3,9 @@
 // SIGTERM everything is exactly as before. Run: vitest run --config e2e/vitest.config.ts tests/netplatform
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUserRules, CLUSTER, Netns, ORIGINAL_HOSTS, ORIGINAL_RESOLV, Sandbox, snapshot, Subject, type SubjectEvent, hostKtTraces } from './sandbox.js';
+import { addUserRules, CLUSTER, tcpProbe, Netns, ORIGINAL_HOSTS, ORIGINAL_RESOLV, Sandbox, snapshot, Subject, type SubjectEvent, hostKtTraces } from './sandbox.js';
 
 
-/** Connects from inside the namespace; prints what the peer answered, or the error, within 1.5 s. */
-const tcpProbe = (host: string, port: number) => `
-  const s = require('net').connect(${port}, '${host}');
-  let got = '';
-  s.on('data', (d) => (got += d));
-  s.on('end', () => { console.log(got.trim()); process.exit(0); });
-  s.on('error', (e) => { console.log('error ' + e.code); process.exit(0); });
-  setTimeout(() => { console.log('timeout'); process.exit(0); }, 1500);`;
 
 for (const backend of ['iptables', 'nft'] as const) {
   describe(`a connect session with ${backend} rules`, () => {

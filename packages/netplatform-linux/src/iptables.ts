@@ -9,6 +9,22 @@ export interface IptablesChainEntry extends JournalEntry {
   readonly table: string;
   readonly chain: string;
   readonly hooks: readonly string[];
+  /**
+   * What iptables-nft created for us because it was not there: built-in chains made by hooking into them
+   * and the table itself. Removed again on undo when empty, so the ruleset is as before, byte for byte.
+   */
+  readonly createdHooks?: readonly string[];
+  readonly createdTable?: boolean;
+}
+
+/** Which of the table and its built-in chains exist now, seen through nft; undefined when nft cannot tell. */
+export async function nftNatState(runner: CommandRunner, table: string): Promise<{ table: boolean; chains: string[] } | undefined> {
+  const version = await runner('iptables', ['--version']).catch(() => undefined);
+  if (!version || !version.stdout.includes('nf_tables')) return undefined;
+  const listed = await runner('nft', ['list', 'table', 'ip', table]).catch(() => undefined);
+  if (!listed) return undefined;
+  if (listed.code !== 0) return /No such file or directory/.test(listed.stderr) ? { table: false, chains: [] } : undefined;
+  return { table: true, chains: [...listed.stdout.matchAll(/^\s*chain (\S+) \{/gm)].map((m) => m[1]!) };
 }
 
 export const REDIRECT_CHAIN = 'KT_CONNECT';
@@ -51,9 +67,24 @@ export async function removeChain(runner: CommandRunner, entry: IptablesChainEnt
       if ((await runner(entry.binary, [...t, '-D', hook, '-j', entry.chain])).code !== 0) break;
     }
   }
-  if ((await runner(entry.binary, [...t, '-S', entry.chain])).code !== 0) return;
-  await mustRun(runner, entry.binary, [...t, '-F', entry.chain]);
-  await mustRun(runner, entry.binary, [...t, '-X', entry.chain]);
+  if ((await runner(entry.binary, [...t, '-S', entry.chain])).code === 0) {
+    await mustRun(runner, entry.binary, [...t, '-F', entry.chain]);
+    await mustRun(runner, entry.binary, [...t, '-X', entry.chain]);
+  }
+  await removeCreatedIfEmpty(runner, entry);
+}
+
+/** Built-in chains and the table iptables-nft made for us go again, unless someone else put rules there. */
+async function removeCreatedIfEmpty(runner: CommandRunner, entry: IptablesChainEntry): Promise<void> {
+  const t = ['-w', '-t', entry.table];
+  for (const hook of entry.createdHooks ?? []) {
+    const rules = await runner(entry.binary, [...t, '-S', hook]);
+    const onlyPolicy = rules.code === 0 && rules.stdout.split('\n').every((l) => l === '' || l.startsWith('-P '));
+    if (onlyPolicy) await runner(entry.binary, [...t, '-X', hook]);
+  }
+  if (!entry.createdTable) return;
+  const listed = await runner('nft', ['list', 'table', 'ip', entry.table]);
+  if (listed.code === 0 && !/\bchain\b/.test(listed.stdout)) await runner('nft', ['delete', 'table', 'ip', entry.table]);
 }
 
 function checkPort(port: number): void {

@@ -69,7 +69,9 @@ describe('createKernelRedirect', () => {
     expect(await journal.undoAll()).toEqual([]);
     expect(runner.lines()).toEqual([
       'iptables -w -t nat -D OUTPUT -j KT_CONNECT',
+      'iptables -w -t nat -D PREROUTING -j KT_CONNECT',
       'iptables -w -t nat -S KT_CONNECT',
+      'iptables --version',
       'iptables -w -t nat -N KT_CONNECT',
       'iptables -w -t nat -A KT_CONNECT -d 10.96.0.1/32 -j RETURN',
       'iptables -w -t nat -A KT_CONNECT -d 10.96.0.0/16 -p tcp -j REDIRECT --to-ports 40000',
@@ -79,6 +81,28 @@ describe('createKernelRedirect', () => {
       'iptables -w -t nat -S KT_CONNECT',
       'iptables -w -t nat -F KT_CONNECT',
       'iptables -w -t nat -X KT_CONNECT',
+    ]);
+  });
+
+  it('iptables-nft: removes again the built-in chain and the table it had to create, when empty', async () => {
+    const { runner, journal } = setup((cmd, args) => {
+      if (cmd === 'iptables' && args[0] === '--version') return { stdout: 'iptables v1.8.9 (nf_tables)\n' };
+      if (cmd === 'nft' && args[0] === 'list') {
+        // Before: no nat table at all. At undo time: the table is there with no chain left in it.
+        const undoing = runner.calls.some((c) => c.args.includes('-X'));
+        return undoing ? { stdout: 'table ip nat {\n}\n' } : { code: 1, stderr: 'Error: No such file or directory' };
+      }
+      if (args.includes('-S') && args.includes('OUTPUT')) return { stdout: '-P OUTPUT ACCEPT\n' };
+      return args.includes('-D') || args.includes('-S') ? { code: 1 } : undefined;
+    });
+    await createKernelRedirect(runner, journal, 'iptables').redirectTcp(spec);
+    expect(journal.pending()).toMatchObject([{ createdHooks: ['OUTPUT'], createdTable: true }]);
+    expect(await journal.undoAll()).toEqual([]);
+    expect(runner.lines().slice(-4)).toEqual([
+      'iptables -w -t nat -S OUTPUT',
+      'iptables -w -t nat -X OUTPUT',
+      'nft list table ip nat',
+      'nft delete table ip nat',
     ]);
   });
 

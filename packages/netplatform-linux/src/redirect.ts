@@ -7,6 +7,7 @@ import {
   DNS_CHAIN,
   type IptablesChainEntry,
   loopbackDnsRules,
+  nftNatState,
   REDIRECT_CHAIN,
   redirectRules,
   removeChain,
@@ -32,13 +33,26 @@ export async function detectRedirectBackend(runner: CommandRunner): Promise<Redi
 
 type Purpose = 'tcp' | 'dns';
 
-function chainEntry(purpose: Purpose, forwarded: boolean): IptablesChainEntry {
-  const chain = purpose === 'tcp' ? REDIRECT_CHAIN : DNS_CHAIN;
-  return { kind: 'iptables-chain', binary: 'iptables', table: 'nat', chain, hooks: forwarded ? ['OUTPUT', 'PREROUTING'] : ['OUTPUT'] };
+/** The journal kind and chain/table name that a purpose's rules live in with a backend. */
+function ownerOf(backend: RedirectBackend, purpose: Purpose): { kind: string; name: string } {
+  if (backend === 'nft') return { kind: 'nft-table', name: purpose === 'tcp' ? REDIRECT_TABLE : DNS_TABLE };
+  return { kind: 'iptables-chain', name: purpose === 'tcp' ? REDIRECT_CHAIN : DNS_CHAIN };
 }
 
-function tableEntry(purpose: Purpose): NftTableEntry {
-  return { kind: 'nft-table', family: 'ip', name: purpose === 'tcp' ? REDIRECT_TABLE : DNS_TABLE };
+async function chainEntry(runner: CommandRunner, chain: string, forwarded: boolean): Promise<IptablesChainEntry> {
+  const hooks = forwarded ? ['OUTPUT', 'PREROUTING'] : ['OUTPUT'];
+  const before = await nftNatState(runner, 'nat');
+  const created = before ? { createdHooks: hooks.filter((h) => !before.chains.includes(h)), createdTable: !before.table } : {};
+  return { kind: 'iptables-chain', binary: 'iptables', table: 'nat', chain, hooks, ...created };
+}
+
+/**
+ * Rules of a run whose journal is lost would make creation fail. One connect per machine, so they are
+ * stale: removed (from both hooks), without journaling, before ours go in.
+ */
+async function removeLeftover(runner: CommandRunner, backend: RedirectBackend, name: string): Promise<void> {
+  if (backend === 'nft') await removeNftTable(runner, { kind: 'nft-table', family: 'ip', name });
+  else await removeChain(runner, { kind: 'iptables-chain', binary: 'iptables', table: 'nat', chain: name, hooks: ['OUTPUT', 'PREROUTING'] });
 }
 
 /** Kernel redirect with iptables or nft rules in ktctl's own chain/table, journaled before they exist. */
@@ -50,18 +64,19 @@ export function createKernelRedirect(
   let chosen: RedirectBackend | undefined = pinned;
   const install = async (purpose: Purpose, iptablesRules: string[][], nftRules: string[], forwarded = false) => {
     const backend = (chosen ??= await detectRedirectBackend(runner));
-    const entry: JournalEntry = backend === 'iptables' ? chainEntry(purpose, forwarded) : tableEntry(purpose);
+    const owner = ownerOf(backend, purpose);
     // Installing again (new CIDRs) replaces what this session installed before.
-    await journal.undoWhere((e) => e.kind === entry.kind && (e.chain ?? e.name) === (entry.chain ?? entry.name));
-    // Leftovers of a run whose journal is lost would make creation fail: one connect per machine, so they are stale.
-    await undoers(runner)[entry.kind]!(entry);
+    await journal.undoWhere((e) => e.kind === owner.kind && (e.chain ?? e.name) === owner.name);
+    await removeLeftover(runner, backend, owner.name);
+    if (backend === 'nft') {
+      const entry: NftTableEntry = { kind: 'nft-table', family: 'ip', name: owner.name };
+      const script = nftTableScript(owner.name, nftRules, forwarded);
+      await journal.change(entry, () => mustRun(runner, 'nft', ['-f', '-'], { input: script }).then(() => undefined));
+      return;
+    }
+    const entry = await chainEntry(runner, owner.name, forwarded);
     await journal.change(entry, async () => {
-      if (backend === 'nft') {
-        const script = nftTableScript((entry as NftTableEntry).name, nftRules, forwarded);
-        await mustRun(runner, 'nft', ['-f', '-'], { input: script });
-        return;
-      }
-      for (const args of chainCreateCommands(entry as IptablesChainEntry, iptablesRules)) await mustRun(runner, 'iptables', args);
+      for (const args of chainCreateCommands(entry, iptablesRules)) await mustRun(runner, 'iptables', args);
     });
   };
   return {
