@@ -8,6 +8,12 @@ export function median(samples: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** The q-quantile (0..1) of samples, by nearest rank. */
+export function quantile(samples: readonly number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
 /** Rows printed as an aligned table. */
 export function table(rows: ReadonlyArray<Record<string, string | number>>): string {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   });
   log.info(`ready: ssh port ${agent.sshPort}, dns port ${agent.dnsPort} (udp+tcp), started in ${Math.round(performance.now() - startedAt)} ms`);
   const stop = (signal: string): void => {
-    log.info(`${signal}: shutting down`);
+    log.info(`${signal}: shutting down (${agent.stats.connections} SSH connections, ${agent.stats.channels} forwarding channels open)`);
     setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
     void agent.close().then(() => process.exit(0));
   };
