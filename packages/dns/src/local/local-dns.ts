@@ -1,4 +1,4 @@
-import { isIPv6 } from 'node:net';
+import { isIPv6, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import dns2, { Packet, type DnsHandler, type TCPServer, type UDPServer } from 'dns2';
 import { ErrorCode, UserError, type Logger } from '@ktctl/plugin-api';
@@ -54,27 +54,15 @@ export interface LocalDns {
 /** Starts the `localDNS` server on UDP and TCP; resolves once both listen. Throws KT_PORT_IN_USE. */
 export async function startLocalDns(options: LocalDnsOptions): Promise<LocalDns> {
   const host = options.host ?? '127.0.0.1';
-  const cluster = new ClusterClient({
-    openStream: options.openClusterStream,
-    ...(options.clusterTimeoutMs !== undefined && { queryTimeoutMs: options.clusterTimeoutMs }),
-    ...(options.clusterRetryAfterMs !== undefined && { retryAfterMs: options.clusterRetryAfterMs }),
-    ...(options.clusterUp && { isUp: options.clusterUp }),
-  });
-  let upstreams: Upstream[] = [...options.upstreams];
-  const upstreamOptions = { timeoutMs: options.upstreamTimeoutMs ?? 1_500, attempts: 2 };
-  const resolver = new LocalResolver({
-    order: options.order ?? DEFAULT_DNS_ORDER,
-    clusterDomain: options.clusterDomain ?? 'cluster.local',
-    searchDomains: options.searchDomains ?? [],
-    cacheTtl: options.cacheTtl ?? 60,
-    askCluster: (question) => cluster.query(question),
-    askUpstream: (question) => askUpstreams(upstreams, question, upstreamOptions),
-  });
   const logger = options.logger;
+  const cluster = clusterClient(options);
+  const upstreams: Upstream[] = [...options.upstreams];
+  const resolver = localResolver(options, cluster, upstreams);
   const handle: DnsHandler = (request, send) => void respond(request, resolver, logger).then(send).catch((error: Error) => logger?.warn(`dns: cannot send answer: ${error.message}`));
   const servers = await bindBoth(host, options.port ?? 53, handle, logger);
-  upstreams = withoutSelf(upstreams, { host, port: servers.port });
-  options.logger?.debug(`dns: listening on ${host}:${servers.port}, upstreams ${upstreams.map((u) => `${u.host}:${u.port}`).join(' ') || 'none'}`);
+  // Only now is the port known; drop ourselves from the upstreams in place, the resolver holds the same array.
+  upstreams.splice(0, upstreams.length, ...withoutSelf(upstreams, { host, port: servers.port }));
+  logger?.debug(`dns: listening on ${host}:${servers.port}, upstreams ${upstreams.map((u) => `${u.host}:${u.port}`).join(' ') || 'none'}`);
   return {
     host,
     port: servers.port,
@@ -82,9 +70,30 @@ export async function startLocalDns(options: LocalDnsOptions): Promise<LocalDns>
     clearCache: () => resolver.clearCache(),
     close: async () => {
       cluster.close();
-      await Promise.all([new Promise<void>((resolve) => servers.udp.close(() => resolve())), new Promise<void>((resolve) => servers.tcp.close(() => resolve()))]);
+      await servers.close();
     },
   };
+}
+
+function clusterClient(options: LocalDnsOptions): ClusterClient {
+  return new ClusterClient({
+    openStream: options.openClusterStream,
+    ...(options.clusterTimeoutMs !== undefined && { queryTimeoutMs: options.clusterTimeoutMs }),
+    ...(options.clusterRetryAfterMs !== undefined && { retryAfterMs: options.clusterRetryAfterMs }),
+    ...(options.clusterUp && { isUp: options.clusterUp }),
+  });
+}
+
+function localResolver(options: LocalDnsOptions, cluster: ClusterClient, upstreams: readonly Upstream[]): LocalResolver {
+  const upstreamOptions = { timeoutMs: options.upstreamTimeoutMs ?? 1_500, attempts: 2 };
+  return new LocalResolver({
+    order: options.order ?? DEFAULT_DNS_ORDER,
+    clusterDomain: options.clusterDomain ?? 'cluster.local',
+    searchDomains: options.searchDomains ?? [],
+    cacheTtl: options.cacheTtl ?? 60,
+    askCluster: (question) => cluster.query(question),
+    askUpstream: (question) => askUpstreams(upstreams, question, upstreamOptions),
+  });
 }
 
 /** One answer to one request; opcodes other than QUERY and multi-question messages are refused as the agent does. */
@@ -108,8 +117,14 @@ async function respond(request: Packet, resolver: LocalResolver, logger: LocalDn
   return response;
 }
 
+interface Bound {
+  port: number;
+  /** Stops both servers; open TCP connections (a resolver may keep one) are cut, not waited for. */
+  close(): Promise<void>;
+}
+
 /** Binds UDP, then TCP on the same port; with port 0, tries a few free UDP ports until TCP gets the same one. */
-async function bindBoth(host: string, port: number, handle: DnsHandler, logger: LocalDnsOptions['logger']): Promise<{ udp: UDPServer; tcp: TCPServer; port: number }> {
+async function bindBoth(host: string, port: number, handle: DnsHandler, logger: LocalDnsOptions['logger']): Promise<Bound> {
   for (let attempt = 1; ; attempt++) {
     const udp = dns2.createUDPServer({ type: isIPv6(host) ? 'udp6' : 'udp4' });
     await listen((done) => (udp.once('error', done), udp.bind(port, host, () => done())), host, port);
@@ -122,10 +137,23 @@ async function bindBoth(host: string, port: number, handle: DnsHandler, logger: 
       if (port !== 0 || attempt >= 10) throw error;
       continue;
     }
-    udp.on('request', handle).on('error', (error) => logger?.warn(`dns (udp): ${error.message}`));
-    tcp.on('request', handle).on('error', (error) => logger?.warn(`dns (tcp): ${error.message}`));
-    return { udp, tcp, port: bound };
+    return serve(udp, tcp, handle, logger);
   }
+}
+
+function serve(udp: UDPServer, tcp: TCPServer, handle: DnsHandler, logger: LocalDnsOptions['logger']): Bound {
+  const connections = new Set<Socket>();
+  tcp.on('connection', (socket: Socket) => (connections.add(socket), socket.once('close', () => connections.delete(socket))));
+  udp.on('request', handle).on('error', (error) => logger?.warn(`dns (udp): ${error.message}`));
+  tcp.on('request', handle).on('error', (error) => logger?.warn(`dns (tcp): ${error.message}`));
+  return {
+    port: udp.address().port,
+    close: async () => {
+      const closed = Promise.all([new Promise<void>((resolve) => udp.close(() => resolve())), new Promise<void>((resolve) => tcp.close(() => resolve()))]);
+      for (const socket of connections) socket.destroy();
+      await closed;
+    },
+  };
 }
 
 /** Runs one bind; EADDRINUSE becomes the user error KT_PORT_IN_USE. */
@@ -133,8 +161,10 @@ function listen(bind: (done: (error?: Error) => void) => void, host: string, por
   return new Promise((resolve, reject) => {
     bind((error) => {
       if (!error) return resolve();
-      const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
-      reject(inUse ? new UserError(ErrorCode.PortInUse, `the local DNS port ${host}:${port} is in use`, { hint: 'stop what listens there, or pick another port', cause: error }) : error);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') reject(new UserError(ErrorCode.PortInUse, `the local DNS port ${host}:${port} is in use`, { hint: 'stop what listens there, or pick another port', cause: error }));
+      else if (code === 'EACCES') reject(new UserError(ErrorCode.NotRoot, `listening on ${host}:${port} needs root`, { hint: 'run with sudo, or use a port above 1023', cause: error }));
+      else reject(error);
     });
   });
 }
