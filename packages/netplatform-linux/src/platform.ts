@@ -9,6 +9,8 @@ import {
   type NetSession,
   platformPaths,
   processStartTime,
+  removeStalePidFiles,
+  type RestoreReport,
   replacedFileUndoers,
   requireRoot,
   restoreFailed,
@@ -53,8 +55,18 @@ export function createLinuxPlatform(options: LinuxPlatformOptions): NetPlatform 
   const paths = platformPaths(options.ktHome);
   const undoers = linuxUndoers(runner);
   const geteuid = options.geteuid ?? process.geteuid;
-  const restoreStale = () =>
-    restoreStaleJournals({ ...paths, undoers, ...(options.isAlive ? { isAlive: options.isAlive } : {}) });
+  const alive = options.isAlive ? { isAlive: options.isAlive } : {};
+  const restoreStale = async (): Promise<RestoreReport> => {
+    if (geteuid?.() !== 0) {
+      // Without root nothing can be undone (proxy-only mode gets here too): say so instead of half-trying.
+      const failed = listStaleRuns({ journalDir: paths.journalDir, ...alive }).map((run) => ({
+        pid: run.pid,
+        errors: [`${run.changes.length} laptop change(s) of this killed run need root to undo: run \`sudo ktctl clean\``],
+      }));
+      return { restored: [], failed, stalePidFiles: removeStalePidFiles(paths.pidDir, options.isAlive) };
+    }
+    return restoreStaleJournals({ ...paths, undoers, ...alive });
+  };
 
   return {
     os: 'linux',
@@ -64,7 +76,7 @@ export function createLinuxPlatform(options: LinuxPlatformOptions): NetPlatform 
     acquireInstance: async (command) =>
       acquireInstance(command, { pidDir: paths.pidDir, ...(options.isAlive ? { isAlive: options.isAlive } : {}) }),
     restoreStale,
-    staleChanges: async () => listStaleRuns({ journalDir: paths.journalDir, ...(options.isAlive ? { isAlive: options.isAlive } : {}) }),
+    staleChanges: async () => listStaleRuns({ journalDir: paths.journalDir, ...alive }),
     async openSession({ command }): Promise<NetSession> {
       requireRoot(`ktctl ${command}`, geteuid);
       const restoredStale = await restoreStale();
