@@ -165,3 +165,20 @@ describe('the per-file namespace', () => {
     expect(r).toBe(true);
   });
 });
+
+describe('image pulls', () => {
+  it('never leave the machine: a missing image fails against the dead local proxy', async () => {
+    const name = env.namespace.name;
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'nopull', namespace: name },
+      spec: { containers: [{ name: 'main', image: 'registry.invalid.example/nothing:1', imagePullPolicy: 'IfNotPresent' }] } };
+    await cluster.kubectlOk(['create', '-f', '-'], { input: JSON.stringify(pod) });
+    const message = await waitFor(
+      async () => {
+        const events = await cluster.getJson<{ items: { reason: string; message: string }[] }>(['-n', name, 'events', '--field-selector', 'involvedObject.name=nopull']);
+        return events.items.find((e) => e.reason === 'Failed' && /pull/i.test(e.message))?.message;
+      },
+      { timeoutMs: 30_000, what: 'the pull to fail' },
+    );
+    expect(message).toContain('proxyconnect tcp: dial tcp 127.0.0.1:9');
+  });
+});

@@ -27,6 +27,7 @@ KT_LAPTOP_IP=10.200.0.2
 KT_API_PORT=6443
 KT_API_URL="https://$KT_NODE_IP:$KT_API_PORT"
 KT_CONTAINERD_SOCK="$KT_RUN/containerd.sock"
+KT_DEAD_PROXY=http://127.0.0.1:9 # containerd's registry "proxy": discard port, nothing listens
 KT_K8S_VERSION=v1.32.13
 KT_COREDNS_VERSION=1.12.1
 KT_ARCH="$(go env GOARCH 2>/dev/null || dpkg --print-architecture)"

@@ -62,7 +62,10 @@ start_control_plane() {
 }
 
 start_node() {
-  start_daemon containerd containerd --config "$KT_STATE/etc/containerd.toml"
+  # No registry exists for this cluster: every pull goes to a proxy address where nothing listens, so a
+  # pod naming an image that was not imported fails at once, without even a DNS lookup leaving the machine.
+  HTTP_PROXY=$KT_DEAD_PROXY HTTPS_PROXY=$KT_DEAD_PROXY NO_PROXY= http_proxy=$KT_DEAD_PROXY https_proxy=$KT_DEAD_PROXY no_proxy= \
+    start_daemon containerd containerd --config "$KT_STATE/etc/containerd.toml"
   wait_for containerd 30 ctr --address "$KT_CONTAINERD_SOCK" version
   import_images
   cgroup_roots
