@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnAgent, type AgentProcess } from './support/agent.js';
 import { dig, startClusterDns, withoutTtl, type ClusterDns } from './support/dnsmasq.js';
 import { freePort } from './support/net.js';
+import { run } from './support/process.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,8 @@ const RECORDS = [
   'api.corp.test.svc.cluster.local,10.0.0.20',
   'a.b.c.d.test.cluster.local,10.0.0.30',
   'cached.team-a.svc.cluster.local,10.0.0.40',
+  // 100 addresses: more than fits a 512-byte UDP answer, so both the upstream and the agent truncate.
+  ...Array.from({ length: 100 }, (_, i) => `big.team-a.svc.cluster.local,10.1.0.${i + 1}`),
 ];
 const SRV = ['_http._tcp.web.team-a.svc.cluster.local,web.team-a.svc.cluster.local,80,10,5'];
 
@@ -96,6 +99,15 @@ describe('answers', () => {
 
   it('answers over TCP too', async () => {
     expect(withoutTtl((await ask('web', 'A', ['+tcp'])).answers)).toEqual(['web. IN A 10.0.0.1']);
+  });
+
+  it('answers too big for UDP: truncated over UDP, complete over TCP, from an upstream that truncated too', async () => {
+    const truncated = await run('dig', ['+time=3', '+tries=1', '+noedns', '+ignore', '@127.0.0.1', '-p', String(agent.dnsPort), 'big'], 10_000);
+    expect(truncated.stdout).toMatch(/flags: qr tc/);
+    const { status, answers } = await ask('big');
+    expect(status).toBe('NOERROR');
+    expect(answers).toHaveLength(100);
+    expect(answers[0]).toMatch(/^big\. \d+ IN A 10\.1\.0\.\d+$/);
   });
 
   it('serves a repeated question from its cache without asking upstream again', async () => {
