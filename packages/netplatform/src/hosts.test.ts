@@ -31,6 +31,13 @@ describe('hosts block text', () => {
     expect(withHostsBlock(text, entries).text).toBe(`a\nb\n# Kt Hosts Begin\n10.96.0.10 web web.ns web.ns.svc.cluster.local\n# Kt Hosts End\n`);
   });
 
+  it('keeps CRLF line ends (Windows) on the way in and out', () => {
+    const windows = '# Copyright (c) Microsoft Corp.\r\n127.0.0.1 localhost';
+    const added = withHostsBlock(windows, entries);
+    expect(added.text).toBe(`${windows}\r\n# Kt Hosts Begin\r\n10.96.0.10 web web.ns web.ns.svc.cluster.local\r\n# Kt Hosts End\r\n`);
+    expect(withoutHostsBlock(added.text, added.addedNewline)).toBe(windows);
+  });
+
   it('leaves a begin marker without an end alone', () => {
     expect(stripHostsBlock('# Kt Hosts Begin\nuser line\n').found).toBe(false);
   });

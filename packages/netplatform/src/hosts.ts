@@ -24,25 +24,32 @@ export function stripHostsBlock(text: string): { text: string; found: boolean } 
   return { text: [...lines.slice(0, begin), ...lines.slice(end + 1)].join(''), found: true };
 }
 
-/** The block's lines for these entries, `ip name name...` one per line. */
-export function renderHostsBlock(entries: readonly HostsEntry[]): string {
+/** The block's lines for these entries, `ip name name...` one per line, ending lines as the file does. */
+export function renderHostsBlock(entries: readonly HostsEntry[], eol = '\n'): string {
   for (const entry of entries) checkEntry(entry);
   const lines = entries.filter((e) => e.names.length > 0).map((e) => `${e.ip} ${e.names.join(' ')}`);
-  return [HOSTS_BEGIN, ...lines, HOSTS_END, ''].join('\n');
+  return [HOSTS_BEGIN, ...lines, HOSTS_END, ''].join(eol);
+}
+
+/** CRLF for a file that uses it (Windows' hosts file), else LF. */
+function eolOf(text: string): string {
+  return text.includes('\r\n') ? '\r\n' : '\n';
 }
 
 /** The text with ktctl's block replaced by one for these entries (appended at the end). */
 export function withHostsBlock(text: string, entries: readonly HostsEntry[]): { text: string; addedNewline: boolean } {
   const base = stripHostsBlock(text).text;
+  const eol = eolOf(text);
   const addedNewline = base.length > 0 && !base.endsWith('\n');
-  return { text: `${base}${addedNewline ? '\n' : ''}${renderHostsBlock(entries)}`, addedNewline };
+  return { text: `${base}${addedNewline ? eol : ''}${renderHostsBlock(entries, eol)}`, addedNewline };
 }
 
 /** Undoes withHostsBlock: strips the block and the newline we added, only when a block is there (idempotent). */
 export function withoutHostsBlock(text: string, addedNewline: boolean): string {
   const stripped = stripHostsBlock(text);
-  if (!stripped.found) return text;
-  return addedNewline && stripped.text.endsWith('\n') ? stripped.text.slice(0, -1) : stripped.text;
+  if (!stripped.found || !addedNewline) return stripped.text;
+  const eol = stripped.text.endsWith('\r\n') ? '\r\n' : '\n';
+  return stripped.text.endsWith(eol) ? stripped.text.slice(0, -eol.length) : stripped.text;
 }
 
 function checkEntry(entry: HostsEntry): void {
