@@ -36,7 +36,7 @@ const EnvSchema = z.object({
   KT_SSH_PORT: port.default(22),
   KT_AUTHORIZED_KEYS: z.string().min(1).default('/etc/kt/authorized_keys'),
   KT_HOST_KEY: z.string().min(1).optional(),
-  KT_KEEPALIVE_INTERVAL: seconds.default(15),
+  KT_KEEPALIVE_INTERVAL: z.coerce.number().positive().default(15),
   KT_KEEPALIVE_COUNT_MAX: z.coerce.number().int().min(1).default(4),
   KT_DNS_HOST: z.string().default('0.0.0.0'),
   KT_DNS_PORT: port.default(53),
