@@ -42,7 +42,10 @@ export async function startShadowAgent(clusterDns: { host: string; port: number 
     KT_LOG_LEVEL: 'debug',
     ...extraEnv,
   };
-  const agent = await startBackground(process.execPath, [join(SHADOW, 'dist/shadow.cjs')], { env, ready: /ready: ssh port \d+, dns port \d+/, timeoutMs: 10_000 });
+  const agent = await startBackground(process.execPath, [join(SHADOW, 'dist/shadow.cjs')], { env, ready: /ready: ssh port \d+, dns port \d+/, timeoutMs: 10_000 }).catch(async (error: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  });
   const [, ssh, dns] = /ready: ssh port (\d+), dns port (\d+)/.exec(agent.output()) ?? [];
   const stop = async (): Promise<void> => {
     await agent.stop();
