@@ -98,7 +98,7 @@ export class PortForwardStream extends Duplex {
     readonly target: ForwardTarget,
     options: StreamOptions = {},
   ) {
-    super({ allowHalfOpen: false, readableHighWaterMark: 256 * 1024, writableHighWaterMark: 64 * 1024 });
+    super({ allowHalfOpen: false, readableHighWaterMark: 1024 * 1024, writableHighWaterMark: 256 * 1024 });
     this.verify = options.verifyRemoteClose;
     this.highWater = options.sendHighWaterMark ?? 1024 * 1024;
     ws.on('message', (data: Buffer) => this.onMessage(data));

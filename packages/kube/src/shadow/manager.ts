@@ -57,7 +57,8 @@ export class ShadowManager {
     const namespace = this.client.namespace;
     const name = shadowName(opts.purpose);
     const keys = generateSshKeyPair(`ktctl-${invokingUser(env)}`);
-    const keyFile = await writePrivateKey(opts.keyDir ?? join(ktHome(env), 'key'), `${name}-${randomLetters(8)}`, keys);
+    // The pid in the file name lets `clean` tell keys of dead runs from live ones.
+    const keyFile = await writePrivateKey(opts.keyDir ?? join(ktHome(env), 'key'), `${name}-${process.pid}-${randomLetters(4)}.key`, keys);
     const input = await this.specInput(opts, name, keys.publicKey, env);
     const refs: ShadowRefs = { configMap: cmRef(namespace, name), workload: opts.useShadowDeployment ? deployRef(namespace, name) : podRef(namespace, name) };
     const heartbeat = new Heartbeat(this.client, (err, ref) => this.hooks.logger?.warn(`heartbeat on ${ref.resource}/${ref.name} failed: ${(err as Error).message}`));
