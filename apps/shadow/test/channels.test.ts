@@ -99,7 +99,7 @@ describe('channel end', () => {
     const received = await new Promise<number>((resolve) => {
       let n = 0;
       channel.on('data', (d: Buffer) => (n += d.length));
-      channel.on('close', () => resolve(n));
+      channel.on('end', () => resolve(n));
       channel.resume();
     });
     expect(received).toBe(size);
@@ -117,6 +117,28 @@ describe('channel end', () => {
     channel.end(Buffer.alloc(size, 4));
     await done;
     expect(got).toBe(size);
+  });
+});
+
+describe('half-close', () => {
+  it('keeps the laptop-to-server direction open after the server sent FIN', async () => {
+    const heard = new Promise<string>((resolve) => {
+      void listen((socket) => {
+        let text = '';
+        socket.on('data', (d: Buffer) => (text += d.toString())).on('end', () => resolve(text));
+        socket.end('hello');
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const port = (servers.at(-1)!.address() as AddressInfo).port;
+    const channel = await openChannel(client, '127.0.0.1', port);
+    const greeting = await new Promise<string>((resolve) => {
+      let text = '';
+      channel.on('data', (d: Buffer) => (text += d.toString())).once('end', () => resolve(text));
+    });
+    expect(greeting).toBe('hello');
+    channel.end('world');
+    expect(await heard).toBe('world');
   });
 });
 

@@ -13,7 +13,8 @@ const CONNECT_TIMEOUT_MS = 10_000;
  */
 export function openDirectTcpip(accept: AcceptConnection<ServerChannel>, reject: RejectConnection, info: TcpipRequestInfo, log: Log, track: (n: 1 | -1) => void): void {
   const target = `${info.destIP}:${info.destPort}`;
-  const socket = connect({ host: info.destIP, port: info.destPort, noDelay: true });
+  // allowHalfOpen: a server's FIN must not end our side too; joinChannel passes ends on one way at a time.
+  const socket = connect({ host: info.destIP, port: info.destPort, noDelay: true, allowHalfOpen: true });
   socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(new Error('connect timeout')));
   socket.once('error', (error) => {
     log.debug(`direct-tcpip ${target} failed: ${error.message}`);
