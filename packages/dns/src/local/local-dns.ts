@@ -63,6 +63,7 @@ export async function startLocalDns(options: LocalDnsOptions): Promise<LocalDns>
   // Only now is the port known; drop ourselves from the upstreams in place, the resolver holds the same array.
   upstreams.splice(0, upstreams.length, ...withoutSelf(upstreams, { host, port: servers.port }));
   logger?.debug(`dns: listening on ${host}:${servers.port}, upstreams ${upstreams.map((u) => `${u.host}:${u.port}`).join(' ') || 'none'}`);
+  if (upstreams.length === 0) logger?.warn('dns: no upstream nameserver: only cluster names will resolve');
   return {
     host,
     port: servers.port,
