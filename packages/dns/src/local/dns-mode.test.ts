@@ -27,7 +27,8 @@ describe('parseDnsMode', () => {
     expect(parseDnsMode('hosts:team-a,team-b,team-a')).toEqual({ kind: 'hosts', namespaces: ['team-a', 'team-b'] });
   });
 
-  it('rejects bad input with KT_INVALID_FLAG', () => {
+  it('rejects bad input with a usage error KT_INVALID_FLAG (exit code 2)', () => {
+    expect(() => parseDnsMode('x')).toThrow(expect.objectContaining({ name: 'UsageError', code: 'KT_INVALID_FLAG', exitCode: 2 }));
     for (const bad of ['', 'dns', 'localDNS:', 'localDNS:cluster,cluster', 'localDNS:hosts', 'podDNS:x', 'hosts:', 'hosts:Team_A']) {
       expect(codeOf(bad), bad).toBe('KT_INVALID_FLAG');
     }

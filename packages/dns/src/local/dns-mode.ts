@@ -1,4 +1,4 @@
-import { ErrorCode, UserError } from '@ktctl/plugin-api';
+import { ErrorCode, UsageError } from '@ktctl/plugin-api';
 
 /** Who the local DNS server asks: the cluster (through the shadow agent) or the laptop's original nameservers. */
 export type DnsSource = 'cluster' | 'upstream';
@@ -66,6 +66,6 @@ function splitList(text: string): string[] {
   return text.split(',').map((item) => item.trim()).filter(Boolean);
 }
 
-function invalid(text: string, why: string): UserError {
-  return new UserError(ErrorCode.InvalidFlag, `invalid --dnsMode '${text}': ${why}`, { hint: SYNTAX, exitCode: 2 });
+function invalid(text: string, why: string): UsageError {
+  return new UsageError(`invalid --dnsMode '${text}': ${why}`, { code: ErrorCode.InvalidFlag, hint: SYNTAX });
 }
