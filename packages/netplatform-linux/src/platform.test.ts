@@ -54,6 +54,6 @@ describe('createLinuxPlatform', () => {
   });
 
   it('says what it can do', () => {
-    expect(createLinuxPlatform({ ktHome: ktHome() }).capabilities).toEqual({ kernelRedirect: true, tun: false });
+    expect(createLinuxPlatform({ ktHome: ktHome() }).capabilities).toEqual({ kernelRedirect: true, tun: true });
   });
 });

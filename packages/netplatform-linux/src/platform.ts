@@ -23,6 +23,7 @@ import { linkUndoers } from './links.js';
 import { createKernelRedirect, type RedirectBackend, redirectUndoers } from './redirect.js';
 import { revertResolvConf } from './resolvconf.js';
 import { createRouteTable, routeUndoers } from './routes.js';
+import { createTunFactory } from './tun.js';
 
 export interface LinuxPlatformOptions {
   /** ktctl's home (`~/.kt`, from @ktctl/config's ktHome()): journals and pid files live under it. */
@@ -70,7 +71,7 @@ export function createLinuxPlatform(options: LinuxPlatformOptions): NetPlatform 
 
   return {
     os: 'linux',
-    capabilities: { kernelRedirect: true, tun: false },
+    capabilities: { kernelRedirect: true, tun: true },
     isAdmin: () => geteuid?.() === 0,
     requireAdmin: (action) => requireRoot(action, geteuid),
     acquireInstance: async (command) =>
@@ -95,7 +96,7 @@ export function createLinuxPlatform(options: LinuxPlatformOptions): NetPlatform 
         }),
         hosts: createHostsFile(options.hostsPath ?? '/etc/hosts', journal),
         redirect,
-        tun: undefined,
+        tun: createTunFactory(runner, journal),
         async close() {
           const errors = await journal.undoAll();
           if (errors.length > 0) throw restoreFailed(errors);
