@@ -37,7 +37,8 @@ function options() {
   });
   const version = shadowVersion();
   const ref = values.ref ?? shadowImage({ imageRegistry: values.registry }, version);
-  const out = resolve(values.out ?? join(appDir, 'dist', 'image', `shadow-${version}.oci.tar`));
+  // npm -w runs this in apps/shadow; a relative --out means relative to where npm was started.
+  const out = values.out ? resolve(process.env.INIT_CWD ?? process.cwd(), values.out) : join(appDir, 'dist', 'image', `shadow-${version}.oci.tar`);
   return { arches, version, ref, out };
 }
 
