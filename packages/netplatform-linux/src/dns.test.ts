@@ -1,14 +1,14 @@
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Journal, recordingRunner, replacedFileUndoers } from '@ktctl/netplatform';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './testing/temp.js';
 import { createLinuxDns, dnsUndoers, resolvectlCommands, usesSystemdResolved } from './dns.js';
 import { linkUndoers } from './links.js';
 import { revertResolvConf } from './resolvconf.js';
 
 function machine(resolvConf: string, { stubLink = false } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'kt-dns-'));
+  const dir = tempDir('kt-dns-');
   const real = join(dir, stubLink ? 'run/systemd/resolve/stub-resolv.conf' : 'run/resolv.conf');
   mkdirSync(join(real, '..'), { recursive: true });
   writeFileSync(real, resolvConf);

@@ -1,12 +1,12 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireInstance, recordingRunner } from '@ktctl/netplatform';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './testing/temp.js';
 import { createLinuxPlatform } from './platform.js';
 
 describe('createLinuxPlatform', () => {
-  const ktHome = () => mkdtempSync(join(tmpdir(), 'kt-home-'));
+  const ktHome = () => tempDir('kt-home-');
 
   it('refuses a session without root (KT_NOT_ROOT) before running anything', async () => {
     const runner = recordingRunner();

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Journal, recordingRunner } from '@ktctl/netplatform';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './testing/temp.js';
 import { loopbackDnsRules, redirectRules } from './iptables.js';
 import { nftRedirectRules, nftTableScript } from './nft.js';
 import { parseSockaddrIn } from './original-dst.js';
@@ -12,7 +12,7 @@ const spec = { cidrs: ['10.96.0.0/16', '10.244.0.0/16'], excludes: ['10.96.0.1',
 
 function setup(answer?: Parameters<typeof recordingRunner>[0]) {
   const runner = recordingRunner(answer);
-  const journal = Journal.create(mkdtempSync(join(tmpdir(), 'kt-redirect-')), { pid: 1, command: 'connect' }, redirectUndoers(runner));
+  const journal = Journal.create(tempDir('kt-redirect-'), { pid: 1, command: 'connect' }, redirectUndoers(runner));
   return { runner, journal };
 }
 

@@ -1,13 +1,13 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Journal, recordingRunner } from '@ktctl/netplatform';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './testing/temp.js';
 import { normalizeCidr } from './cidr.js';
 import { createRouteTable, ipRouteArgs, routeUndoers } from './routes.js';
 
 const newJournal = (runner: Parameters<typeof routeUndoers>[0]) =>
-  Journal.create(mkdtempSync(join(tmpdir(), 'kt-routes-')), { pid: 1, command: 'connect' }, routeUndoers(runner));
+  Journal.create(tempDir('kt-routes-'), { pid: 1, command: 'connect' }, routeUndoers(runner));
 
 describe('normalizeCidr', () => {
   it('adds /32 or /128 to a bare address and rejects junk', () => {

@@ -1,12 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './testing/temp.js';
 import { isMountPoint, replaceSystemFile } from './files.js';
 
 describe('replaceSystemFile', () => {
   it('renames a temp file over a plain file and leaves no temp file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kt-files-'));
+    const dir = tempDir('kt-files-');
     const path = join(dir, 'hosts');
     writeFileSync(path, 'a long original line\n');
     replaceSystemFile(path, 'short\n', join(dir, 'no-mountinfo'));
@@ -15,7 +15,7 @@ describe('replaceSystemFile', () => {
   });
 
   it('rewrites a bind-mounted file in place, cutting the old tail, with no temp file beside it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kt files-'));
+    const dir = tempDir('kt files-');
     const path = join(dir, 'resolv.conf');
     writeFileSync(path, 'a long original line\n');
     const mountInfo = join(dir, 'mountinfo');

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './testing/temp.js';
 import { createHostsFile, hostsUndoers, stripHostsBlock, withHostsBlock, withoutHostsBlock } from './hosts.js';
 import { Journal } from './journal.js';
 
@@ -50,7 +50,7 @@ describe('hosts block text', () => {
 
 describe('createHostsFile', () => {
   it('journals the block once, rewrites it on updates, and undo restores the file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kt-hosts-'));
+    const dir = tempDir('kt-hosts-');
     const path = join(dir, 'hosts');
     writeFileSync(path, ORIGINAL);
     const journal = Journal.create(join(dir, 'journal'), { pid: 9, command: 'connect' }, hostsUndoers);

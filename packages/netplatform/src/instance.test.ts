@@ -1,13 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './testing/temp.js';
 import { acquireInstance, isProcessAlive, processStartTime, removeStalePidFiles } from './instance.js';
 import { requireRoot, unsupportedPlatform } from './errors.js';
 
 describe('acquireInstance', () => {
   it('writes <cmd>-<pid>.pid and removes it on release', async () => {
-    const pidDir = join(mkdtempSync(join(tmpdir(), 'kt-pid-')), 'pid');
+    const pidDir = join(tempDir('kt-pid-'), 'pid');
     const lock = acquireInstance('connect', { pidDir, pid: 321, isAlive: () => true });
     expect(lock.pidFile).toBe(join(pidDir, 'connect-321.pid'));
     expect(existsSync(lock.pidFile)).toBe(true);
@@ -16,7 +16,7 @@ describe('acquireInstance', () => {
   });
 
   it('refuses while another live connect runs, and leaves no file of its own', () => {
-    const pidDir = mkdtempSync(join(tmpdir(), 'kt-pid-'));
+    const pidDir = tempDir('kt-pid-');
     writeFileSync(join(pidDir, 'connect-100.pid'), '100\n');
     writeFileSync(join(pidDir, 'exchange-101.pid'), '101\n');
     const attempt = () => acquireInstance('connect', { pidDir, pid: 200, isAlive: () => true });
@@ -25,7 +25,7 @@ describe('acquireInstance', () => {
   });
 
   it('takes over from a dead one, removing its stale pid file', () => {
-    const pidDir = mkdtempSync(join(tmpdir(), 'kt-pid-'));
+    const pidDir = tempDir('kt-pid-');
     mkdirSync(pidDir, { recursive: true });
     writeFileSync(join(pidDir, 'connect-100.pid'), '100\n');
     acquireInstance('connect', { pidDir, pid: 200, isAlive: (pid) => pid === 200 });
@@ -45,7 +45,7 @@ describe('acquireInstance', () => {
   });
 
   it('records the start time in the pid file, and a pid file of a reused pid is stale', () => {
-    const pidDir = mkdtempSync(join(tmpdir(), 'kt-pid-'));
+    const pidDir = tempDir('kt-pid-');
     const lock = acquireInstance('connect', { pidDir, pid: process.pid });
     expect(readFileSync(lock.pidFile, 'utf8')).toBe(`${process.pid}\n${processStartTime(process.pid)}\n`);
     writeFileSync(join(pidDir, `connect-${process.ppid}.pid`), `${process.ppid}\n1\n`);

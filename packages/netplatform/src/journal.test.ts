@@ -1,12 +1,12 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './testing/temp.js';
 import { Journal, type JournalEntry, listJournals } from './journal.js';
 import { listStaleRuns, restoreStaleJournals } from './restore.js';
 
 function fixture() {
-  const dir = mkdtempSync(join(tmpdir(), 'kt-journal-'));
+  const dir = tempDir('kt-journal-');
   const undone: string[] = [];
   const undoers = {
     step: async (e: JournalEntry) => {

@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './testing/temp.js';
 import { Journal } from './journal.js';
 import { replacedFileUndoers, replaceFileJournaled } from './replaced-file.js';
 
 function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'kt-replace-'));
+  const dir = tempDir('kt-replace-');
   const target = join(dir, 'real.conf');
   const original = Buffer.from('nameserver 1.1.1.1\r\n\u00e9 odd bytes \xff no newline at end', 'latin1');
   writeFileSync(target, original);
