@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient, PortForwarder, ShadowManager, openForwardStream, type ForwardStatus, type ShadowProgress } from '@ktctl/kube';
+import { KubeClient, PortForwarder, ShadowManager, openForwardStream, servicePodResolver, type ForwardStatus, type ShadowProgress } from '@ktctl/kube';
 import { useClusterEnv, waitFor } from '../../harness/index.js';
 
 const env = useClusterEnv(import.meta.filename);
@@ -24,7 +24,7 @@ beforeAll(async () => {
     metadata: { name: POD, namespace: ns, labels: { app: 'pf-target' } },
     spec: {
       terminationGracePeriodSeconds: 1,
-      containers: [{ name: 'app', image: cluster.facts.images.testapp, imagePullPolicy: 'Never', args: ['serve', '-udp='], readinessProbe: { tcpSocket: { port: 9000 }, periodSeconds: 1 } }],
+      containers: [testappContainer()],
     },
   };
   await cluster.kubectlOk(['create', '-f', '-'], { input: JSON.stringify(pod) });
@@ -32,6 +32,10 @@ beforeAll(async () => {
   kube = KubeClient.fromOptions({ kubeconfig: cluster.kubeconfig(), namespace: ns });
 });
 afterAll(() => kube?.close());
+
+function testappContainer() {
+  return { name: 'app', image: cluster.facts.images.testapp, imagePullPolicy: 'Never', args: ['serve', '-udp='], readinessProbe: { tcpSocket: { port: 9000 }, periodSeconds: 1 } };
+}
 
 function open(port: number, pod = POD): Promise<Duplex> {
   return openForwardStream(kube.transport, { namespace: env.namespace.name, pod, port });
@@ -135,6 +139,39 @@ describe('openForwardStream', () => {
 });
 
 describe('PortForwarder', () => {
+  it('follows a Service to its next ready pod when the old one goes away', async () => {
+    const ns = env.namespace.name;
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'follow', namespace: ns },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'follow' } },
+        template: { metadata: { labels: { app: 'follow' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ ...testappContainer() }] } },
+      },
+    };
+    await cluster.kubectlOk(['create', '-f', '-'], { input: JSON.stringify(deployment) });
+    await cluster.kubectlOk(['-n', ns, 'expose', 'deployment', 'follow', '--port=9000']);
+    await cluster.kubectlOk(['-n', ns, 'rollout', 'status', 'deployment/follow', '--timeout=60s'], { timeoutMs: 70_000 });
+    const fwd = new PortForwarder(kube, { namespace: ns, port: 9000, pod: servicePodResolver(kube, 'follow') }, { maxAttempts: 20, retryDelayMs: 500 });
+    const echo = async (): Promise<string> => {
+      const s = await fwd.connect();
+      const answer = await new Promise<string>((resolve, reject) => s.once('data', (d: Buffer) => resolve(d.toString())).once('error', reject).write('hi'));
+      s.destroy();
+      return answer;
+    };
+    try {
+      expect(await echo()).toBe('hi');
+      const [before] = await cluster.podIPs(ns, 'app=follow');
+      await cluster.kubectlOk(['-n', ns, 'delete', 'pods', '-l', 'app=follow', '--wait=false']);
+      expect(await echo()).toBe('hi');
+      await waitFor(async () => !(await cluster.podIPs(ns, 'app=follow')).includes(before!), { timeoutMs: 30_000, what: 'old pod gone' });
+    } finally {
+      fwd.close();
+    }
+  });
+
   it('serves a local listener; curl gets the pod’s answer', async () => {
     const fwd = new PortForwarder(kube, { namespace: env.namespace.name, pod: POD, port: 8080 });
     const local = await fwd.listen(0);
@@ -165,7 +202,7 @@ describe('PortForwarder', () => {
         spec.containers[0].readinessProbe = { tcpSocket: { port: 9000 }, periodSeconds: 1 };
       },
     });
-    const fwd = new PortForwarder(kube, { namespace: env.namespace.name, port: 9000, pod: (reason) => (reason === 'initial' ? Promise.resolve(handle.podName) : handle.ensureReady()) }, { onStatus: (s) => statuses.push(s), maxAttempts: 8 });
+    const fwd = handle.forwarder(9000, { onStatus: (s) => statuses.push(s), maxAttempts: 8 });
     try {
       const stream = await fwd.connect();
       const failed = new Promise<Error | 'end'>((resolve) => {

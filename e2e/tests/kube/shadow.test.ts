@@ -102,6 +102,34 @@ describe('ShadowManager', () => {
     expect(await ktObjects()).toEqual([]);
   });
 
+  it('joins instead of failing when two runs create the shared shadow at once', async () => {
+    const opts = standIn({ purpose: { kind: 'connect', shared: true } });
+    const [a, b] = await Promise.all([new ShadowManager(client()).create(opts), new ShadowManager(client()).create(opts)]);
+    try {
+      expect([a.isJoined, b.isJoined].sort()).toEqual([false, true]);
+      const pod = await cluster.getJson(['-n', env.namespace.name, 'pod', 'kt-connect-shadow-daemon']);
+      expect(pod.metadata.annotations['kt-ref-count']).toBe('2');
+    } finally {
+      await a.cleanup();
+      await b.cleanup();
+    }
+    expect(await ktObjects()).toEqual([]);
+  });
+
+  it('removes what it created when the start is cancelled (Ctrl-C while waiting)', async () => {
+    const abort = new AbortController();
+    const progress: string[] = [];
+    const started = new ShadowManager(client(), {
+      onProgress: (p) => {
+        progress.push(p.phase);
+        if (p.phase === 'scheduled') abort.abort();
+      },
+    }).create(standIn({ signal: abort.signal }));
+    await expect(started).rejects.toMatchObject({ code: 'KT_CANCELLED' });
+    expect(progress).toContain('scheduled');
+    expect(await ktObjects()).toEqual([]);
+  });
+
   it('fails with KT_IMAGE_PULL_FAILED naming the image, and leaves nothing behind', async () => {
     const image = 'registry.invalid.example/ktctl/shadow:0.0.0';
     const started = Date.now();

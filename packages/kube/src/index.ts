@@ -22,3 +22,4 @@ export { clusterCidrs, groupAddresses, type CidrInput } from './cidr/group.js';
 export { PortForwarder, type ForwardStatus, type LocalForward, type PortForwardTarget, type PortForwarderOptions } from './port-forward/forwarder.js';
 export { PortForwardError, PortForwardStream, openForwardStream, type ForwardTarget, type StreamOptions } from './port-forward/stream.js';
 export { PORT_FORWARD_PROTOCOL } from './port-forward/protocol.js';
+export { getService, readyPodsOfService, resolveTargetPort, selectorQuery, servicePodResolver, type PodWithPorts, type ServicePortView, type ServiceView } from './services.js';

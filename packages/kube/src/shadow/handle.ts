@@ -1,4 +1,5 @@
 import type { KubeClient, ObjectRef } from '../client.js';
+import { PortForwarder, type PortForwarderOptions } from '../port-forward/forwarder.js';
 import type { KeyFile, SshKeyPair } from '../keys.js';
 import type { Heartbeat } from './heartbeat.js';
 import { waitForShadowPod, type PodLocator } from './ready.js';
@@ -80,6 +81,15 @@ export class ShadowHandle {
     this.joined = true;
     this.parts.heartbeat.add(this.parts.refs.workload);
     this.parts.heartbeat.add(this.parts.refs.configMap);
+  }
+
+  /**
+   * A port-forward to this shadow (22 for the agent's SSH): the first stream goes to the current pod,
+   * later retries go through ensureReady(), so a lost shadow is recreated and the stream resumes.
+   */
+  forwarder(port: number, options: PortForwarderOptions = {}): PortForwarder {
+    const pod = (reason: 'initial' | 'retry') => (reason === 'initial' ? Promise.resolve(this.podName) : this.ensureReady());
+    return new PortForwarder(this.client, { namespace: this.namespace, port, pod }, options);
   }
 
   /** How waits find the pod. */

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ktHome } from '@ktctl/config';
-import type { Logger } from '@ktctl/plugin-api';
+import { ErrorCode, UserError, type Logger } from '@ktctl/plugin-api';
 import type { KubeClient, ObjectRef } from '../client.js';
+import { isStatus } from '../errors.js';
 import { generateSshKeyPair, writePrivateKey } from '../keys.js';
 import { invokingUser, parseKeyValues, randomLetters, shadowName, type ShadowPurpose } from '../names.js';
 import type { AgentSettings } from './agent.js';
@@ -65,11 +67,12 @@ export class ShadowManager {
     const handle = new ShadowHandle(this.client, { input, refs, keys, keyFile, heartbeat, useDeployment: Boolean(opts.useShadowDeployment), hooks: this.hooks, timeoutSeconds: opts.podCreationTimeout ?? 60 });
     try {
       const shared = opts.purpose.kind === 'connect' && opts.purpose.shared === true;
-      if (shared && (await joinSharedShadow(this.client, keys.publicKey, refs.workload))) handle.markJoined();
+      if (shared) await this.createOrJoinShared(input, refs, handle, keys.publicKey);
       else await this.createObjects(input, refs, handle);
       handle.podName = await waitForShadowPod(this.client, handle.locator(), { timeoutSeconds: opts.podCreationTimeout ?? 60, image: opts.image, onProgress: this.hooks.onProgress, signal: opts.signal });
     } catch (err) {
       await handle.cleanup().catch((cleanupErr: unknown) => this.hooks.logger?.warn(`cleanup after a failed start: ${(cleanupErr as Error).message}`));
+      if (opts.signal?.aborted) throw new UserError(ErrorCode.Cancelled, `Cancelled while starting shadow ${name}; nothing was left behind`, { cause: err });
       throw err;
     }
     heartbeat.start();
@@ -100,6 +103,21 @@ export class ShadowManager {
       exposePorts: opts.exposePorts,
       customizePodSpec: opts.customizePodSpec,
     };
+  }
+
+  /** Joins the shared shadow, or creates it; losing a creation race to another laptop means joining after all. */
+  private async createOrJoinShared(input: ShadowSpecInput, refs: ShadowRefs, handle: ShadowHandle, publicKey: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await joinSharedShadow(this.client, publicKey, refs.workload)) return handle.markJoined();
+      try {
+        return await this.createObjects(input, refs, handle);
+      } catch (err) {
+        if (!isStatus(err, 409) || handle.objects.length > 0) throw err;
+      }
+      // The other laptop may be between creating the ConfigMap and the pod.
+      await sleep(1000);
+    }
+    throw new Error(`the shared shadow ${input.name} kept appearing and disappearing; try again`);
   }
 
   /** ConfigMap first (the pod mounts it), each one registered for cleanup and heartbeat as soon as it exists. */
