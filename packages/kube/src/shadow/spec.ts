@@ -84,7 +84,8 @@ export function shadowPodSpec(input: ShadowSpecInput): Obj {
     ports: agentPorts(input.exposePorts),
     volumeMounts: [{ name: 'kt-keys', mountPath: AGENT_KEYS_DIR, readOnly: true }],
     // The agent needs port 53 (and 22) but nothing else of root's powers.
-    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
+    // As apps/shadow's README asks: root for low ports (22, 53, exchanged target ports), no other power, nothing written.
+    securityContext: { runAsUser: 0, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
     readinessProbe: { tcpSocket: { port: AGENT_SSH_PORT }, periodSeconds: 1, failureThreshold: 3 },
   };
   const resources = parsePodQuota(input.podQuota);
