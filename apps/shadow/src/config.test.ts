@@ -26,12 +26,16 @@ describe('loadConfig', () => {
   });
 
   it('reports every bad variable at once', () => {
-    expect(() => loadConfig({ KT_SSH_PORT: '70000', KT_LOG_LEVEL: 'loud', KT_DNS_UPSTREAM: 'dns.example' })).toThrow(ConfigError);
-    try {
-      loadConfig({ KT_SSH_PORT: '70000', KT_LOG_LEVEL: 'loud' });
-    } catch (error) {
-      expect(String(error)).toMatch(/KT_SSH_PORT[\s\S]*KT_LOG_LEVEL|KT_LOG_LEVEL[\s\S]*KT_SSH_PORT/);
-    }
+    const message = (() => {
+      try {
+        loadConfig({ KT_SSH_PORT: '70000', KT_LOG_LEVEL: 'loud', KT_DNS_UPSTREAM: 'dns.example' });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return String(error);
+      }
+      return 'no error';
+    })();
+    for (const name of ['KT_SSH_PORT', 'KT_LOG_LEVEL', 'KT_DNS_UPSTREAM']) expect(message).toContain(name);
   });
 });
 

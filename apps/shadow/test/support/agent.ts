@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,6 @@ async function keygen(path: string): Promise<string> {
 export async function spawnAgent(env: Record<string, string>, options: { dnsPort: number }): Promise<AgentProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'kt-shadow-'));
   const [key, otherKey] = await Promise.all([keygen(join(dir, 'id')), keygen(join(dir, 'other'))]);
-  const { readFile } = await import('node:fs/promises');
   await writeFile(join(dir, 'authorized_keys'), await readFile(`${key}.pub`));
   await writeFile(join(dir, 'resolv.conf'), 'search team-a.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n');
   const agentEnv = {
