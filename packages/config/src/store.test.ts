@@ -56,6 +56,18 @@ describe('ConfigStore', () => {
     expect(await codeOf(store.read())).toMatch(/^KT_INVALID_CONFIG: .* is not valid YAML/);
   });
 
+  it("keeps a section no loaded command owns (a removed plugin's), warns, and writes it back", async () => {
+    const warnings: string[] = [];
+    const warned = new ConfigStore(home, new Map<string, readonly FlagSpec[]>([['global', globalFlags]]), (w) => warnings.push(w));
+    writeFileSync(join(home, 'config'), 'hello:\n  greeting: Hi\nglobal:\n  namespace: dev\n');
+    expect(await warned.read()).toEqual({ global: { namespace: 'dev' } });
+    expect(warnings[0]).toMatch(/section hello belongs to no command/);
+    await warned.set('global.namespace', 'prod');
+    expect(readFileSync(join(home, 'config'), 'utf8')).toBe('global:\n  namespace: prod\nhello:\n  greeting: Hi\n');
+    await warned.saveProfile('p');
+    expect(readFileSync(join(home, 'profile', 'p'), 'utf8')).toContain('greeting: Hi');
+  });
+
   it('unsets one key, drops empty sections, and unsets everything', async () => {
     await store.set('global.namespace', 'dev');
     await store.set('connect.mode', 'sshuttle');

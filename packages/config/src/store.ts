@@ -24,10 +24,14 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o64
 export class ConfigStore implements ConfigService {
   readonly path: string;
   private readonly profileDir: string;
+  /** Sections set aside by the last read of each file, written back with it. */
+  private readonly foreign = new Map<string, Record<string, unknown>>();
 
   constructor(
     ktHomeDir: string,
     readonly sections: ConfigSections,
+    /** Told about sections no loaded command owns (an outside plugin that is gone): kept, not fatal. */
+    private readonly onWarning: (message: string) => void = () => undefined,
   ) {
     this.path = join(ktHomeDir, 'config');
     this.profileDir = join(ktHomeDir, 'profile');
@@ -67,7 +71,8 @@ export class ConfigStore implements ConfigService {
   }
 
   async unsetAll(): Promise<void> {
-    await this.write(this.path, {});
+    this.foreign.delete(this.path);
+    await writeFileAtomic(this.path, '');
   }
 
   async listProfiles(): Promise<string[]> {
@@ -79,13 +84,13 @@ export class ConfigStore implements ConfigService {
   }
 
   async saveProfile(name: string): Promise<void> {
-    await this.write(this.profilePath(name), await this.read());
+    await this.write(this.profilePath(name), await this.read(), this.path);
   }
 
   async loadProfile(name: string, options: { dryRun?: boolean } = {}): Promise<ConfigTree> {
     const path = await this.existingProfile(name);
     const tree = await this.readTree(path);
-    if (!options.dryRun) await this.write(this.path, tree);
+    if (!options.dryRun) await this.write(this.path, tree, path);
     return tree;
   }
 
@@ -115,7 +120,11 @@ export class ConfigStore implements ConfigService {
         cause: error,
       });
     }
-    const checked = configFileSchema(this.sections).safeParse(raw);
+    const { known, foreign } = this.splitSections(raw);
+    this.foreign.set(path, foreign);
+    const names = Object.keys(foreign);
+    if (names.length) this.onWarning(`${path}: section ${names.join(', ')} belongs to no command (a removed plugin?); kept, not used`);
+    const checked = configFileSchema(this.sections).safeParse(known);
     if (!checked.success) {
       throw new UserError(ErrorCode.InvalidConfig, describeConfigIssues(path, checked.error, this.sections).join('; '), {
         hint: `Fix the key with "ktctl config set/unset", or edit ${path}`,
@@ -124,8 +133,23 @@ export class ConfigStore implements ConfigService {
     return checked.data;
   }
 
-  private async write(path: string, tree: ConfigTree): Promise<void> {
-    await writeFileAtomic(path, ConfigStore.format(tree));
+  /** Top-level sections no command owns are left aside, so one missing plugin does not break the file. */
+  private splitSections(raw: unknown): { known: unknown; foreign: Record<string, unknown> } {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { known: raw, foreign: {} };
+    const known: Record<string, unknown> = {};
+    const foreign: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw)) {
+      const isSection = typeof value === 'object' && value !== null && !Array.isArray(value);
+      if (this.sections.has(key) || !isSection) known[key] = value;
+      else foreign[key] = value;
+    }
+    return { known, foreign };
+  }
+
+  /** Writes a tree, with the foreign sections last read from `foreignOf` (the file it came from). */
+  private async write(path: string, tree: ConfigTree, foreignOf = path): Promise<void> {
+    const full = { ...tree, ...(this.foreign.get(foreignOf) ?? {}) } as ConfigTree;
+    await writeFileAtomic(path, ConfigStore.format(full));
   }
 
   private splitKey(key: string): [string, FlagSpec] {
