@@ -41,11 +41,16 @@ export class SshPool extends EventEmitter {
     return this.state;
   }
 
-  /** Opens the first session (failing fast if the agent is unreachable), then the rest in the background. */
+  /**
+   * Opens the first session (failing fast if the agent is unreachable), then the others alongside each
+   * other; a slot that fails now keeps retrying in the background. The status is reported after that, so
+   * a start is never mistaken for a drop.
+   */
   async start(): Promise<void> {
     this.slots[0] = await this.openSlot(0);
+    const rest = this.slots.map((_, slot) => slot).slice(1);
+    await Promise.all(rest.map((slot) => this.openSlot(slot).then((s) => (this.slots[slot] = s), () => void this.keepSlot(slot, 0))));
     this.updateStatus();
-    for (let slot = 1; slot < this.slots.length; slot++) void this.keepSlot(slot, 0);
   }
 
   /** A `direct-tcpip` stream to host:port in the cluster, over the least-loaded session. */
