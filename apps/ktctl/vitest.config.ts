@@ -4,5 +4,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     globalSetup: ['test/bundle-setup.ts'],
+    // These tests start ktctl processes one after another; a busy machine must not fail them.
+    testTimeout: 60_000,
   },
 });

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { removeCodeSignature } from './macho.js';
+import { nativeAssets } from './native-assets.js';
 import { TARGETS, hasNodeBase, hostTarget, nodeBase, type BinaryTarget } from './node-bases.js';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,7 +45,12 @@ async function buildTarget(target: BinaryTarget, bundle: string): Promise<string
     // Ad-hoc signing needs codesign (or ldid): only where it exists; unsigned x64 binaries run on macOS.
     signature: target.platform === 'macos' && (hasCommand('codesign') || hasCommand('ldid')),
     // V8's code cache only helps (and is only accepted) on the machine kind that generated it.
-    seaConfig: { useCodeCache: target.id === hostTarget().id, useSnapshot: false, disableExperimentalSEAWarning: true },
+    seaConfig: {
+      useCodeCache: target.id === hostTarget().id,
+      useSnapshot: false,
+      disableExperimentalSEAWarning: true,
+      assets: nativeAssets(target, join(repoDir, '.cache', 'native')),
+    },
   });
   // pkg settles every target silently: check the blob really went in rather than trusting the promise.
   if (!existsSync(output) || !readFileSync(output).includes(SEA_FUSE_ON)) throw new Error(`pkg produced no usable ${output}`);

@@ -5,6 +5,9 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
   process.stdout.write(`${VERSION}\n`);
 } else {
+  // Node's own warnings (a dependency's deprecated API) are noise to users: show them with --debug only.
+  process.removeAllListeners('warning');
+  if (argv.includes('--debug') || argv.includes('-d')) process.on('warning', (w) => process.stderr.write(`debug: ${w.name}: ${w.message}\n`));
   import('./main.js')
     .then(({ main }) => main(argv))
     .then(

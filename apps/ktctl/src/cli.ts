@@ -10,6 +10,7 @@ import {
   type FlagSpec,
 } from '@ktctl/plugin-api';
 import { GLOBAL_SECTION, globalFlags, kebabCase, resolveOptions, type ConfigStore } from '@ktctl/config';
+import { platformService } from './platforms.js';
 import { closest } from './suggest.js';
 import { VERSION } from './version.js';
 
@@ -57,6 +58,7 @@ function register(y: Argv, def: CommandDefinition<any>, parents: CommandDefiniti
       for (const spec of def.flags ?? []) sub.option(spec.name, yargsOption(spec));
       for (const child of def.subcommands ?? []) register(sub, child, path, select);
       for (const [command, meaning] of def.examples ?? []) sub.example(command, meaning);
+      if (def.passthrough) sub.epilog(`After "--": ${def.passthrough.description}.`);
       return sub;
     },
     (argv) => select({ path, argv: argv as Record<string, unknown> }),
@@ -119,7 +121,7 @@ export async function parseArgs(argv: readonly string[], commands: readonly Comm
     .fail(false)
     .strictCommands()
     .strictOptions()
-    .parserConfiguration({ 'boolean-negation': true, 'camel-case-expansion': true })
+    .parserConfiguration({ 'boolean-negation': true, 'camel-case-expansion': true, 'populate--': true })
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .epilog('Flags may be set as defaults with "ktctl config set", or through KT_* environment variables.');
   for (const spec of globalFlags) y.option(spec.name, { ...yargsOption(spec), global: true });
@@ -152,9 +154,12 @@ export async function runSelection(selection: Selection, config: ConfigStore, io
     const value = argv[p.name];
     args[p.name] = value === undefined ? undefined : Array.isArray(value) ? value.map(String) : String(value);
   }
+  const rest = ((argv['--'] as unknown[] | undefined) ?? []).map(String);
+  if (leaf.passthrough) args[leaf.passthrough.name] = rest;
+  else if (rest.length) throw new UsageError(`"ktctl ${path.map((p) => p.name).join(' ')}" takes nothing after "--"`, { hint: `Remove "-- ${rest.join(' ')}"` });
   if (!leaf.handler) throw new UsageError(`"${path.map((p) => p.name).join(' ')}" needs a subcommand`, { hint: `Run "ktctl ${path.map((p) => p.name).join(' ')} --help"` });
   const logger = createLogger(options.debug ? 'debug' : 'info', io.stderr);
-  const services: CoreServices = { config };
+  const services: CoreServices = { config, netplatform: platformService(io.env) };
   const context: CommandContext = {
     command: path.map((p) => p.name),
     args,
@@ -165,6 +170,7 @@ export async function runSelection(selection: Selection, config: ConfigStore, io
     signal: io.signal,
     services,
     print: (text) => io.stdout.write(`${text}\n`),
+    version: VERSION,
   };
   const result = await leaf.handler(context);
   return typeof result === 'number' ? result : 0;

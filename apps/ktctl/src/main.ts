@@ -7,12 +7,26 @@ import { reportError } from './report.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
-/** Aborts on the first stop signal; a second one exits at once (the handler had its chance to clean up). */
+/** Signals that arrive this soon after the first are the same stop (sudo, timeout and shells relay them). */
+const SAME_STOP_MS = 3_000;
+
+/**
+ * Aborts on the first stop signal, so the handler undoes what it changed. Cleanup is never cut short by a
+ * relayed duplicate; only a signal sent well after the first (a user who insists) exits at once, and says
+ * how to finish the cleanup.
+ */
 function abortOnSignals(): { signal: AbortSignal; release: () => void } {
   const controller = new AbortController();
+  let firstAt = 0;
   const onSignal = (name: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort(new Error(`interrupted by ${name}`));
+    if (!controller.signal.aborted) {
+      firstAt = Date.now();
+      controller.abort(new Error(`interrupted by ${name}`));
+      return;
+    }
+    if (Date.now() - firstAt < SAME_STOP_MS) return;
+    process.stderr.write('warning: stopped before cleanup finished; run "ktctl clean" to undo what is left\n');
+    process.exit(130);
   };
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
   return { signal: controller.signal, release: () => STOP_SIGNALS.forEach((s) => process.off(s, onSignal)) };
@@ -35,7 +49,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const commands = [...builtinCommands, ...outside.commands];
     const selection = await parseArgs(argv, commands, io);
     if (!selection) return 0;
-    return await runSelection(selection, new ConfigStore(home, configSections(commands)), io);
+    const config = new ConfigStore(home, configSections(commands), (w) => process.stderr.write(`warning: ${w}\n`));
+    return await runSelection(selection, config, io);
   } catch (error) {
     return reportError(error, { debug, stderr: process.stderr });
   } finally {

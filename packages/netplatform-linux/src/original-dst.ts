@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
+import koffi from 'koffi';
 import { endianness } from 'node:os';
 import type { SocketAddress } from '@ktctl/netplatform';
 
@@ -14,11 +14,12 @@ type GetSockOpt = (fd: number, level: number, name: number, value: Buffer, lengt
 let getsockopt: GetSockOpt | undefined;
 let errnoOf: (() => number) | undefined;
 
-/** koffi is loaded on first use, so the platform loads (and proxy mode runs) without its native part. */
+/**
+ * libc is bound on first use. koffi is a static import so that the app's bundler embeds it (and its native
+ * addon) in the single binary; the app only loads this package for the modes that need root.
+ */
 function libc(): GetSockOpt {
   if (getsockopt) return getsockopt;
-  const require = createRequire(import.meta.url);
-  const koffi = require('koffi') as typeof import('koffi');
   const lib = koffi.load('libc.so.6');
   getsockopt = lib.func('int getsockopt(int fd, int level, int name, _Out_ uint8_t *value, _Inout_ uint32_t *length)') as GetSockOpt;
   errnoOf = () => koffi.errno();

@@ -66,6 +66,8 @@ export interface CommandContext<O = Record<string, unknown>> {
   readonly services: CoreServices;
   /** Writes a command's output (not logs) to standard output. */
   readonly print: (text: string) => void;
+  /** ktctl's release version (it names the matching shadow image). */
+  readonly version: string;
 }
 
 /** A command a plugin contributes. Handlers return nothing, or an exit code. */
@@ -76,6 +78,8 @@ export interface CommandDefinition<O = Record<string, unknown>> {
   readonly flags?: readonly FlagSpec[];
   readonly positionals?: readonly PositionalSpec[];
   readonly subcommands?: readonly CommandDefinition<any>[];
+  /** Arguments after `--` arrive, untouched, as a string array in `args[passthrough.name]`. */
+  readonly passthrough?: { readonly name: string; readonly description: string };
   readonly examples?: readonly (readonly [command: string, meaning: string])[];
   readonly handler?: (ctx: CommandContext<O>) => Promise<void | number> | void | number;
 }

@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from '@ktctl/plugin-api';
+import { parseResolvConf } from '@ktctl/dns';
+import { KubeClient, ShadowManager, type ShadowHandle, type ShadowProgress } from '@ktctl/kube';
+import type { InstanceLock, NetPlatform, NetSession } from '@ktctl/netplatform';
+import type { ConnectEvent, ConnectOptions } from './options.js';
+import { checkPlatform } from './platform-check.js';
+import { redirectClusterTcp } from './redirect.js';
+import { Teardown } from './teardown.js';
+import { openTunnel, type TunnelParts } from './tunnel.js';
+import { configureDns, type DnsSetup } from './dns.js';
+import { clusterTargets, type ClusterTargets } from './targets.js';
+
+export interface ConnectDeps {
+  /** The laptop's platform; used unless --disableTunDevice. */
+  readonly platform: () => Promise<NetPlatform>;
+  readonly logger: Logger;
+  readonly onEvent: (event: ConnectEvent) => void;
+  readonly signal: AbortSignal;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** A live connection: where its proxy listens, what it routes, and how to end it. */
+export interface Connection {
+  readonly proxy: { host: string; port: number };
+  readonly shadowPod: string;
+  readonly namespace: string;
+  readonly targets: ClusterTargets | undefined;
+  readonly dns: DnsSetup | undefined;
+  /** Undoes everything, in reverse order; returns the steps that failed. Safe to call twice. */
+  close(): Promise<string[]>;
+}
+
+/**
+ * `ktctl connect`: checks the laptop first (root, mode), then makes the shadow pod, the tunnel and the
+ * proxy, then (unless --disableTunDevice) the laptop changes. Whatever fails, what was made is undone.
+ */
+export async function connect(options: ConnectOptions, deps: ConnectDeps): Promise<Connection> {
+  const teardown = new Teardown();
+  try {
+    const platform = options.disableTunDevice ? undefined : await deps.platform();
+    if (platform) checkPlatform(options, platform);
+    if (platform) await takeInstance(platform, teardown, deps.logger);
+    const client = KubeClient.fromOptions(options);
+    const shadow = await createShadow(client, options, deps, teardown);
+    const tunnel = await openTunnel(client, shadow, options, teardown, deps);
+    const laptop = platform ? await changeLaptop(platform, client, shadow, tunnel, options, deps, teardown) : undefined;
+    return {
+      proxy: tunnel.proxyAddress,
+      shadowPod: shadow.podName,
+      namespace: client.namespace,
+      targets: laptop?.targets,
+      dns: laptop?.dns,
+      close: () => teardown.run(deps.logger),
+    };
+  } catch (error) {
+    const failures = await teardown.run(deps.logger);
+    for (const failure of failures) deps.logger.warn(`while undoing a failed start: ${failure}`);
+    throw error;
+  }
+}
+
+/** The laptop's own search domains, which the agent strips from queries a laptop resolver suffixed. */
+function laptopSearchDomains(path = '/etc/resolv.conf'): string[] {
+  try {
+    return parseResolvConf(readFileSync(path, 'utf8')).search;
+  } catch {
+    return [];
+  }
+}
+
+async function takeInstance(platform: NetPlatform, teardown: Teardown, logger: Logger): Promise<void> {
+  const lock: InstanceLock = await platform.acquireInstance('connect');
+  teardown.defer('pid file', () => lock.release());
+  const report = await platform.restoreStale();
+  for (const run of report.restored) logger.info(`Restored the laptop changes left by a dead ktctl ${run.command} (pid ${run.pid})`);
+  for (const run of report.failed) logger.warn(`Could not fully restore the changes of dead pid ${run.pid}: ${run.errors.join('; ')}`);
+}
+
+async function createShadow(client: KubeClient, options: ConnectOptions, deps: ConnectDeps, teardown: Teardown): Promise<ShadowHandle> {
+  const onProgress = (p: ShadowProgress): void => deps.onEvent({ kind: 'progress', step: 'shadow pod', detail: p.detail ?? p.phase });
+  const shadow = await new ShadowManager(client, { onProgress, logger: deps.logger }).create({
+    purpose: { kind: 'connect', shared: options.shareShadow },
+    ...options,
+    agent: { localDomains: laptopSearchDomains(), dnsCacheTtl: options.dnsCacheTtl },
+    env: deps.env,
+    signal: deps.signal,
+  });
+  teardown.defer(`shadow ${shadow.name}`, () => shadow.cleanup());
+  return shadow;
+}
+
+async function changeLaptop(
+  platform: NetPlatform,
+  client: KubeClient,
+  shadow: ShadowHandle,
+  tunnel: TunnelParts,
+  options: ConnectOptions,
+  deps: ConnectDeps,
+  teardown: Teardown,
+): Promise<{ targets: ClusterTargets; dns: DnsSetup }> {
+  const session: NetSession = await platform.openSession({ command: 'connect' });
+  teardown.defer('laptop network changes', () => session.close());
+  const targets = await clusterTargets(client, options, deps.logger);
+  if (options.mode === 'sshuttle') await redirectClusterTcp(session, tunnel.pool, targets, teardown, deps.logger);
+  const dns = await configureDns({ session, client, shadow, pool: tunnel.pool, options, logger: deps.logger, teardown });
+  return { targets, dns };
+}

@@ -1,0 +1,57 @@
+import type { Logger } from '@ktctl/plugin-api';
+import { AGENT_SSH_PORT, PortForwarder, type KubeClient, type ShadowHandle } from '@ktctl/kube';
+import { ProxyServer, SshPool, type TunnelStatus } from '@ktctl/tunnel';
+import type { ConnectEvent, ConnectOptions } from './options.js';
+import { portInUse } from './platform-check.js';
+import type { Teardown } from './teardown.js';
+
+export interface TunnelParts {
+  readonly pool: SshPool;
+  readonly proxy: ProxyServer;
+  readonly proxyAddress: { host: string; port: number };
+}
+
+const STATUS_TEXT: Record<Exclude<TunnelStatus, 'connecting' | 'closed'>, string> = {
+  connected: 'connected',
+  degraded: 'some tunnel sessions dropped; re-establishing them (traffic continues on the others)',
+  reconnecting: 'tunnel to the shadow pod lost; reconnecting…',
+  failed: 'the tunnel could not be re-established; giving up',
+};
+
+/**
+ * SSH sessions to the shadow agent, each over its own port-forward (re-made on a restarted or recreated
+ * pod), and the local SOCKS5/HTTP proxy on top of them.
+ */
+export async function openTunnel(
+  client: KubeClient,
+  shadow: ShadowHandle,
+  options: ConnectOptions,
+  teardown: Teardown,
+  hooks: { logger: Logger; onEvent: (e: ConnectEvent) => void; signal: AbortSignal },
+): Promise<TunnelParts> {
+  // Each SSH session gets its own port-forward stream; after a failure the pod is looked up (and a
+  // deleted bare shadow pod recreated) before the next try.
+  const forwarder = new PortForwarder(
+    client,
+    { namespace: shadow.namespace, port: AGENT_SSH_PORT, pod: (reason) => (reason === 'initial' ? Promise.resolve(shadow.podName) : shadow.ensureReady(hooks.signal)) },
+    { openTimeoutMs: options.portForwardTimeout * 1000 },
+  );
+  teardown.defer('port-forward', () => forwarder.close());
+  const pool = new SshPool({
+    openTransport: () => forwarder.connect(),
+    privateKey: shadow.privateKey,
+    sessions: options.tunnelSessions,
+    logger: hooks.logger,
+  });
+  pool.on('status', (status: TunnelStatus) => {
+    if (status !== 'connecting' && status !== 'closed') hooks.onEvent({ kind: 'status', status, detail: STATUS_TEXT[status] });
+  });
+  await pool.start();
+  teardown.defer('ssh sessions', () => pool.close());
+  const proxy = new ProxyServer({ host: options.proxyAddr, port: options.proxyPort, dial: (t) => pool.dial(t), logger: hooks.logger });
+  const bound = await proxy.listen().catch((error: unknown) => {
+    throw portInUse(error, 'SOCKS5/HTTP proxy', options.proxyPort, '--proxyPort');
+  });
+  teardown.defer('local proxy', () => proxy.close());
+  return { pool, proxy, proxyAddress: { host: bound.address, port: bound.port } };
+}
