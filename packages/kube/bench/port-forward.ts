@@ -19,6 +19,7 @@ const { values: args } = parseArgs({
     mib: { type: 'string', default: '256' },
     rounds: { type: 'string', default: '3' },
     pings: { type: 'string', default: '200' },
+    streams: { type: 'string', default: '8' },
     kubectl: { type: 'string', default: '.cache/cluster/bin/kubectl' },
     json: { type: 'boolean', default: false },
   },
@@ -26,20 +27,27 @@ const { values: args } = parseArgs({
 const BYTES = Number(args.mib) * 1024 * 1024;
 const ROUND_LIMIT_MS = 120_000;
 
+/** `streams` parallel downloads sharing BYTES; returns aggregate MiB/s. */
+async function parallelDownload(port: number, streams: number): Promise<number> {
+  const started = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: streams }, () => download(port, Math.floor(BYTES / streams))));
+  return BYTES / 1024 / 1024 / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
 /** Downloads /bytes/<n> through a local port; returns MiB/s. */
-function download(port: number): Promise<number> {
+function download(port: number, bytes = BYTES): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     let got = 0;
-    const s = connect(port, '127.0.0.1', () => s.write(`GET /bytes/${BYTES} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+    const s = connect(port, '127.0.0.1', () => s.write(`GET /bytes/${bytes} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
     const timer = setTimeout(() => s.destroy(new Error('download timed out')), ROUND_LIMIT_MS);
     s.on('data', (d: Buffer) => (got += d.length));
     s.on('error', reject);
     s.on('close', () => {
       clearTimeout(timer);
       const secs = Number(process.hrtime.bigint() - started) / 1e9;
-      if (got < BYTES) reject(new Error(`short download: ${got} of ${BYTES}`));
-      else resolve(BYTES / 1024 / 1024 / secs);
+      if (got < bytes) reject(new Error(`short download: ${got} of ${bytes}`));
+      else resolve(bytes / 1024 / 1024 / secs);
     });
   });
 }
@@ -104,11 +112,13 @@ async function main(): Promise<void> {
   if (!pod) throw new Error(`no running pod matches ${args.selector} in ${args.namespace}`);
   const ours = { http: await new PortForwarder(kube, { namespace: args.namespace, pod, port: 8080 }).listen(0), echo: await new PortForwarder(kube, { namespace: args.namespace, pod, port: 9000 }).listen(0) };
   const kubectl = await startKubectl(pod);
-  const results: Record<'ktctl' | 'kubectl', { mibPerSec: number[]; rttMs: number[] }> = { ktctl: { mibPerSec: [], rttMs: [] }, kubectl: { mibPerSec: [], rttMs: [] } };
+  const empty = () => ({ mibPerSec: [] as number[], parallelMibPerSec: [] as number[], rttMs: [] as number[] });
+  const results = { ktctl: empty(), kubectl: empty() };
   try {
     for (let round = 0; round < Number(args.rounds); round++) {
       for (const [name, http, echo] of [['ktctl', ours.http.port, ours.echo.port], ['kubectl', kubectl.http, kubectl.echo]] as const) {
         results[name].mibPerSec.push(await download(http));
+        results[name].parallelMibPerSec.push(await parallelDownload(http, Number(args.streams)));
         results[name].rttMs.push(await echoLatency(echo, Number(args.pings)));
       }
     }
@@ -121,15 +131,15 @@ async function main(): Promise<void> {
   report(pod, results);
 }
 
-function report(pod: string, results: Record<string, { mibPerSec: number[]; rttMs: number[] }>): void {
-  const rows = Object.entries(results).map(([name, r]) => ({ name, mibPerSec: median(r.mibPerSec), rttMs: median(r.rttMs), rounds: r.mibPerSec.length }));
+function report(pod: string, results: Record<string, { mibPerSec: number[]; parallelMibPerSec: number[]; rttMs: number[] }>): void {
+  const rows = Object.entries(results).map(([name, r]) => ({ name, mibPerSec: median(r.mibPerSec), parallelMibPerSec: median(r.parallelMibPerSec), rttMs: median(r.rttMs), rounds: r.mibPerSec.length }));
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ pod, bytes: BYTES, rows }, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`port-forward to ${args.namespace}/${pod}: ${args.mib} MiB download, ${args.pings} × 64 B echo round trips, median of ${rows[0]?.rounds} interleaved rounds\n`);
-  process.stdout.write(`${'tool'.padEnd(10)}${'MiB/s'.padStart(10)}${'RTT ms'.padStart(10)}\n`);
-  for (const r of rows) process.stdout.write(`${r.name.padEnd(10)}${r.mibPerSec.toFixed(1).padStart(10)}${r.rttMs.toFixed(3).padStart(10)}\n`);
+  process.stdout.write(`port-forward to ${args.namespace}/${pod}: ${args.mib} MiB download (1 stream, then ${args.streams} streams), ${args.pings} × 64 B echo round trips; median of ${rows[0]?.rounds} interleaved rounds\n`);
+  process.stdout.write(`${'tool'.padEnd(10)}${'MiB/s'.padStart(10)}${`${args.streams}× MiB/s`.padStart(14)}${'RTT ms'.padStart(10)}\n`);
+  for (const r of rows) process.stdout.write(`${r.name.padEnd(10)}${r.mibPerSec.toFixed(1).padStart(10)}${r.parallelMibPerSec.toFixed(1).padStart(14)}${r.rttMs.toFixed(3).padStart(10)}\n`);
 }
 
 main().catch((err: unknown) => {

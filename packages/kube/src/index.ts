@@ -23,3 +23,4 @@ export { PortForwarder, type ForwardStatus, type LocalForward, type PortForwardT
 export { PortForwardError, PortForwardStream, openForwardStream, type ForwardTarget, type StreamOptions } from './port-forward/stream.js';
 export { PORT_FORWARD_PROTOCOL } from './port-forward/protocol.js';
 export { getService, readyPodsOfService, resolveTargetPort, selectorQuery, servicePodResolver, type PodWithPorts, type ServicePortView, type ServiceView } from './services.js';
+export { clientOptionsFromFlags, forwarderOptionsFromFlags, shadowOptionsFromFlags, type GlobalFlagValues } from './flags.js';
