@@ -55,7 +55,7 @@ export interface NetSession {
   readonly hosts: HostsFile;
   /** Absent where the OS has no kernel redirect (Windows). */
   readonly redirect: KernelRedirect | undefined;
-  /** Absent until the OS implementation has TUN support (issue 6). */
+  /** Absent where the OS implementation has no TUN support yet (capabilities.tun). */
   readonly tun: TunFactory | undefined;
   readonly journal: Journal;
   /** What opening undid of killed runs first (the app tells the user their laptop was put back). */
