@@ -24,3 +24,6 @@ export { PortForwardError, PortForwardStream, openForwardStream, type ForwardTar
 export { PORT_FORWARD_PROTOCOL } from './port-forward/protocol.js';
 export { getService, readyPodsOfService, resolveTargetPort, selectorQuery, servicePodResolver, type PodWithPorts, type ServicePortView, type ServiceView } from './services.js';
 export { clientOptionsFromFlags, forwarderOptionsFromFlags, shadowOptionsFromFlags, type GlobalFlagValues } from './flags.js';
+export { planClean, describeCleanAction, type CleanAction, type KtObject } from './clean/plan.js';
+export { planClusterClean, applyClusterClean } from './clean/apply.js';
+export { staleKeyFiles, removeKeyFiles } from './clean/keys.js';

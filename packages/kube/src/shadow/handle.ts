@@ -4,7 +4,7 @@ import type { KeyFile, SshKeyPair } from '../keys.js';
 import type { Heartbeat } from './heartbeat.js';
 import { waitForShadowPod, type PodLocator } from './ready.js';
 import { leaveSharedShadow } from './shared.js';
-import { shadowPod, type ShadowSpecInput } from './spec.js';
+import { keysConfigMap, shadowPod, type ShadowSpecInput } from './spec.js';
 import { assessPod, type PodView, type ShadowProgress } from './wait.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -129,7 +129,7 @@ export class ShadowHandle {
     if (await this.isReady()) return this.podName;
     const progress = this.parts.hooks.onProgress;
     progress?.({ phase: 'reconnecting', pod: this.podName, detail: 'shadow pod gone or not ready; reconnecting…' });
-    if (!this.parts.useDeployment && !this.joined) await this.recreatePod(signal);
+    if (!this.parts.useDeployment && !this.joined) await this.recreateIfGone(signal);
     const { timeoutSeconds, input } = this.parts;
     this.podName = await waitForShadowPod(this.client, this.locator(), { timeoutSeconds, image: input.image, onProgress: progress, signal });
     progress?.({ phase: 'connected', pod: this.podName, detail: 'shadow pod ready again' });
@@ -141,12 +141,22 @@ export class ShadowHandle {
     return Boolean(pod && !pod.metadata.deletionTimestamp && assessPod(pod).ready);
   }
 
-  /** Waits (bounded) for a terminating pod to go, then creates it again under the same name. */
-  private async recreatePod(signal?: AbortSignal): Promise<void> {
-    const ref = this.parts.refs.workload;
-    for (let i = 0; i < 60 && (await this.client.find(ref)); i++) await sleep(500, undefined, { signal });
+  /**
+   * Brings a lost bare pod back under the same name: a pod that still exists (a restarting container) is
+   * left to the kubelet; a terminating one is waited out (bounded) and created again, with its ConfigMap
+   * if that went too.
+   */
+  private async recreateIfGone(signal?: AbortSignal): Promise<void> {
+    const { workload, configMap } = this.parts.refs;
+    for (let i = 0; i < 60; i++) {
+      const pod = await this.client.find<{ metadata: { deletionTimestamp?: string } }>(workload);
+      if (!pod) break;
+      if (!pod.metadata.deletionTimestamp) return;
+      await sleep(500, undefined, { signal });
+    }
     const input = { ...this.parts.input, heartbeat: await this.client.clusterUnixSeconds() };
-    await this.client.create(ref, shadowPod(input));
+    if (!(await this.client.find(configMap))) await this.client.create(configMap, keysConfigMap(input));
+    await this.client.create(workload, shadowPod(input));
   }
 
   /** Stops the heartbeat, deletes what this run created (or leaves the shared shadow) and the private key. Idempotent. */
