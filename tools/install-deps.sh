@@ -6,9 +6,13 @@
 #   dnsutils        - dig against the DNS servers
 #   dnsmasq-base    - a real upstream DNS server on loopback for the agent's DNS tests
 #   curl            - HTTP through the proxies
+#   nftables, iptables, iproute2 - the laptop side of connect (kernel redirect, routes), tested in netns
+#   binutils, *-arm64-cross - the shadow image build (readelf/strip, arm64 glibc and libstdc++)
+#   qemu-user-static - runs the arm64 shadow image in the e2e tests
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-pkgs=(ruby openssh-client dnsutils dnsmasq-base curl)
+pkgs=(ruby openssh-client dnsutils dnsmasq-base curl nftables iptables iproute2 binutils binutils-aarch64-linux-gnu
+  libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross qemu-user-static)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,4 @@
+import { cleanCommand } from './clean-command.js';
+
+/** The commands this plugin contributes. */
+export const commands = [cleanCommand];
