@@ -66,7 +66,8 @@ export class PortForwarder extends EventEmitter<{ status: [ForwardStatus] }> {
       } catch (err) {
         lastError = err as Error;
         if (isUserError(err) && err.code === ErrorCode.Forbidden) break;
-        if (attempt < attempts) this.report({ state: 'reconnecting', reason: lastError.message, attempt });
+        if (attempt === attempts) break;
+        this.report({ state: 'reconnecting', reason: lastError.message, attempt });
         await sleep(delay);
         delay = Math.min(delay * 2, 5_000);
       }

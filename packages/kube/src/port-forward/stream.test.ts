@@ -57,6 +57,11 @@ describe('PortForwardStream against a fake kubelet', () => {
     expect(err.message).toBe('nothing listens on port 9000 in pod p (connection refused)');
   });
 
+  it('fails to open with KT_FORBIDDEN naming pods/portforward when RBAC says no', async () => {
+    server = await startFakeApiServer({ rejectUpgrade: { status: 403, body: { kind: 'Status', message: 'pods "p" is forbidden', reason: 'Forbidden' } } });
+    await expect(openForwardStream(server.transport, target)).rejects.toMatchObject({ code: 'KT_FORBIDDEN', message: 'You may not create pods/portforward in namespace ns' });
+  });
+
   it('makes local writes wait while the peer does not read (bounded send queue)', async () => {
     server = await startFakeApiServer({ onConnect: (ws) => (ws as unknown as { _socket: { pause(): void } })._socket.pause() });
     const stream = await openForwardStream(server.transport, target, { sendHighWaterMark: 256 * 1024 });

@@ -35,15 +35,36 @@ export class PortForwardError extends Error {
 /** Opens one port-forward WebSocket and returns it as a Duplex stream once the server accepted it. */
 export async function openForwardStream(transport: ApiTransport, target: ForwardTarget, options: StreamOptions = {}): Promise<PortForwardStream> {
   const opts = await transport.connectOptions();
-  const url = new URL(`/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/portforward?ports=${target.port}`, transport.server);
-  url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
-  const ws = new WebSocket(url, [PORT_FORWARD_PROTOCOL], { ...opts, handshakeTimeout: options.openTimeoutMs ?? 10_000, perMessageDeflate: false });
+  const ws = new WebSocket(forwardUrl(transport.server, target), [PORT_FORWARD_PROTOCOL], { ...opts, handshakeTimeout: options.openTimeoutMs ?? 10_000, perMessageDeflate: false });
   // The stream listens from the start: messages that arrive with the upgrade must not be lost.
   const stream = new PortForwardStream(ws, target, options);
   let early: Error | undefined;
   const catchEarly = (err: Error) => (early ??= err);
   stream.on('error', catchEarly);
-  await new Promise<void>((resolve, reject) => {
+  try {
+    await upgraded(ws, target);
+  } catch (err) {
+    stream.destroy();
+    ws.terminate();
+    throw err;
+  }
+  // An error that came with the upgrade (the kubelet could not reach the port) fails the open itself.
+  await new Promise((r) => setImmediate(r));
+  stream.off('error', catchEarly);
+  if (early) throw early;
+  return stream;
+}
+
+/** `wss://<server>/api/v1/namespaces/<ns>/pods/<pod>/portforward?ports=<port>` */
+export function forwardUrl(server: URL, target: ForwardTarget): URL {
+  const url = new URL(`/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/portforward?ports=${target.port}`, server);
+  url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
+  return url;
+}
+
+/** Resolves once the server switched protocols; rejects with what it said instead (403, 404, ...). */
+function upgraded(ws: WebSocket, target: ForwardTarget): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', (err) => reject(openError(err, target)));
     ws.once('unexpected-response', (_req, res) => {
@@ -52,16 +73,7 @@ export async function openForwardStream(transport: ApiTransport, target: Forward
       res.on('end', () => reject(rejectedError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), target)));
       res.on('error', () => reject(rejectedError(res.statusCode ?? 0, '', target)));
     });
-  }).catch((err: unknown) => {
-    stream.destroy();
-    ws.terminate();
-    throw err;
   });
-  // An error that came with the upgrade (the kubelet could not reach the port) fails the open itself.
-  await new Promise((r) => setImmediate(r));
-  stream.off('error', catchEarly);
-  if (early) throw early;
-  return stream;
 }
 
 function rejectedError(status: number, text: string, target: ForwardTarget): Error {
