@@ -6,6 +6,12 @@ export interface ReportTarget {
   write(text: string): void;
 }
 
+/** The path of a file-system permission failure: something the user fixes, not a ktctl bug. */
+function permissionDenied(error: unknown): string | undefined {
+  const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+  return (code === 'EACCES' || code === 'EPERM') && typeof path === 'string' ? path : undefined;
+}
+
 /** Ends text with a full stop unless it already ends with punctuation. */
 function sentence(text: string): string {
   return /[.?!]$/.test(text) ? text : `${text}.`;
@@ -31,6 +37,12 @@ export function reportError(error: unknown, options: { debug: boolean; stderr: R
     stderr.write(`error: ${sentence(error.message)}${error.hint ? ` ${sentence(error.hint)}` : ''} [${error.code}]\n`);
     if (debug) stderr.write(`${[error.stack ?? '', ...causeChain(error)].join('\n')}\n`);
     return error.exitCode;
+  }
+  const denied = permissionDenied(error);
+  if (denied) {
+    stderr.write(`error: Permission denied on ${denied}. Check its owner and mode (a folder first made under sudo belongs to root). [${ErrorCode.PermissionDenied}]\n`);
+    if (debug) stderr.write(`${(error as Error).stack}\n`);
+    return 1;
   }
   const message = error instanceof Error ? error.message : String(error);
   stderr.write(`error: ktctl failed unexpectedly: ${message} [${ErrorCode.Bug}]\n`);

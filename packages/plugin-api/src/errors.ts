@@ -33,6 +33,7 @@ export const ErrorCode = {
   AlreadyRedirected: 'KT_ALREADY_REDIRECTED',
   AlreadyRunning: 'KT_ALREADY_RUNNING',
   Cancelled: 'KT_CANCELLED',
+  PermissionDenied: 'KT_PERMISSION_DENIED',
   Bug: 'KT_BUG',
 } as const;
 
