@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@ktctl/plugin-api';
 import { parseResolvConf } from '@ktctl/dns';
-import { KubeClient, ShadowManager, type ShadowHandle, type ShadowProgress } from '@ktctl/kube';
+import { KubeClient, ShadowManager, applyClusterClean, describeCleanAction, planClusterClean, type ShadowHandle, type ShadowProgress } from '@ktctl/kube';
 import type { InstanceLock, NetPlatform, NetSession } from '@ktctl/netplatform';
 import type { ConnectEvent, ConnectOptions } from './options.js';
 import { checkPlatform } from './platform-check.js';
@@ -10,6 +10,9 @@ import { Teardown } from './teardown.js';
 import { openTunnel, type TunnelParts } from './tunnel.js';
 import { configureDns, type DnsSetup } from './dns.js';
 import { clusterTargets, type ClusterTargets } from './targets.js';
+
+/** clean's default threshold: five minutes without a heartbeat. */
+const STALE_AFTER_SECONDS = 300;
 
 export interface ConnectDeps {
   /** The laptop's platform; used unless --disableTunDevice. */
@@ -42,6 +45,7 @@ export async function connect(options: ConnectOptions, deps: ConnectDeps): Promi
     if (platform) checkPlatform(options, platform);
     if (platform) await takeInstance(platform, teardown, deps.logger);
     const client = KubeClient.fromOptions(options);
+    if (!options.skipCleanup) await cleanStaleObjects(client, deps.logger);
     const shadow = await createShadow(client, options, deps, teardown);
     const tunnel = await openTunnel(client, shadow, options, teardown, deps);
     const laptop = platform ? await changeLaptop(platform, client, shadow, tunnel, options, deps, teardown) : undefined;
@@ -66,6 +70,17 @@ function laptopSearchDomains(path = '/etc/resolv.conf'): string[] {
     return parseResolvConf(readFileSync(path, 'utf8')).search;
   } catch {
     return [];
+  }
+}
+
+/** What dead runs left in the namespace (stale by cluster-time heartbeat only); never fatal. */
+async function cleanStaleObjects(client: KubeClient, logger: Logger): Promise<void> {
+  try {
+    const actions = await planClusterClean(client, STALE_AFTER_SECONDS);
+    const failures = await applyClusterClean(client, actions, (action) => logger.info(`Cleaned up: ${describeCleanAction(action)}`));
+    for (const failure of failures) logger.debug(`stale cleanup: could not ${failure}`);
+  } catch (error) {
+    logger.debug(`stale cleanup skipped: ${(error as Error).message}`);
   }
 }
 
