@@ -1,8 +1,9 @@
 // The real shadow agent image started by ShadowManager and reached the way connect will: our WebSocket
 // port-forward to its SSH port, OpenSSH with the run's private key, a direct-tcpip channel to a Service.
 import { describe, expect, it } from 'vitest';
-import { KubeClient, ShadowManager } from '@ktctl/kube';
-import { run, runOk, useClusterEnv } from '../../harness/index.js';
+import { KubeClient, ShadowManager, generateSshKeyPair, writePrivateKey } from '@ktctl/kube';
+import { spawn } from 'node:child_process';
+import { run, useClusterEnv } from '../../harness/index.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,31 @@ async function importedShadowImage(): Promise<string | undefined> {
 }
 const image = await importedShadowImage();
 
+/**
+ * Runs ssh until its output matches, then stops it. (Waiting for ssh to exit would test the agent's
+ * channel close after the server's FIN, which the agent's own tests cover.)
+ */
+function sshUntil(args: string[], input: string, want: RegExp, timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => finish(new Error(`ssh: no ${want} within ${timeoutMs} ms: ${out}`)), timeoutMs);
+    const finish = (err?: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGTERM');
+      if (err) reject(err);
+      else resolve(out);
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (want.test(out)) finish();
+    });
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', (err) => finish(err));
+    child.stdin.write(input);
+  });
+}
+
 describe.runIf(image)('the real shadow agent', () => {
   it('accepts the run’s key over our port-forward and opens a channel to a Service', async () => {
     const kube = KubeClient.fromOptions({ kubeconfig: cluster.kubeconfig(), namespace: env.namespace.name });
@@ -26,12 +52,14 @@ describe.runIf(image)('the real shadow agent', () => {
     const local = await fwd.listen(0);
     try {
       const echoIP = await cluster.serviceIP(cluster.facts.testNamespace, 'echo');
-      const ssh = ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'IdentitiesOnly=yes', '-o', 'ConnectTimeout=10'];
-      const out = await runOk('ssh', [...ssh, '-i', handle.privateKeyPath, '-p', String(local.port), '-W', `${echoIP}:80`, 'kt@127.0.0.1'], { input: 'GET / HTTP/1.0\r\n\r\n', timeoutMs: 30_000 });
+      const ssh = ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'IdentitiesOnly=yes', '-o', 'ConnectTimeout=10'];
+      const out = await sshUntil([...ssh, '-i', handle.privateKeyPath, '-p', String(local.port), '-W', `${echoIP}:80`, 'kt@127.0.0.1'], 'GET / HTTP/1.0\r\n\r\n', /hello from echo-/);
       expect(out).toMatch(/hello from echo-/);
       // A key that is not the run's is refused.
-      const other = await run('ssh', [...ssh, '-i', '/dev/null', '-p', String(local.port), '-W', `${echoIP}:80`, 'kt@127.0.0.1'], { timeoutMs: 30_000 });
+      const stranger = await writePrivateKey(mkdtempSync(join(tmpdir(), 'kt-e2e-stranger-')), 'id', generateSshKeyPair());
+      const other = await run('ssh', [...ssh, '-i', stranger.path, '-p', String(local.port), '-W', `${echoIP}:80`, 'kt@127.0.0.1'], { timeoutMs: 30_000 });
       expect(other.code).not.toBe(0);
+      expect(other.stderr).toMatch(/Permission denied/);
     } finally {
       await local.close();
       fwd.close();
