@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateSshKeyPair, writePrivateKey } from './keys.js';
+import { generateSshKeyPair, sudoOwner, writePrivateKey } from './keys.js';
 
 function hasSshKeygen(): boolean {
   try {
@@ -13,6 +13,13 @@ function hasSshKeygen(): boolean {
     return (err as { status?: number }).status !== undefined && (err as { code?: string }).code !== 'ENOENT';
   }
 }
+
+describe('sudoOwner', () => {
+  it('is the invoking user under sudo only', () => {
+    expect(sudoOwner({ SUDO_UID: '1000', SUDO_GID: '1001' })).toEqual({ uid: 1000, gid: 1001 });
+    expect(sudoOwner({})).toBeUndefined();
+  });
+});
 
 describe('generateSshKeyPair', () => {
   it('makes a different authorized_keys line each time', () => {
@@ -33,5 +40,12 @@ describe('generateSshKeyPair', () => {
     expect(readFileSync(file.path, 'utf8')).toContain('BEGIN OPENSSH PRIVATE KEY');
     await file.remove();
     expect(existsSync(file.path)).toBe(false);
+  });
+
+  it.runIf(process.getuid?.() === 0)('gives the key to the sudo user when run as root', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kt-key-'));
+    const file = await writePrivateKey(join(dir, 'key'), 'run2', generateSshKeyPair(), { uid: 65534, gid: 65534 });
+    expect(statSync(file.path).uid).toBe(65534);
+    expect(statSync(join(dir, 'key')).uid).toBe(65534);
   });
 });

@@ -4,7 +4,7 @@ import { ktHome } from '@ktctl/config';
 import { ErrorCode, UserError, type Logger } from '@ktctl/plugin-api';
 import type { KubeClient, ObjectRef } from '../client.js';
 import { isStatus } from '../errors.js';
-import { generateSshKeyPair, writePrivateKey } from '../keys.js';
+import { generateSshKeyPair, sudoOwner, writePrivateKey } from '../keys.js';
 import { invokingUser, parseKeyValues, randomLetters, shadowName, type ShadowPurpose } from '../names.js';
 import type { AgentSettings } from './agent.js';
 import { Heartbeat } from './heartbeat.js';
@@ -60,7 +60,7 @@ export class ShadowManager {
     const name = shadowName(opts.purpose);
     const keys = generateSshKeyPair(`ktctl-${invokingUser(env)}`);
     // The pid in the file name lets `clean` tell keys of dead runs from live ones.
-    const keyFile = await writePrivateKey(opts.keyDir ?? join(ktHome(env), 'key'), `${name}-${process.pid}-${randomLetters(4)}.key`, keys);
+    const keyFile = await writePrivateKey(opts.keyDir ?? join(ktHome(env), 'key'), `${name}-${process.pid}-${randomLetters(4)}.key`, keys, sudoOwner(env));
     const input = await this.specInput(opts, name, keys.publicKey, env);
     const refs: ShadowRefs = { configMap: cmRef(namespace, name), workload: opts.useShadowDeployment ? deployRef(namespace, name) : podRef(namespace, name) };
     const heartbeat = new Heartbeat(this.client, (err, ref) => this.hooks.logger?.warn(`heartbeat on ${ref.resource}/${ref.name} failed: ${(err as Error).message}`));
