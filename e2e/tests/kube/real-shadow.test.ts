@@ -47,7 +47,7 @@ function sshUntil(args: string[], input: string, want: RegExp, timeoutMs = 30_00
 describe.runIf(image)('the real shadow agent', () => {
   it('accepts the run’s key over our port-forward and opens a channel to a Service', async () => {
     const kube = KubeClient.fromOptions({ kubeconfig: cluster.kubeconfig(), namespace: env.namespace.name });
-    const handle = await new ShadowManager(kube).create({ purpose: { kind: 'connect' }, image: image!, keyDir: mkdtempSync(join(tmpdir(), 'kt-e2e-keys-')), agent: { logLevel: 'debug' } });
+    const handle = await new ShadowManager(kube).create({ purpose: { kind: 'connect' }, image: image!, keyDir: mkdtempSync(join(tmpdir(), 'kt-e2e-keys-')), agent: { logLevel: 'debug' }, customizePodSpec: (spec) => (spec.containers[0].imagePullPolicy = 'Never') });
     const fwd = handle.forwarder(22);
     const local = await fwd.listen(0);
     try {

@@ -131,9 +131,11 @@ describe('ShadowManager', () => {
   });
 
   it('fails with KT_IMAGE_PULL_FAILED naming the image, and leaves nothing behind', async () => {
-    const image = 'registry.invalid.example/ktctl/shadow:0.0.0';
+    // Never pull: the kubelet reports ErrImageNeverPull at once and nothing leaves the machine.
+    const image = 'ktctl.local/no-such-shadow:0.0.0';
     const started = Date.now();
-    const err = await new ShadowManager(client()).create(standIn({ image, customizePodSpec: undefined })).catch((e: unknown) => e);
+    const neverPull = (spec: Record<string, any>) => (spec.containers[0].imagePullPolicy = 'Never');
+    const err = await new ShadowManager(client()).create(standIn({ image, customizePodSpec: neverPull })).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'KT_IMAGE_PULL_FAILED', message: expect.stringContaining(image), hint: expect.stringContaining('--imageRegistry') });
     expect(Date.now() - started).toBeLessThan(45_000);
     expect(await ktObjects()).toEqual([]);

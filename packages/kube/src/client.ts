@@ -92,10 +92,10 @@ export class KubeClient {
     return this.call<T>('PATCH', ref, 'patch', patch, '', 'application/merge-patch+json');
   }
 
-  /** Deletes in the background; true if it existed. */
-  async delete(ref: ObjectRef): Promise<boolean> {
+  /** Deletes in the background (optionally with a grace period); true if it existed. */
+  async delete(ref: ObjectRef, options: { gracePeriodSeconds?: number } = {}): Promise<boolean> {
     try {
-      await this.call('DELETE', ref, 'delete', { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' });
+      await this.call('DELETE', ref, 'delete', { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', ...options });
       return true;
     } catch (err) {
       if (isStatus(err, 404)) return false;
@@ -104,8 +104,8 @@ export class KubeClient {
   }
 
   /** Deletes, then waits (bounded) until the object is really gone; false if it had not existed. */
-  async deleteAndWait(ref: ObjectRef, timeoutMs = 15_000): Promise<boolean> {
-    const existed = await this.delete(ref);
+  async deleteAndWait(ref: ObjectRef, timeoutMs = 15_000, options: { gracePeriodSeconds?: number } = {}): Promise<boolean> {
+    const existed = await this.delete(ref, options);
     const deadline = Date.now() + timeoutMs;
     while (existed && Date.now() < deadline && (await this.find(ref))) await new Promise((r) => setTimeout(r, 250));
     return existed;

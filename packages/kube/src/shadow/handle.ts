@@ -174,7 +174,8 @@ export class ShadowHandle {
         await leaveSharedShadow(this.client, this.parts.refs.workload, this.publicKey);
       } else {
         // The pod first (it mounts the ConfigMap); waiting makes "gone after exit" true when we return.
-        for (const ref of [...this.createdRefs].reverse()) await this.client.delete(ref);
+        // The agent has nothing to flush, so its pod goes without a grace period.
+        for (const ref of [...this.createdRefs].reverse()) await this.client.delete(ref, { gracePeriodSeconds: 0 });
         await Promise.all(this.createdRefs.map((ref) => this.client.deleteAndWait(ref, this.parts.deleteWaitMs ?? 15_000)));
       }
     } finally {

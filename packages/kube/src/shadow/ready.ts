@@ -19,13 +19,17 @@ export async function waitForShadowPod(client: KubeClient, where: PodLocator, op
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
   const seen = new Set<string>();
   let events: EventView[] = [];
+  let eventsAt = 0;
   let name = 'name' in where ? where.name : undefined;
   while (Date.now() < deadline) {
     opts.signal?.throwIfAborted();
     const pod = await findPod(client, where);
     if (pod) {
       name = pod.metadata.name;
-      events = await podEvents(client, where.namespace, name);
+      if (Date.now() - eventsAt >= 1000) {
+        events = await podEvents(client, where.namespace, name);
+        eventsAt = Date.now();
+      }
       const a = assessPod(pod, events);
       for (const p of a.phases) {
         if (seen.has(p.phase)) continue;
@@ -35,7 +39,9 @@ export async function waitForShadowPod(client: KubeClient, where: PodLocator, op
       if (a.failure === 'image-pull') throw imagePullError(opts.image, a.failureDetail ?? '');
       if (a.ready) return name;
     }
-    await sleep(opts.pollMs ?? 1000, undefined, { signal: opts.signal }).catch(() => opts.signal?.throwIfAborted());
+    // Quick polls while a healthy pod is about to be ready (about a second), calmer once it takes longer.
+    const pause = opts.pollMs ?? (Date.now() - (deadline - opts.timeoutSeconds * 1000) < 5_000 ? 200 : 1000);
+    await sleep(pause, undefined, { signal: opts.signal }).catch(() => opts.signal?.throwIfAborted());
   }
   throw podNotReadyError(name ?? ('target' in where ? `with kt-target=${where.target}` : '?'), opts.timeoutSeconds, lastEventLine(events));
 }
