@@ -68,6 +68,9 @@ async function main(): Promise<void> {
   const generator = nodeBase(hostTarget(), cacheDir);
   process.env.PATH = [dirname(generator), join(repoDir, 'node_modules', '.bin'), process.env.PATH].join(delimiter);
   process.env.TMPDIR = join(repoDir, '.cache', 'pkg-tmp');
+  // Run through npm, we inherit npm_config_local_prefix and friends, which would make that npx look in
+  // the wrong workspace and then ask the registry: let it find the repo from its folder, as from a shell.
+  for (const name of Object.keys(process.env)) if (name.startsWith('npm_')) delete process.env[name];
   mkdirSync(process.env.TMPDIR, { recursive: true });
   mkdirSync(outDir, { recursive: true });
   for (const target of targets) console.log(`built ${await buildTarget(target, join(appDir, 'dist', 'ktctl.cjs'))}`);

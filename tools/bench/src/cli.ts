@@ -1,10 +1,11 @@
 // npm run bench -- <name>: runs one benchmark, prints its table and writes .cache/bench/<name>.json.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runConnect } from './connect.js';
 import { runStartup } from './startup.js';
 
 const repoDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const benchmarks: Record<string, (repo: string) => void | Promise<void>> = { startup: runStartup };
+const benchmarks: Record<string, (repo: string) => void | Promise<void>> = { startup: runStartup, connect: runConnect };
 const name = process.argv[2];
 const bench = name ? benchmarks[name] : undefined;
 if (!bench) {
