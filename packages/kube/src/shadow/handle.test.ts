@@ -55,7 +55,7 @@ describe('ShadowHandle.ensureReady', () => {
     const progress: ShadowProgress[] = [];
     await handleFor(client, progress).ensureReady();
     expect(created).toEqual([]);
-    expect(progress.map((p) => p.phase)).toEqual(['reconnecting', 'running', 'ready', 'connected']);
+    expect(progress.map((p) => p.phase)).toEqual(['reconnecting', 'image-present', 'running', 'ready', 'connected']);
   });
 
   it('recreates a deleted pod (and its ConfigMap when that is gone too), sharing one recovery between callers', async () => {

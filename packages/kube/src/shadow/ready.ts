@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, UserError } from '@ktctl/plugin-api';
 import type { KubeClient } from '../client.js';
-import { assessPod, imagePullError, lastEventLine, podNotReadyError, type EventView, type PodView, type ShadowProgress } from './wait.js';
+import { assessPod, imagePullError, lastEventLine, podNotReadyError, type EventView, type PodView, type ShadowPhase, type ShadowProgress } from './wait.js';
 
 /** How to find the shadow's pod: by name (bare pod) or by the kt-target label (Deployment). */
 export type PodLocator = { namespace: string; name: string } | { namespace: string; target: string };
@@ -14,10 +14,13 @@ export interface WaitReadyOptions {
   pollMs?: number;
 }
 
+const PHASE_ORDER: readonly ShadowPhase[] = ['created', 'scheduled', 'pulling', 'image-present', 'running', 'ready'];
+
 /** Polls until the shadow pod is Running and Ready, reporting each new phase; returns the pod's name. */
 export async function waitForShadowPod(client: KubeClient, where: PodLocator, opts: WaitReadyOptions): Promise<string> {
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
   const seen = new Set<string>();
+  let reached = -1;
   let events: EventView[] = [];
   let eventsAt = 0;
   let name = 'name' in where ? where.name : undefined;
@@ -32,8 +35,11 @@ export async function waitForShadowPod(client: KubeClient, where: PodLocator, op
       }
       const a = assessPod(pod, events);
       for (const p of a.phases) {
-        if (seen.has(p.phase)) continue;
+        // Events arrive later than the status: never report "image present" after "running".
+        const rank = PHASE_ORDER.indexOf(p.phase);
+        if (seen.has(p.phase) || rank < reached) continue;
         seen.add(p.phase);
+        reached = rank;
         opts.onProgress?.({ ...p, pod: name });
       }
       if (a.failure === 'image-pull') throw imagePullError(opts.image, a.failureDetail ?? '');

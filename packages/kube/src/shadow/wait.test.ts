@@ -23,7 +23,7 @@ describe('assessPod', () => {
   it('is running but not ready until the Ready condition holds', () => {
     const a = assessPod({ ...base, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] } });
     expect(a.ready).toBe(false);
-    expect(a.phases.map((p) => p.phase)).toContain('running');
+    expect(a.phases.map((p) => p.phase)).toEqual(['scheduled', 'image-present', 'running']);
   });
 
   it.each(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull'])('fails at once on %s', (reason) => {

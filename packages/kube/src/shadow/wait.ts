@@ -58,7 +58,11 @@ export function assessPod(pod: PodView, events: readonly EventView[] = []): PodA
   if (waiting?.reason && PULL_FAILURES.has(waiting.reason)) {
     return { phases, ready: false, failure: 'image-pull', failureDetail: `${waiting.reason}: ${waiting.message ?? ''}`.trim() };
   }
-  if (pod.status?.phase === 'Running') phases.push({ phase: 'running', detail: 'agent started' });
+  if (pod.status?.phase === 'Running') {
+    // A running container had its image, even if the Pulled event has not been read yet.
+    if (!phases.some((p) => p.phase === 'image-present')) phases.push({ phase: 'image-present', detail: `${image} present` });
+    phases.push({ phase: 'running', detail: 'agent started' });
+  }
   const ready = pod.status?.phase === 'Running' && cond('Ready');
   if (ready) phases.push({ phase: 'ready', detail: 'agent ready' });
   return { phases, ready };
