@@ -47,13 +47,13 @@ describe('LocalResolver', () => {
   });
 
   it('a cluster NXDOMAIN for google.dev falls through to the upstream', async () => {
-    const { resolve } = setUp({ 'web.dev': '10.0.0.5' }, { 'google.dev': '192.0.2.7' });
+    const { resolve } = setUp({ 'web.dev.svc.cluster.local': '10.0.0.5' }, { 'google.dev': '192.0.2.7' });
     expect(await resolve('web.dev')).toEqual({ rcode: 0, addresses: ['web.dev 10.0.0.5'], source: 'cluster' });
     expect(await resolve('google.dev')).toEqual({ rcode: 0, addresses: ['google.dev 192.0.2.7'], source: 'upstream' });
   });
 
   it('localDNS:upstream,cluster asks the upstream first for ambiguous names', async () => {
-    const { asked, resolve } = setUp({ 'web.dev': '10.0.0.5' }, { 'web.dev': '192.0.2.5' }, ['upstream', 'cluster']);
+    const { asked, resolve } = setUp({ 'web.dev.svc.cluster.local': '10.0.0.5' }, { 'web.dev': '192.0.2.5' }, ['upstream', 'cluster']);
     expect((await resolve('web.dev')).source).toBe('upstream');
     expect(asked.cluster).toEqual([]);
   });
@@ -66,7 +66,7 @@ describe('LocalResolver', () => {
   });
 
   it('SERVFAIL at once for a cluster-only name when the cluster is down; ambiguous names still resolve upstream', async () => {
-    const { resolve } = setUp({ web: 'down', 'google.dev': 'down', 'x.y': 'down', 'a.b.c.example': 'down' }, { 'google.dev': '192.0.2.7' });
+    const { resolve } = setUp({ web: 'down', 'google.dev.svc.cluster.local': 'down', 'x.y.svc.cluster.local': 'down', 'a.b.c.example': 'down' }, { 'google.dev': '192.0.2.7' });
     expect(await resolve('web')).toEqual({ rcode: Packet.RCODE.SERVFAIL, addresses: [], source: 'none' });
     expect((await resolve('google.dev')).source).toBe('upstream');
     expect((await resolve('x.y')).rcode).toBe(Packet.RCODE.SERVFAIL);
@@ -74,7 +74,7 @@ describe('LocalResolver', () => {
   });
 
   it('a NOERROR answer without records is final and passed through', async () => {
-    const { asked, resolve } = setUp({ 'web.dev': Packet.RCODE.NOERROR }, { 'web.dev': '192.0.2.5' });
+    const { asked, resolve } = setUp({ 'web.dev.svc.cluster.local': Packet.RCODE.NOERROR }, { 'web.dev': '192.0.2.5' });
     expect(await resolve('web.dev')).toEqual({ rcode: 0, addresses: [], source: 'cluster' });
     expect(asked.upstream).toEqual([]);
   });

@@ -4,7 +4,7 @@ import { normalizeName } from '../names.js';
 import { rewriteAnswerNames } from '../rewrite.js';
 import type { DnsQuestion } from '../upstream.js';
 import type { DnsSource } from './dns-mode.js';
-import { classifyName, sourcesFor, type NameKind, type NamePolicyOptions } from './name-policy.js';
+import { classifyName, clusterQueryName, sourcesFor, type NameKind, type NamePolicyOptions } from './name-policy.js';
 
 /** What the local server answers for one question, and where the answer came from. */
 export interface LocalResolution {
@@ -95,7 +95,11 @@ export class LocalResolver {
     if (cluster) this.stats.askedCluster++;
     else this.stats.askedUpstream++;
     try {
-      return { source, packet: await (cluster ? this.options.askCluster(question) : this.options.askUpstream(question)) };
+      if (!cluster) return { source, packet: await this.options.askUpstream(question) };
+      const name = clusterQueryName(question.name, this.options);
+      const packet = await this.options.askCluster({ ...question, name });
+      if (name !== question.name) packet.answers = rewriteAnswerNames(packet.answers, name, question.name.replace(/\.+$/, ''));
+      return { source, packet };
     } catch {
       // Unreachable is an outcome here, not an error: the next source may answer, else the client gets SERVFAIL.
       if (cluster) this.stats.clusterFailures++;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyName, sourcesFor } from './name-policy.js';
+import { classifyName, clusterQueryName, sourcesFor } from './name-policy.js';
 
 const options = { clusterDomain: 'cluster.local', searchDomains: ['corp.example'] };
 const kind = (name: string) => classifyName(name, options);
@@ -50,5 +50,21 @@ describe('sourcesFor', () => {
     expect(sourcesFor('either', ['upstream', 'cluster'])).toEqual(['upstream', 'cluster']);
     expect(sourcesFor('external', ['cluster', 'upstream'])).toEqual(['upstream', 'cluster']);
     expect(sourcesFor('external', ['cluster'])).toEqual(['cluster']);
+  });
+});
+
+describe('clusterQueryName', () => {
+
+  it('asks a name that may be a Service as that Service', () => {
+    expect(clusterQueryName('web.dev', options)).toBe('web.dev.svc.cluster.local');
+    expect(clusterQueryName('www.google.com.', options)).toBe('www.google.com.svc.cluster.local');
+  });
+  it('leaves cluster-only, reverse, search-domain and long names as they are', () => {
+    expect(clusterQueryName('web', options)).toBe('web');
+    expect(clusterQueryName('web.dev.svc', options)).toBe('web.dev.svc');
+    expect(clusterQueryName('web.dev.svc.cluster.local', options)).toBe('web.dev.svc.cluster.local');
+    expect(clusterQueryName('10.0.96.10.in-addr.arpa', options)).toBe('10.0.96.10.in-addr.arpa');
+    expect(clusterQueryName('web.corp.example', options)).toBe('web.corp.example');
+    expect(clusterQueryName('a.b.c.d.example', options)).toBe('a.b.c.d.example');
   });
 });

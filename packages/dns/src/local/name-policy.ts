@@ -41,6 +41,20 @@ function kindByShape(bare: string): NameKind {
 }
 
 /**
+ * The name to ask the cluster for. A name that may be either (`web.dev`, `www.google.com`) is asked as the
+ * Service it would be (`web.dev.svc.<clusterDomain>`): the cluster then only answers for its own Services,
+ * and never passes an external name to its own upstream, whose answers could differ from the laptop's.
+ */
+export function clusterQueryName(name: string, options: NamePolicyOptions): string {
+  const bare = normalizeName(name);
+  const domain = normalizeName(options.clusterDomain);
+  const isReverse = bare.endsWith('.in-addr.arpa') || bare.endsWith('.ip6.arpa');
+  const viaSearchDomain = normalizeName(stripSearchDomains(bare, options.searchDomains)) !== bare;
+  if (isReverse || viaSearchDomain || domain === '' || classifyName(bare, options) !== 'either') return name;
+  return `${bare}.svc.${domain}`;
+}
+
+/**
  * The sources to ask for a kind of name, in order. Cluster-only names go only to the cluster whatever the
  * order; external names go to the upstream first, the cluster after (it may know private zones).
  */
