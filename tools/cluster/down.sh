@@ -52,8 +52,8 @@ remove_cgroups() {
   done
 }
 
-# remove_made_paths: the host folders up.sh saw appear (kubelet's device-plugins socket, libcni's
-# result cache, /run/netns's own mount, ...): gone again, unless someone else has put something there.
+# remove_made_paths: the host folders up.sh saw appear (the kubelet's device-plugins socket, libcni's
+# result cache, ...), and the netns folders when empty.
 remove_made_paths() {
   local p
   if [ -f "$KT_RUN/made-paths" ]; then
