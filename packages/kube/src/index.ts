@@ -27,3 +27,4 @@ export { clientOptionsFromFlags, forwarderOptionsFromFlags, shadowOptionsFromFla
 export { planClean, describeCleanAction, type CleanAction, type KtObject } from './clean/plan.js';
 export { planClusterClean, applyClusterClean } from './clean/apply.js';
 export { staleKeyFiles, removeKeyFiles } from './clean/keys.js';
+export { canI, requirePermissions, shadowPermissions } from './rbac.js';

@@ -4,6 +4,7 @@ import { ktHome } from '@ktctl/config';
 import { ErrorCode, UserError, type Logger } from '@ktctl/plugin-api';
 import type { KubeClient, ObjectRef } from '../client.js';
 import { isStatus } from '../errors.js';
+import { requirePermissions, shadowPermissions } from '../rbac.js';
 import { generateSshKeyPair, sudoOwner, writePrivateKey } from '../keys.js';
 import { invokingUser, parseKeyValues, randomLetters, shadowName, type ShadowPurpose } from '../names.js';
 import type { AgentSettings } from './agent.js';
@@ -57,6 +58,7 @@ export class ShadowManager {
   async create(opts: ShadowOptions): Promise<ShadowHandle> {
     const env = opts.env ?? process.env;
     const namespace = this.client.namespace;
+    await requirePermissions(this.client, shadowPermissions(namespace, Boolean(opts.useShadowDeployment)));
     const name = shadowName(opts.purpose);
     const keys = generateSshKeyPair(`ktctl-${invokingUser(env)}`);
     // The pid in the file name lets `clean` tell keys of dead runs from live ones.
