@@ -8,7 +8,8 @@ export default defineConfig({
     include: ['harness/**/*.test.ts', 'tests/**/*.test.ts'],
     fileParallelism: false,
     testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // The shadow image tests build the image (both platforms) in their beforeAll.
+    hookTimeout: 300_000,
     teardownTimeout: 60_000,
   },
 });

@@ -9,7 +9,7 @@ import { encodeFrame, FrameDecoder, FrameKind, UDP_RELAY_SUBSYSTEM, type RelayFr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, runOk, useClusterEnv, waitFor, type Background } from '../harness/index.js';
+import { run, runOk, useClusterEnv, waitFor, type Background } from '../../harness/index.js';
 import { buildShadowImage, keygen, netnsRun, sshArgs } from './support.js';
 
 const IMAGE = 'ktctl.local/shadow:e2e';

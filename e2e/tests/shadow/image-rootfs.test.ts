@@ -8,8 +8,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, startBackground, type Background } from '../harness/exec.js';
-import { waitFor } from '../harness/wait.js';
+import { run, startBackground, type Background } from '../../harness/exec.js';
+import { waitFor } from '../../harness/wait.js';
 import { buildShadowImage, canConnect, freePort, HOST_ARCH, keygen, sshArgs, unpackPlatform } from './support.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kt-shadow-rootfs-'));

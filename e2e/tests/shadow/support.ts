@@ -2,9 +2,9 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runOk } from '../harness/exec.js';
+import { runOk } from '../../harness/exec.js';
 
-export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const CACHE = join(REPO, '.cache', 'shadow-e2e');
 
 /** The host's architecture as image platforms name it. */
