@@ -1,9 +1,10 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@ktctl/plugin-api';
 import { ByteReader } from './byte-reader.js';
 import { httpProxyError, parseHttpProxyRequest } from './http-proxy.js';
 import { SocksReply, readSocks5Request, replyForError, socks5Reply } from './socks5.js';
+import { TrackedServer } from './tracked-server.js';
 
 /** Opens a stream to host:port inside the cluster (an SSH direct-tcpip channel, or a plain socket in tests). */
 export type Dialer = (target: { host: string; port: number }) => Promise<Duplex>;
@@ -36,40 +37,26 @@ export function splice(a: Duplex, b: Duplex): void {
 
 /** One local port speaking SOCKS5 and HTTP (CONNECT and absolute-form requests), told apart by the first byte. */
 export class ProxyServer {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly server = new TrackedServer((socket) => void this.accept(socket));
 
-  constructor(private readonly options: ProxyServerOptions) {
-    this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => void this.accept(socket));
-  }
+  constructor(private readonly options: ProxyServerOptions) {}
 
   /** Starts listening; resolves with the bound address. */
-  async listen(): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    return this.server.address() as AddressInfo;
+  listen(): Promise<AddressInfo> {
+    return this.server.listen(this.options.port, this.options.host);
   }
 
   /** Stops accepting and closes every open client connection. */
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   /** Client connections open now. */
   get connections(): number {
-    return this.sockets.size;
+    return this.server.connections;
   }
 
   private async accept(socket: Socket): Promise<void> {
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
-    socket.setNoDelay(true);
     socket.on('error', (error) => this.options.logger?.debug(`proxy client: ${error.message}`));
     const reader = new ByteReader(socket);
     try {

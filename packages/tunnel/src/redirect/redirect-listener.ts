@@ -1,6 +1,7 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '@ktctl/plugin-api';
 import { splice, type Dialer } from '../proxy/proxy-server.js';
+import { TrackedServer } from '../proxy/tracked-server.js';
 
 /** Where a kernel-redirected connection was going (SO_ORIGINAL_DST on Linux, DIOCNATLOOK on macOS). */
 export type OriginalDestination = (socket: Socket) => { host: string; port: number };
@@ -18,32 +19,19 @@ export interface RedirectListenerOptions {
  * is joined to a tunnel stream to the address it was really going to.
  */
 export class RedirectListener {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly server = new TrackedServer((socket) => void this.accept(socket));
 
-  constructor(private readonly options: RedirectListenerOptions) {
-    this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => void this.accept(socket));
+  constructor(private readonly options: RedirectListenerOptions) {}
+
+  listen(): Promise<AddressInfo> {
+    return this.server.listen(this.options.port, this.options.host);
   }
 
-  async listen(): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    return this.server.address() as AddressInfo;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   private async accept(socket: Socket): Promise<void> {
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
     socket.on('error', (error) => this.options.logger?.debug(`redirected client: ${error.message}`));
     socket.pause();
     let target: { host: string; port: number } | undefined;
