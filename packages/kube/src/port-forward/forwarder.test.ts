@@ -44,7 +44,7 @@ describe('PortForwarder', () => {
     expect(resolved).toBe(1);
   });
 
-  it('reports a dropped stream so a dead tunnel is never silent', async () => {
+  it('reports a dropped stream and re-establishes by itself, so a dead tunnel is never silent', async () => {
     server = await startFakeApiServer();
     const statuses: string[] = [];
     const fwd = new PortForwarder(clientOf(server), { namespace: 'ns', port: 22, pod: 'p' }, { onStatus: (s) => statuses.push(s.state) });
@@ -55,6 +55,11 @@ describe('PortForwarder', () => {
     // The fake client finds no pod, so a normal close counts as the pod going away.
     await new Promise((r) => stream.once('close', r));
     expect(statuses).toEqual(['connected', 'reconnecting']);
+    // Nobody connects again, yet the forwarder re-establishes by itself and says so.
+    const deadline = Date.now() + 5_000;
+    while (statuses.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(statuses).toEqual(['connected', 'reconnecting', 'connected']);
+    expect(server.sockets).toHaveLength(2);
     fwd.close();
   });
 });

@@ -40,6 +40,7 @@ export interface LocalForward {
 export class PortForwarder extends EventEmitter<{ status: [ForwardStatus] }> {
   private lastState: ForwardStatus['state'] | undefined;
   private closed = false;
+  private probing: Promise<void> | undefined;
   private readonly live = new Set<PortForwardStream>();
 
   constructor(
@@ -94,8 +95,22 @@ export class PortForwarder extends EventEmitter<{ status: [ForwardStatus] }> {
     this.live.add(stream);
     stream.once('close', () => this.live.delete(stream));
     stream.once('error', (err) => {
-      if (!this.closed) this.report({ state: 'reconnecting', reason: err.message, attempt: 0 });
+      if (this.closed) return;
+      this.report({ state: 'reconnecting', reason: err.message, attempt: 0 });
+      this.probe();
     });
+  }
+
+  /**
+   * After a drop, re-establishes in the background (one probe stream, closed at once) so the status comes
+   * back to "connected" — and a lost shadow gets recreated — even when nothing else connects meanwhile.
+   */
+  private probe(): void {
+    if (this.probing) return;
+    this.probing = this.connect()
+      .then((stream) => void stream.destroy())
+      .catch(() => undefined)
+      .finally(() => (this.probing = undefined));
   }
 
   private report(status: ForwardStatus): void {
