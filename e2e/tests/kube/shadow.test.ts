@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KubeClient, ShadowManager, type ShadowOptions, type ShadowProgress } from '@ktctl/kube';
-import { useClusterEnv } from '../../harness/index.js';
+import { useClusterEnv, waitFor } from '../../harness/index.js';
 
 const env = useClusterEnv(import.meta.filename);
 const { cluster } = env;
@@ -127,6 +127,25 @@ describe('ShadowManager', () => {
     }).create(standIn({ signal: abort.signal }));
     await expect(started).rejects.toMatchObject({ code: 'KT_CANCELLED' });
     expect(progress).toContain('scheduled');
+    expect(await ktObjects()).toEqual([]);
+  });
+
+  it('recreates a deleted shadow pod by itself when supervised, saying reconnecting then connected', async () => {
+    const progress: ShadowProgress[] = [];
+    const handle = await new ShadowManager(client(), { onProgress: (p) => progress.push(p) }).create(standIn());
+    try {
+      handle.supervise(1000);
+      const uid = (await cluster.getJson(['-n', env.namespace.name, 'pod', handle.name])).metadata.uid;
+      await cluster.kubectlOk(['-n', env.namespace.name, 'delete', 'pod', handle.name, '--wait=false']);
+      await waitFor(() => progress.some((p) => p.phase === 'connected'), { timeoutMs: 60_000, what: 'the shadow back' });
+      const again = await cluster.getJson(['-n', env.namespace.name, 'pod', handle.name]);
+      expect(again.metadata.uid).not.toBe(uid);
+      expect(again.status.conditions.find((c: { type: string }) => c.type === 'Ready').status).toBe('True');
+      const phases = progress.map((p) => p.phase);
+      expect(phases.indexOf('reconnecting')).toBeLessThan(phases.lastIndexOf('connected'));
+    } finally {
+      await handle.cleanup();
+    }
     expect(await ktObjects()).toEqual([]);
   });
 
