@@ -4,8 +4,8 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient, discoverClusterCidrs } from '@ktctl/kube';
-import { useClusterEnv } from '../../harness/index.js';
+import { KubeClient, discoverClusterCidrs, watchObjects, type WatchEvent } from '@ktctl/kube';
+import { useClusterEnv, waitFor } from '../../harness/index.js';
 
 const env = useClusterEnv(import.meta.filename);
 const { cluster } = env;
@@ -102,6 +102,31 @@ describe('discoverClusterCidrs', () => {
     const found = await discoverClusterCidrs(kube);
     expect(found).toMatchObject({ serviceScope: 'namespace', podScope: 'namespace', serviceIps: [ip] });
     expect(inside(ip, found.cidrs)).toBe(true);
+    kube.close();
+  });
+});
+
+describe('watchObjects', () => {
+  it('lists, then streams additions, changes and deletions until stopped', async () => {
+    const ns = env.namespace.name;
+    await cluster.kubectlOk(['-n', ns, 'create', 'configmap', 'before', '--from-literal=a=1']);
+    const kube = KubeClient.fromOptions({ kubeconfig: cluster.kubeconfig(), namespace: ns });
+    const seen: string[] = [];
+    const stop = new AbortController();
+    const done = watchObjects<{ metadata: { name: string; resourceVersion?: string } }>(kube, { apiVersion: 'v1', resource: 'configmaps', namespace: ns }, {
+      query: 'labelSelector=' + encodeURIComponent('kt-watch=yes'),
+      onEvent: (e: WatchEvent<{ metadata: { name: string } }>) => seen.push(`${e.type} ${e.object.metadata.name}`),
+      signal: stop.signal,
+    });
+    await cluster.kubectlOk(['-n', ns, 'label', 'configmap', 'before', 'kt-watch=yes']);
+    await cluster.kubectlOk(['-n', ns, 'create', 'configmap', 'during', '--from-literal=a=1']);
+    await cluster.kubectlOk(['-n', ns, 'label', 'configmap', 'during', 'kt-watch=yes']);
+    await cluster.kubectlOk(['-n', ns, 'annotate', 'configmap', 'during', 'x=y']);
+    await cluster.kubectlOk(['-n', ns, 'delete', 'configmap', 'during']);
+    await waitFor(() => seen.includes('DELETED during'), { timeoutMs: 15_000, what: 'the deletion event' });
+    stop.abort();
+    await done;
+    expect(seen).toEqual(['ADDED before', 'ADDED during', 'MODIFIED during', 'DELETED during']);
     kube.close();
   });
 });

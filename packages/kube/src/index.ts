@@ -28,3 +28,4 @@ export { planClean, describeCleanAction, type CleanAction, type KtObject } from 
 export { planClusterClean, applyClusterClean } from './clean/apply.js';
 export { staleKeyFiles, removeKeyFiles } from './clean/keys.js';
 export { canI, requirePermissions, shadowPermissions } from './rbac.js';
+export { watchObjects, type WatchEvent, type WatchOptions } from './watch.js';

@@ -75,6 +75,28 @@ export class ApiTransport {
     return { status: res.status, body: body as T, date };
   }
 
+  /**
+   * A GET whose body is consumed as a stream (watches). Resolves with the response once the status is 2xx;
+   * there is no time limit on the body, so callers stop it with `signal`.
+   */
+  async openStream(path: string, action: Action, signal?: AbortSignal): Promise<http.IncomingMessage> {
+    const opts = await this.connectOptions();
+    const url = new URL(path, this.server);
+    const lib = url.protocol === 'http:' ? http : https;
+    // A watch holds its connection for minutes: keep it off the shared keep-alive pool.
+    const options: https.RequestOptions = { ...opts, headers: { ...opts.headers, Accept: 'application/json' }, method: 'GET', signal };
+    return new Promise((resolve, reject) => {
+      const req = lib.request(url, options, (res) => {
+        if ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300) return resolve(res);
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => reject(apiError(res.statusCode ?? 0, safeJson(Buffer.concat(chunks).toString('utf8')), action)));
+      });
+      req.on('error', (err) => reject(signal?.aborted ? err : transportError(err, this.server, action)));
+      req.end();
+    });
+  }
+
   private send(url: URL, options: https.RequestOptions, payload: Buffer | undefined, spec: RequestSpec): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
     const lib = url.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
