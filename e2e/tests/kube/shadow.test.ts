@@ -134,7 +134,7 @@ describe('ShadowManager', () => {
     const progress: ShadowProgress[] = [];
     const handle = await new ShadowManager(client(), { onProgress: (p) => progress.push(p) }).create(standIn());
     try {
-      handle.supervise(1000);
+      handle.supervise();
       const uid = (await cluster.getJson(['-n', env.namespace.name, 'pod', handle.name])).metadata.uid;
       await cluster.kubectlOk(['-n', env.namespace.name, 'delete', 'pod', handle.name, '--wait=false']);
       await waitFor(() => progress.some((p) => p.phase === 'connected'), { timeoutMs: 60_000, what: 'the shadow back' });

@@ -1,5 +1,6 @@
 import type { KubeClient, ObjectRef } from '../client.js';
 import { PortForwarder, type PortForwarderOptions } from '../port-forward/forwarder.js';
+import { watchObjects } from '../watch.js';
 import type { KeyFile, SshKeyPair } from '../keys.js';
 import type { Heartbeat } from './heartbeat.js';
 import { waitForShadowPod, type PodLocator } from './ready.js';
@@ -35,7 +36,7 @@ export class ShadowHandle {
   private joined = false;
   private cleaned: Promise<void> | undefined;
   private recovering: Promise<string> | undefined;
-  private supervisor: NodeJS.Timeout | undefined;
+  private supervisor: { stop(): void } | undefined;
 
   constructor(
     private readonly client: KubeClient,
@@ -114,15 +115,28 @@ export class ShadowHandle {
   }
 
   /**
-   * Checks the pod every `intervalMs` and recovers it without waiting for a stream to notice, so an idle
-   * session does not sit on a dead shadow. Stopped by cleanup.
+   * Watches the shadow's pod and recovers it the moment it is deleted or stops being ready, without
+   * waiting for a stream to notice, so an idle session does not sit on a dead shadow. A slow poll
+   * (`intervalMs`) backs the watch up. Stopped by cleanup.
    */
-  supervise(intervalMs = 5_000, onError: (err: unknown) => void = () => {}): void {
+  supervise(intervalMs = 30_000, onError: (err: unknown) => void = () => {}): void {
     if (this.supervisor) return;
-    this.supervisor = setInterval(() => {
+    const recover = () => {
       if (!this.recovering) this.ensureReady().catch(onError);
-    }, intervalMs);
-    this.supervisor.unref();
+    };
+    const stop = new AbortController();
+    const timer = setInterval(recover, intervalMs);
+    timer.unref();
+    this.supervisor = { stop: () => (clearInterval(timer), stop.abort()) };
+    const selector = this.parts.useDeployment ? `labelSelector=${encodeURIComponent(`kt-target=${this.parts.input.target}`)}` : `fieldSelector=${encodeURIComponent(`metadata.name=${this.name}`)}`;
+    void watchObjects<PodView & { metadata: { deletionTimestamp?: string } }>(this.client, { apiVersion: 'v1', resource: 'pods', namespace: this.namespace }, {
+      query: selector,
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.type === 'DELETED' || e.object.metadata.deletionTimestamp || !assessPod(e.object).ready) recover();
+      },
+      onInterrupt: onError,
+    });
   }
 
   private async recover(signal?: AbortSignal): Promise<string> {
@@ -166,7 +180,7 @@ export class ShadowHandle {
   }
 
   private async doCleanup(): Promise<void> {
-    clearInterval(this.supervisor);
+    this.supervisor?.stop();
     await this.parts.heartbeat.stop();
     await this.recovering?.catch(() => undefined);
     try {
