@@ -99,6 +99,11 @@ export class ShadowHandle {
     return this.parts.useDeployment ? { namespace: ns, target: this.parts.input.target } : { namespace: ns, name: this.name };
   }
 
+  /** @internal the manager starts the ~2-minute heartbeat once the shadow is ready. */
+  startHeartbeat(): void {
+    this.parts.heartbeat.start();
+  }
+
   /** One heartbeat now (the timer beats every ~2 minutes anyway). */
   beat(): Promise<void> {
     return this.parts.heartbeat.beat();

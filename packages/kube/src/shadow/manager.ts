@@ -56,29 +56,36 @@ export class ShadowManager {
 
   /** Creates the shadow and waits until it is ready; on any failure removes whatever it had created. */
   async create(opts: ShadowOptions): Promise<ShadowHandle> {
-    const env = opts.env ?? process.env;
-    const namespace = this.client.namespace;
-    await requirePermissions(this.client, shadowPermissions(namespace, Boolean(opts.useShadowDeployment)));
-    const name = shadowName(opts.purpose);
-    const keys = generateSshKeyPair(`ktctl-${invokingUser(env)}`);
-    // The pid in the file name lets `clean` tell keys of dead runs from live ones.
-    const keyFile = await writePrivateKey(opts.keyDir ?? join(ktHome(env), 'key'), `${name}-${process.pid}-${randomLetters(4)}.key`, keys, sudoOwner(env));
-    const input = await this.specInput(opts, name, keys.publicKey, env);
-    const refs: ShadowRefs = { configMap: cmRef(namespace, name), workload: opts.useShadowDeployment ? deployRef(namespace, name) : podRef(namespace, name) };
-    const heartbeat = new Heartbeat(this.client, (err, ref) => this.hooks.logger?.warn(`heartbeat on ${ref.resource}/${ref.name} failed: ${(err as Error).message}`));
-    const handle = new ShadowHandle(this.client, { input, refs, keys, keyFile, heartbeat, useDeployment: Boolean(opts.useShadowDeployment), hooks: this.hooks, timeoutSeconds: opts.podCreationTimeout ?? 60 });
+    await requirePermissions(this.client, shadowPermissions(this.client.namespace, Boolean(opts.useShadowDeployment)));
+    const { handle, input, refs } = await this.prepare(opts);
     try {
       const shared = opts.purpose.kind === 'connect' && opts.purpose.shared === true;
-      if (shared) await this.createOrJoinShared(input, refs, handle, keys.publicKey);
+      if (shared) await this.createOrJoinShared(input, refs, handle, handle.publicKey);
       else await this.createObjects(input, refs, handle);
       handle.podName = await waitForShadowPod(this.client, handle.locator(), { timeoutSeconds: opts.podCreationTimeout ?? 60, image: opts.image, onProgress: this.hooks.onProgress, signal: opts.signal });
     } catch (err) {
       await handle.cleanup().catch((cleanupErr: unknown) => this.hooks.logger?.warn(`cleanup after a failed start: ${(cleanupErr as Error).message}`));
-      if (opts.signal?.aborted) throw new UserError(ErrorCode.Cancelled, `Cancelled while starting shadow ${name}; nothing was left behind`, { cause: err });
+      if (opts.signal?.aborted) throw new UserError(ErrorCode.Cancelled, `Cancelled while starting shadow ${input.name}; nothing was left behind`, { cause: err });
       throw err;
     }
-    heartbeat.start();
+    handle.startHeartbeat();
     return handle;
+  }
+
+  /** Names, keys and specs; nothing in the cluster yet, and the private key written last. */
+  private async prepare(opts: ShadowOptions): Promise<{ handle: ShadowHandle; input: ShadowSpecInput; refs: ShadowRefs }> {
+    const env = opts.env ?? process.env;
+    const namespace = this.client.namespace;
+    const name = shadowName(opts.purpose);
+    const keys = generateSshKeyPair(`ktctl-${invokingUser(env)}`);
+    const input = await this.specInput(opts, name, keys.publicKey, env);
+    // The pid in the file name lets `clean` tell keys of dead runs from live ones.
+    const keyFile = await writePrivateKey(opts.keyDir ?? join(ktHome(env), 'key'), `${name}-${process.pid}-${randomLetters(4)}.key`, keys, sudoOwner(env));
+    const refs: ShadowRefs = { configMap: cmRef(namespace, name), workload: opts.useShadowDeployment ? deployRef(namespace, name) : podRef(namespace, name) };
+    const heartbeat = new Heartbeat(this.client, (err, ref) => this.hooks.logger?.warn(`heartbeat on ${ref.resource}/${ref.name} failed: ${(err as Error).message}`));
+    const useDeployment = Boolean(opts.useShadowDeployment);
+    const handle = new ShadowHandle(this.client, { input, refs, keys, keyFile, heartbeat, useDeployment, hooks: this.hooks, timeoutSeconds: opts.podCreationTimeout ?? 60 });
+    return { handle, input, refs };
   }
 
   private async specInput(opts: ShadowOptions, name: string, publicKey: string, env: NodeJS.ProcessEnv): Promise<ShadowSpecInput> {
