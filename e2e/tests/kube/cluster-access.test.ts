@@ -1,15 +1,16 @@
 // Cluster access as kubectl does it (KUBECONFIG list, the context's namespace, token and exec auth),
 // cluster time, and CIDR discovery with and without cluster-wide list rights.
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, discoverClusterCidrs, watchObjects, type WatchEvent } from '@ktctl/kube';
 import { useClusterEnv, waitFor } from '../../harness/index.js';
 
 const env = useClusterEnv(import.meta.filename);
 const { cluster } = env;
 const dir = mkdtempSync(join(tmpdir(), 'kt-e2e-kubeconfig-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let token = '';
 let caData = '';
 

@@ -2,7 +2,7 @@
 // with checksums, remote close, backpressure with a slow reader, the error channel, a pod deleted
 // mid-stream, and re-establishment through a shadow that is recreated.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { useClusterEnv, waitFor } from '../../harness/index.js';
 const env = useClusterEnv(import.meta.filename);
 const { cluster } = env;
 const POD = 'pf-target';
+const keyDir = mkdtempSync(join(tmpdir(), 'kt-e2e-keys-'));
 let kube: KubeClient;
 
 beforeAll(async () => {
@@ -31,7 +32,10 @@ beforeAll(async () => {
   await cluster.kubectlOk(['-n', ns, 'wait', '--for=condition=Ready', `pod/${POD}`, '--timeout=60s'], { timeoutMs: 70_000 });
   kube = KubeClient.fromOptions({ kubeconfig: cluster.kubeconfig(), namespace: ns });
 });
-afterAll(() => kube?.close());
+afterAll(() => {
+  kube?.close();
+  rmSync(keyDir, { recursive: true, force: true });
+});
 
 function testappContainer() {
   return { name: 'app', image: cluster.facts.images.testapp, imagePullPolicy: 'Never', args: ['serve', '-udp='], readinessProbe: { tcpSocket: { port: 9000 }, periodSeconds: 1 } };
@@ -196,7 +200,7 @@ describe('PortForwarder', () => {
     const handle = await new ShadowManager(kube, { onProgress: (p) => progress.push(p) }).create({
       purpose: { kind: 'connect' },
       image: cluster.facts.images.testapp,
-      keyDir: mkdtempSync(join(tmpdir(), 'kt-e2e-keys-')),
+      keyDir,
       customizePodSpec: (spec) => {
         spec.containers[0].args = ['serve', '-udp='];
         spec.containers[0].readinessProbe = { tcpSocket: { port: 9000 }, periodSeconds: 1 };

@@ -1,15 +1,17 @@
 // The real shadow agent image started by ShadowManager and reached the way connect will: our WebSocket
 // port-forward to its SSH port, OpenSSH with the run's private key, a direct-tcpip channel to a Service.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { KubeClient, ShadowManager, generateSshKeyPair, writePrivateKey } from '@ktctl/kube';
 import { spawn } from 'node:child_process';
 import { run, useClusterEnv } from '../../harness/index.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const env = useClusterEnv(import.meta.filename);
 const { cluster } = env;
+const work = mkdtempSync(join(tmpdir(), 'kt-e2e-real-shadow-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The shadow image if the cluster has one imported (tools build it; there is no registry here). */
 async function importedShadowImage(): Promise<string | undefined> {
@@ -47,7 +49,7 @@ function sshUntil(args: string[], input: string, want: RegExp, timeoutMs = 30_00
 describe.runIf(image)('the real shadow agent', () => {
   it('accepts the run’s key over our port-forward and opens a channel to a Service', async () => {
     const kube = KubeClient.fromOptions({ kubeconfig: cluster.kubeconfig(), namespace: env.namespace.name });
-    const handle = await new ShadowManager(kube).create({ purpose: { kind: 'connect' }, image: image!, keyDir: mkdtempSync(join(tmpdir(), 'kt-e2e-keys-')), agent: { logLevel: 'debug' }, customizePodSpec: (spec) => (spec.containers[0].imagePullPolicy = 'Never') });
+    const handle = await new ShadowManager(kube).create({ purpose: { kind: 'connect' }, image: image!, keyDir: join(work, 'keys'), agent: { logLevel: 'debug' }, customizePodSpec: (spec) => (spec.containers[0].imagePullPolicy = 'Never') });
     const fwd = handle.forwarder(22);
     const local = await fwd.listen(0);
     try {
@@ -56,7 +58,7 @@ describe.runIf(image)('the real shadow agent', () => {
       const out = await sshUntil([...ssh, '-i', handle.privateKeyPath, '-p', String(local.port), '-W', `${echoIP}:80`, 'kt@127.0.0.1'], 'GET / HTTP/1.0\r\n\r\n', /hello from echo-/);
       expect(out).toMatch(/hello from echo-/);
       // A key that is not the run's is refused.
-      const stranger = await writePrivateKey(mkdtempSync(join(tmpdir(), 'kt-e2e-stranger-')), 'id', generateSshKeyPair());
+      const stranger = await writePrivateKey(join(work, 'stranger'), 'id', generateSshKeyPair());
       const other = await run('ssh', [...ssh, '-i', stranger.path, '-p', String(local.port), '-W', `${echoIP}:80`, 'kt@127.0.0.1'], { timeoutMs: 30_000 });
       expect(other.code).not.toBe(0);
       expect(other.stderr).toMatch(/Permission denied/);

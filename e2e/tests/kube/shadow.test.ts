@@ -1,16 +1,17 @@
 // The shadow lifecycle against the real cluster: objects, labels, annotations and heartbeat in cluster
 // time; shared shadow ref counting; image-pull and RBAC failures leaving nothing behind. The real agent
 // image may not be in the cluster yet, so a stand-in (the test app image) plays the shadow.
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { KubeClient, ShadowManager, type ShadowOptions, type ShadowProgress } from '@ktctl/kube';
 import { useClusterEnv, waitFor } from '../../harness/index.js';
 
 const env = useClusterEnv(import.meta.filename);
 const { cluster } = env;
 const keyDir = mkdtempSync(join(tmpdir(), 'kt-e2e-keys-'));
+afterAll(() => rmSync(keyDir, { recursive: true, force: true }));
 
 /** The test app listening on 9000 stands in for the agent's SSH port. */
 function standIn(extra: Partial<ShadowOptions> = {}): ShadowOptions {

@@ -1,9 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { generateSshKeyPair, sudoOwner, writePrivateKey } from './keys.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kt-key-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function hasSshKeygen(): boolean {
   try {
@@ -31,7 +39,7 @@ describe('generateSshKeyPair', () => {
 
   it.runIf(hasSshKeygen())('writes a private key OpenSSH reads back to the same public key', async () => {
     const keys = generateSshKeyPair('me');
-    const dir = mkdtempSync(join(tmpdir(), 'kt-key-'));
+    const dir = tempDir();
     const file = await writePrivateKey(join(dir, 'key'), 'run1', keys);
     expect(statSync(file.path).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'key')).mode & 0o777).toBe(0o700);
@@ -43,7 +51,7 @@ describe('generateSshKeyPair', () => {
   });
 
   it.runIf(process.getuid?.() === 0)('gives the key to the sudo user when run as root', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kt-key-'));
+    const dir = tempDir();
     const file = await writePrivateKey(join(dir, 'key'), 'run2', generateSshKeyPair(), { uid: 65534, gid: 65534 });
     expect(statSync(file.path).uid).toBe(65534);
     expect(statSync(join(dir, 'key')).uid).toBe(65534);

@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadKubeconfig } from './kubeconfig.js';
 import { KubeClient } from './client.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kt-kubeconfig-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function file(name: string, body: string): string {
   const path = join(dir, name);
   writeFileSync(path, body);
