@@ -45,10 +45,11 @@ describe('ShadowManager', () => {
     const handle = await new ShadowManager(kube, { onProgress: (p) => progress.push(p) }).create(standIn({ withLabel: 'team=a', withAnnotation: 'note=hi' }));
     try {
       expect(handle.name).toMatch(/^kt-connect-shadow-[a-z]{5}$/);
+      expect(handle.target).toMatch(/^[a-z]{5}$/);
       expect(progress.map((p) => p.phase)).toEqual(expect.arrayContaining(['scheduled', 'image-present', 'running', 'ready']));
       const pod = await cluster.getJson(['-n', env.namespace.name, 'pod', handle.name]);
       expect(pod.metadata.labels).toMatchObject({ 'control-by': 'kt', 'kt-role': 'shadow-connect', team: 'a' });
-      expect(pod.metadata.labels['kt-target']).toMatch(/^[a-z]{5}$/);
+      expect(pod.metadata.labels['kt-target']).toBe(handle.target);
       expect(pod.metadata.annotations).toMatchObject({ 'kt-user': 'alice', note: 'hi' });
       const cm = await cluster.getJson(['-n', env.namespace.name, 'configmap', handle.name]);
       expect(cm.data.authorized_keys.trim()).toBe(handle.publicKey);

@@ -52,6 +52,10 @@ export class ShadowHandle {
   get namespace(): string {
     return this.parts.input.namespace;
   }
+  /** The `kt-target` label value: what exchange points a Service's selector at (`{'kt-target': target}`). */
+  get target(): string {
+    return this.parts.input.target;
+  }
   /** The private key file (mode 0600 under ~/.kt/key), removed by cleanup. */
   get privateKeyPath(): string {
     return this.parts.keyFile.path;
