@@ -1,9 +1,9 @@
 // The real shadow agent image started by ShadowManager and reached the way connect will: our WebSocket
 // port-forward to its SSH port, OpenSSH with the run's private key, a direct-tcpip channel to a Service.
 import { afterAll, describe, expect, it } from 'vitest';
-import { KubeClient, ShadowManager, generateSshKeyPair, writePrivateKey } from '@ktctl/kube';
+import { KubeClient, ShadowManager, generateSshKeyPair, writePrivateKey, type ForwardStatus } from '@ktctl/kube';
 import { spawn } from 'node:child_process';
-import { run, useClusterEnv } from '../../harness/index.js';
+import { run, useClusterEnv, waitFor } from '../../harness/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,39 @@ describe.runIf(image)('the real shadow agent', () => {
       expect(other.stderr).toMatch(/Permission denied/);
     } finally {
       await local.close();
+      fwd.close();
+      await handle.cleanup();
+      kube.close();
+    }
+  });
+
+  it('comes back after the agent restarts in place (container restart, same pod), saying so', async () => {
+    const kube = KubeClient.fromOptions({ kubeconfig: cluster.kubeconfig(), namespace: env.namespace.name });
+    const statuses: ForwardStatus[] = [];
+    // The container comes back before the pod is ever marked unready, so the forwarder's status (not the
+    // shadow's progress) is what tells the user.
+    const handle = await new ShadowManager(kube).create({ purpose: { kind: 'connect' }, image: image!, keyDir: join(work, 'keys'), customizePodSpec: (spec) => (spec.containers[0].imagePullPolicy = 'Never') });
+    const fwd = handle.forwarder(22, { onStatus: (s) => statuses.push(s), maxAttempts: 10 });
+    try {
+      const banner = async () => {
+        const s = await fwd.connect();
+        const text = await new Promise<string>((resolve, reject) => s.once('data', (d: Buffer) => resolve(d.toString())).once('error', reject));
+        return { s, text };
+      };
+      const first = await banner();
+      expect(first.text).toMatch(/^SSH-2.0-/);
+      const dropped = new Promise<Error>((resolve) => first.s.once('error', resolve));
+      // The agent is PID 1 of its container: ending it makes the kubelet restart the container in the same pod.
+      await cluster.kubectlOk(['-n', env.namespace.name, 'exec', handle.podName, '--', '/usr/local/bin/node', '-e', 'process.kill(1, "SIGTERM")']);
+      expect((await dropped).message).toMatch(/lost|dropped|refused/);
+      await waitFor(() => statuses.at(-1)?.state === 'connected' && statuses.some((s) => s.state === 'reconnecting'), { timeoutMs: 60_000, what: 'connected again' });
+      const again = await banner();
+      expect(again.text).toMatch(/^SSH-2.0-/);
+      again.s.destroy();
+      // The kubelet reports the restart count a moment after the container is back.
+      const restarts = async () => (await cluster.getJson(['-n', env.namespace.name, 'pod', handle.podName])).status.containerStatuses[0].restartCount as number;
+      await waitFor(async () => (await restarts()) > 0, { timeoutMs: 20_000, what: 'the restart to be counted' });
+    } finally {
       fwd.close();
       await handle.cleanup();
       kube.close();
