@@ -19,6 +19,12 @@ export interface ObjectRef {
   subresource?: string | undefined;
 }
 
+/** How a deletion goes: `Foreground` keeps the owner until its dependents (a Deployment's pods) are gone. */
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+}
+
 /** The URL path of an object or collection. */
 export function objectPath(ref: ObjectRef): string {
   const base = ref.apiVersion.includes('/') ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
@@ -92,8 +98,8 @@ export class KubeClient {
     return this.call<T>('PATCH', ref, 'patch', patch, '', 'application/merge-patch+json');
   }
 
-  /** Deletes in the background (optionally with a grace period); true if it existed. */
-  async delete(ref: ObjectRef, options: { gracePeriodSeconds?: number } = {}): Promise<boolean> {
+  /** Deletes (in the background unless told otherwise, optionally with a grace period); true if it existed. */
+  async delete(ref: ObjectRef, options: DeleteOptions = {}): Promise<boolean> {
     try {
       await this.call('DELETE', ref, 'delete', { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', ...options });
       return true;
@@ -104,7 +110,7 @@ export class KubeClient {
   }
 
   /** Deletes, then waits (bounded) until the object is really gone; false if it had not existed. */
-  async deleteAndWait(ref: ObjectRef, timeoutMs = 15_000, options: { gracePeriodSeconds?: number } = {}): Promise<boolean> {
+  async deleteAndWait(ref: ObjectRef, timeoutMs = 15_000, options: DeleteOptions = {}): Promise<boolean> {
     const existed = await this.delete(ref, options);
     const deadline = Date.now() + timeoutMs;
     while (existed && Date.now() < deadline && (await this.find(ref))) await new Promise((r) => setTimeout(r, 250));

@@ -3,7 +3,7 @@
  * lifecycle (KtConnect's names, labels and annotations), a WebSocket port-forward and cluster CIDR
  * discovery. No yargs and no console: progress and warnings go through callbacks and a Logger.
  */
-export { KubeClient, objectPath, type KubeClientOptions, type ObjectRef } from './client.js';
+export { KubeClient, objectPath, type DeleteOptions, type KubeClientOptions, type ObjectRef } from './client.js';
 export { loadKubeconfig, kubeconfigFiles, mergeFirstWins, type KubeconfigOptions, type LoadedKubeconfig } from './kubeconfig.js';
 export { ApiTransport, type ApiResponse, type ConnectOptions, type RequestSpec } from './transport.js';
 export { KubeApiError, apiError, describeAction, isStatus, type Action } from './errors.js';

@@ -188,6 +188,15 @@ export class ShadowHandle {
     return this.cleaned;
   }
 
+  /** A Deployment's pods outlive it for a moment: wait (bounded) until none carries this shadow's kt-target. */
+  private async waitPodsGone(timeoutMs: number): Promise<void> {
+    const query = `labelSelector=${encodeURIComponent(`kt-target=${this.target}`)}`;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && (await this.client.list({ apiVersion: 'v1', resource: 'pods', namespace: this.namespace }, query)).items.length > 0) {
+      await sleep(250);
+    }
+  }
+
   private async doCleanup(): Promise<void> {
     this.supervisor?.stop();
     await this.parts.heartbeat.stop();
@@ -197,9 +206,13 @@ export class ShadowHandle {
         await leaveSharedShadow(this.client, this.parts.refs.workload, this.publicKey);
       } else {
         // The pod first (it mounts the ConfigMap); waiting makes "gone after exit" true when we return.
-        // The agent has nothing to flush, so its pod goes without a grace period.
-        for (const ref of [...this.createdRefs].reverse()) await this.client.delete(ref, { gracePeriodSeconds: 0 });
+        // The agent has nothing to flush, so its pod goes without a grace period; a Deployment is deleted in
+        // the foreground, so waiting for it also waits for its pod.
+        for (const ref of [...this.createdRefs].reverse()) {
+          await this.client.delete(ref, ref.resource === 'deployments' ? { propagationPolicy: 'Foreground' } : { gracePeriodSeconds: 0 });
+        }
         await Promise.all(this.createdRefs.map((ref) => this.client.deleteAndWait(ref, this.parts.deleteWaitMs ?? 15_000)));
+        if (this.parts.useDeployment) await this.waitPodsGone(this.parts.deleteWaitMs ?? 15_000);
       }
     } finally {
       await this.parts.keyFile.remove();
