@@ -18,5 +18,8 @@ npx nx run-many -t lint typecheck test --exclude=@ktctl/e2e --outputStyle=stream
 step "standalone binaries"
 npm run test:binary -w apps/ktctl
 step "end-to-end tests against the local cluster"
+# A cluster this run brings up is taken down again, even when a test fails, so the machine is left as
+# it was found; one that was already up (a developer's) stays up.
+if ! ip netns list 2>/dev/null | grep -q '^ktlaptop\b'; then trap 'step "taking the test cluster down"; bash tools/cluster/down.sh' EXIT; fi
 npm run test:e2e
 step "done"
