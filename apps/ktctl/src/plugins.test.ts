@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { temporaryDir } from '../test/run-ktctl.js';
 import { commandProblem, loadOutsidePlugins, pluginLocations } from './plugins.js';
 
 function pluginFile(dir: string, name: string, body: string): string {
@@ -11,7 +11,7 @@ function pluginFile(dir: string, name: string, body: string): string {
 }
 
 describe('outside plugins', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ktctl-plugins-'));
+  const dir = temporaryDir('ktctl-plugins-');
   const good = pluginFile(dir, 'good.cjs', `
     const { defineCommand } = require('@ktctl/plugin-api');
     exports.commands = [defineCommand({ name: 'greet', description: 'hi', handler() {} })];`);
@@ -34,7 +34,7 @@ describe('outside plugins', () => {
   });
 
   it('finds plugins in $KTCTL_PLUGINS, then in ~/.kt/plugins, and reads a folder through its package.json', () => {
-    const home = mkdtempSync(join(tmpdir(), 'ktctl-home-'));
+    const home = temporaryDir('ktctl-home-');
     const pkg = join(home, 'plugins', 'acme');
     mkdirSync(pkg, { recursive: true });
     writeFileSync(join(pkg, 'package.json'), JSON.stringify({ main: 'lib/main.cjs' }));

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { hasCodeSignature, loadCommands } from '../scripts/macho.js';
-import { freshKtHome, runWith } from './run-ktctl.js';
+import { freshKtHome, runWith, temporaryDir } from './run-ktctl.js';
 
 const binDir = fileURLToPath(new URL('../dist/bin/', import.meta.url));
 const examplePlugin = fileURLToPath(new URL('../../../examples/plugin-hello/', import.meta.url));
@@ -14,7 +14,7 @@ const SEA_FUSE_ON = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1';
 
 /** The linux-x64 binary copied alone into an empty folder: nothing from the repo beside it. */
 function isolatedBinary(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ktctl-bin-'));
+  const dir = temporaryDir('ktctl-bin-');
   const binary = join(dir, 'ktctl');
   copyFileSync(join(binDir, 'ktctl-linux-x64'), binary);
   spawnSync('chmod', ['+x', binary]);
@@ -47,7 +47,7 @@ describe('the standalone linux-x64 binary', () => {
     cpSync(join(examplePlugin, 'package.json'), join(pluginDir, 'package.json'));
     cpSync(join(examplePlugin, 'dist', 'index.cjs'), join(pluginDir, 'dist', 'index.cjs'));
     expect(run(['hello', 'Ada', '--shout', '-n', 'dev'], { HOME: home })).toMatchObject({ code: 0, stdout: 'HELLO, ADA! (NAMESPACE: DEV)\n' });
-    const esm = join(mkdtempSync(join(tmpdir(), 'ktctl-esm-')), 'plugin.mjs');
+    const esm = join(temporaryDir('ktctl-esm-'), 'plugin.mjs');
     writeFileSync(esm, `export const commands = [{ name: 'esm-hi', description: 'x', handler: (ctx) => ctx.print('esm ok') }];`);
     expect(run(['esm-hi'], { HOME: home, KTCTL_PLUGINS: esm })).toMatchObject({ code: 0, stdout: 'esm ok\n' });
   });

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 
 export interface Run {
   readonly code: number | null;
@@ -9,9 +10,19 @@ export interface Run {
   readonly stderr: string;
 }
 
+const temporary: string[] = [];
+afterAll(() => temporary.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** A temporary folder, removed when the test file is done. */
+export function temporaryDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+
 /** A fresh, empty ~/.kt for one test. */
 export function freshKtHome(): string {
-  return mkdtempSync(join(tmpdir(), 'ktctl-home-'));
+  return temporaryDir('ktctl-home-');
 }
 
 /** Runs a ktctl executable (`[node, bundle]` or `[binary]`) with a controlled environment. */

@@ -1,9 +1,10 @@
 // What the ktctl e2e tests share: the built binary run inside the laptop namespace, a snapshot of the
 // laptop's network state to compare before and after, and the laptop's own upstream DNS server.
-import { copyFileSync, chownSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 import { run, startBackground, type Background, type Cluster, type Laptop, type RunResult } from '../../harness/index.js';
 
 export const KTCTL = fileURLToPath(new URL('../../../apps/ktctl/dist/bin/ktctl-linux-x64', import.meta.url));
@@ -11,9 +12,19 @@ const NETNS_ETC = '/etc/netns';
 
 if (!existsSync(KTCTL)) throw new Error(`${KTCTL} missing: e2e/run.sh builds it (bash e2e/prepare-ktctl.sh)`);
 
+// Every temporary home a test file made goes when the file is done.
+const temporary: string[] = [];
+afterAll(() => temporary.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function temporaryDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+
 /** A private ~/.kt and the kubeconfig flags for an identity. */
 export function ktctlEnv(cluster: Cluster, who: 'admin' | 'restricted' = 'admin'): { args: string[]; env: NodeJS.ProcessEnv; home: string } {
-  const home = mkdtempSync(join(tmpdir(), 'kt-e2e-home-'));
+  const home = temporaryDir('kt-e2e-home-');
   return { args: ['-c', cluster.kubeconfig(who)], env: { KT_HOME: home, PATH: process.env.PATH }, home };
 }
 
@@ -65,7 +76,7 @@ export async function startLaptopUpstream(laptop: Laptop): Promise<{ stop(): Pro
 
 /** A home folder owned by an unprivileged user, with a kubeconfig copy it can read. */
 export function unprivilegedHome(cluster: Cluster, uid: number): { home: string; kubeconfig: string } {
-  const home = mkdtempSync(join(tmpdir(), 'kt-e2e-user-'));
+  const home = temporaryDir('kt-e2e-user-');
   const kubeconfig = join(home, 'kubeconfig');
   copyFileSync(cluster.kubeconfig('admin'), kubeconfig);
   chownSync(kubeconfig, uid, uid);

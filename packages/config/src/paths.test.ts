@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ describe('paths', () => {
     expect(userHome({ HOME: '/home/bob' }, passwd)).toBe('/home/bob');
     expect(ktHome({ HOME: '/home/bob' })).toBe('/home/bob/.kt');
     expect(ktHome({ KT_HOME: '/opt/kt', HOME: '/home/bob' })).toBe('/opt/kt');
+    rmSync(join(passwd, '..'), { recursive: true, force: true });
   });
 
   it('names the shadow image from --image, else the registry and release', () => {

@@ -1,13 +1,20 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { homebrewFormula, parseSha256Sums, scoopManifest } from './manifests.js';
 
 const files = ['ktctl-linux-x64', 'ktctl-linux-arm64', 'ktctl-darwin-x64', 'ktctl-darwin-arm64', 'ktctl-win-x64.exe'];
 const hash = (i: number) => String(i).repeat(64).slice(0, 64);
 const sums = files.map((f, i) => `${hash(i + 1)}  ${f}`).join('\n');
+const temporary: string[] = [];
+afterAll(() => temporary.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+function temporaryDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
 const release = { version: '1.2.3', baseUrl: 'https://example.invalid/releases/download/v1.2.3/', artifacts: parseSha256Sums(sums) };
 
 describe('release manifests', () => {
@@ -25,7 +32,7 @@ describe('release manifests', () => {
 
   it('writes a Homebrew formula that Ruby parses, with each platform URL beside its own hash', () => {
     const formula = homebrewFormula(release);
-    const file = join(mkdtempSync(join(tmpdir(), 'ktctl-formula-')), 'ktctl.rb');
+    const file = join(temporaryDir('ktctl-formula-'), 'ktctl.rb');
     writeFileSync(file, formula);
     expect(execFileSync('ruby', ['-c', file], { encoding: 'utf8' })).toContain('Syntax OK');
     files.filter((f) => !f.endsWith('.exe')).forEach((f) => {
@@ -40,7 +47,7 @@ describe('release manifests', () => {
   });
 
   it('generates both files from the SHA256SUMS the binary build writes', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ktctl-release-'));
+    const dir = temporaryDir('ktctl-release-');
     writeFileSync(join(dir, 'SHA256SUMS'), sums);
     const cli = spawnSync('npx', ['tsx', join(import.meta.dirname, 'cli.ts'), join(dir, 'SHA256SUMS'), 'v1.2.3', release.baseUrl, join(dir, 'out')], { encoding: 'utf8' });
     expect(cli.status).toBe(0);
