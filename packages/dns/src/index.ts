@@ -23,3 +23,5 @@ export type { HostsSyncOptions } from './hosts/hosts-sync.js';
 export { hostNames, hostsEntries } from './hosts/hosts-entries.js';
 export type { HostsNaming, SkippedService } from './hosts/hosts-entries.js';
 export type { WatchedService, WatchedServicePort, ServiceEvent, StopWatching, WatchServices, HostsEntry } from './hosts/services.js';
+export { answerRequest } from './respond.js';
+export type { DnsAnswer, RespondLog } from './respond.js';

@@ -1,11 +1,12 @@
 import { isIPv6, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import dns2, { Packet, type DnsHandler, type TCPServer, type UDPServer } from 'dns2';
+import dns2, { type DnsHandler, type TCPServer, type UDPServer } from 'dns2';
 import { ErrorCode, UserError, type Logger } from '@ktctl/plugin-api';
 import type { Upstream } from '../upstream.js';
 import { ClusterClient } from './cluster-client.js';
 import { DEFAULT_DNS_ORDER, type DnsSource } from './dns-mode.js';
 import { LocalResolver, type LocalDnsStats } from './local-resolver.js';
+import { answerRequest } from '../respond.js';
 import { askUpstreams, withoutSelf } from './upstreams.js';
 
 export interface LocalDnsOptions {
@@ -58,7 +59,7 @@ export async function startLocalDns(options: LocalDnsOptions): Promise<LocalDns>
   const cluster = clusterClient(options);
   const upstreams: Upstream[] = [...options.upstreams];
   const resolver = localResolver(options, cluster, upstreams);
-  const handle: DnsHandler = (request, send) => void respond(request, resolver, logger).then(send).catch((error: Error) => logger?.warn(`dns: cannot send answer: ${error.message}`));
+  const handle: DnsHandler = (request, send) => void answerRequest(request, (q) => resolver.resolve(q), logger, (r) => `${r.source}, `).then(send).catch((error: Error) => logger?.warn(`dns: cannot send answer: ${error.message}`));
   const servers = await bindBoth(host, options.port ?? 53, handle, logger);
   // Only now is the port known; drop ourselves from the upstreams in place, the resolver holds the same array.
   upstreams.splice(0, upstreams.length, ...withoutSelf(upstreams, { host, port: servers.port }));
@@ -95,27 +96,6 @@ function localResolver(options: LocalDnsOptions, cluster: ClusterClient, upstrea
     askCluster: (question) => cluster.query(question),
     askUpstream: (question) => askUpstreams(upstreams, question, upstreamOptions),
   });
-}
-
-/** One answer to one request; opcodes other than QUERY and multi-question messages are refused as the agent does. */
-async function respond(request: Packet, resolver: LocalResolver, logger: LocalDnsOptions['logger']): Promise<Packet> {
-  const response = Packet.createResponseFromRequest(request);
-  response.header.ra = 1;
-  const [question] = request.questions;
-  if (request.header.opcode !== 0 || !question || request.questions.length !== 1) {
-    response.header.rcode = request.header.opcode !== 0 ? Packet.RCODE.NOTIMP : Packet.RCODE.FORMERR;
-    return response;
-  }
-  const resolution = await resolver.resolve(question).catch((error: unknown) => {
-    // A bug must not leave the client waiting for its timeout: it gets SERVFAIL and we get a warning.
-    logger?.warn(`dns: ${question.name}: ${error instanceof Error ? error.message : String(error)}`);
-    return { rcode: Packet.RCODE.SERVFAIL, answers: [], authorities: [], source: 'none' as const };
-  });
-  response.header.rcode = resolution.rcode;
-  response.answers = resolution.answers;
-  response.authorities = resolution.authorities;
-  logger?.debug(`dns: ${question.name} ${Packet.TYPE_NAME[question.type] ?? question.type} → ${resolution.source}, rcode ${resolution.rcode}, ${resolution.answers.length} answers`);
-  return response;
 }
 
 interface Bound {
