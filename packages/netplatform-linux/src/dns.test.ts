@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Journal, recordingRunner, replacedFileUndoers } from '@ktctl/netplatform';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from './testing/temp.js';
+import { tempDir } from '@ktctl/netplatform/testing';
 import { createLinuxDns, dnsUndoers, resolvectlCommands, usesSystemdResolved } from './dns.js';
 import { linkUndoers } from './links.js';
 import { revertResolvConf } from './resolvconf.js';

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireInstance, recordingRunner } from '@ktctl/netplatform';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from './testing/temp.js';
+import { tempDir } from '@ktctl/netplatform/testing';
 import { createLinuxPlatform } from './platform.js';
 
 describe('createLinuxPlatform', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Journal, recordingRunner } from '@ktctl/netplatform';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from './testing/temp.js';
+import { tempDir } from '@ktctl/netplatform/testing';
 import { loopbackDnsRules, redirectRules } from './iptables.js';
 import { nftRedirectRules, nftTableScript } from './nft.js';
 import { parseSockaddrIn } from './original-dst.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Journal, recordingRunner } from '@ktctl/netplatform';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from './testing/temp.js';
+import { tempDir } from '@ktctl/netplatform/testing';
 import { normalizeCidr } from './cidr.js';
 import { createRouteTable, ipRouteArgs, routeUndoers } from './routes.js';
 
