@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import ssh2 from 'ssh2';
+import { generateEd25519KeyPair } from '@ktctl/tunnel';
 
 /**
  * The SSH host key: the file at `path` if given, else a fresh Ed25519 key. A fresh key per pod is enough
@@ -7,5 +7,5 @@ import ssh2 from 'ssh2';
  */
 export async function loadHostKey(path: string | undefined): Promise<string | Buffer> {
   if (path) return readFile(path);
-  return ssh2.utils.generateKeyPairSync('ed25519').private;
+  return generateEd25519KeyPair().privateKey;
 }
