@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 import { run, startBackground, type Background, type Cluster, type Laptop, type RunResult } from '../../harness/index.js';
 
-export const KTCTL = fileURLToPath(new URL('../../../apps/ktctl/dist/bin/ktctl-linux-x64', import.meta.url));
+export const KTCTL = fileURLToPath(new URL('../../../.cache/e2e/bin/ktctl', import.meta.url));
 const NETNS_ETC = '/etc/netns';
 
 if (!existsSync(KTCTL)) throw new Error(`${KTCTL} missing: e2e/run.sh builds it (bash e2e/prepare-ktctl.sh)`);
