@@ -1,0 +1,241 @@
+import { EventEmitter } from 'node:events';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, type ClientChannel } from 'ssh2';
+import type { Logger } from '@ktctl/plugin-api';
+
+/** One exposed port: connections to `remote` on the shadow pod are carried to `localHost:local` on this machine. */
+export interface PortMapping {
+  readonly local: number;
+  readonly remote: number;
+}
+
+/** What the reverse tunnel needs of a shadow: its private key and a port-forward to its SSH port. */
+export interface ReverseTunnelShadow {
+  readonly privateKey: string;
+  /** `ShadowHandle.forwarder(22)` fits: each `connect()` is a fresh stream (retries recover the pod). */
+  forwarder(port: number): { connect(): Promise<Duplex>; close(): void | Promise<void> };
+}
+
+/** `connecting` until every remote port is bound; `reconnecting` after a drop; `failed` after giving up. */
+export type ReverseTunnelStatus = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
+
+export interface ExposeOptions {
+  readonly shadow: ReverseTunnelShadow;
+  readonly ports: readonly PortMapping[];
+  /** Where local connections go (default 127.0.0.1). */
+  readonly localHost?: string;
+  readonly logger?: Logger;
+  /** Told each status change with a line for the user ("reconnecting…", then "connected"). */
+  readonly onStatus?: (status: ReverseTunnelStatus, detail: string) => void;
+  /** Give up (status `failed`) after this long without a working session (default 10 minutes). */
+  readonly giveUpAfterMs?: number;
+  /** The agent's SSH port (default 22). */
+  readonly sshPort?: number;
+  readonly keepaliveIntervalMs?: number;
+  readonly readyTimeoutMs?: number;
+}
+
+/** A running reverse tunnel. */
+export interface ExposedPorts extends EventEmitter {
+  readonly status: ReverseTunnelStatus;
+  /** Connections being carried now. */
+  readonly activeConnections: number;
+  /** Stops accepting, ends the SSH session and the port-forward; open connections are cut. Idempotent. */
+  close(): Promise<void>;
+}
+
+const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
+
+/**
+ * The reverse tunnel of exchange, mesh and preview: one SSH session to the shadow agent over its
+ * port-forward, with a `tcpip-forward` of each remote port (the agent binds it on all pod interfaces);
+ * every connection arriving there is piped to `localHost:local` here, with no-delay sockets, backpressure
+ * and close propagated both ways. When the port-forward drops or the shadow pod restarts, the session is
+ * re-established by itself (status `reconnecting`, then `connected`). A local port nobody listens on costs
+ * that connection only: it is refused and a warning logged. Resolves once every port is bound (the first
+ * attempt's failure rejects, so a broken start is reported rather than retried forever).
+ */
+export async function exposeLocalPorts(options: ExposeOptions): Promise<ExposedPorts> {
+  const tunnel = new ReverseTunnel(options);
+  await tunnel.start();
+  return tunnel;
+}
+
+class ReverseTunnel extends EventEmitter implements ExposedPorts {
+  private state: ReverseTunnelStatus = 'connecting';
+  private client: Client | undefined;
+  private stopping = false;
+  private connections = new Set<Socket>();
+  private readonly forwarder: ReturnType<ReverseTunnelShadow['forwarder']>;
+  private readonly byRemote: Map<number, PortMapping>;
+
+  constructor(private readonly options: ExposeOptions) {
+    super();
+    this.forwarder = options.shadow.forwarder(options.sshPort ?? 22);
+    this.byRemote = new Map(options.ports.map((p) => [p.remote, p]));
+  }
+
+  get status(): ReverseTunnelStatus {
+    return this.state;
+  }
+
+  get activeConnections(): number {
+    return this.connections.size;
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.openSession();
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    this.setStatus('connected', `cluster port${this.options.ports.length > 1 ? 's' : ''} ${this.describePorts()} → this machine`);
+  }
+
+  async close(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.client?.end();
+    for (const socket of this.connections) socket.destroy();
+    await this.forwarder.close();
+    this.setStatus('closed', 'closed');
+  }
+
+  private describePorts(): string {
+    const host = this.options.localHost ?? '127.0.0.1';
+    return this.options.ports.map((p) => `${p.remote}→${host}:${p.local}`).join(', ');
+  }
+
+  /** One session: SSH over a fresh port-forward stream, then every remote forward bound. */
+  private async openSession(): Promise<void> {
+    const transport = await this.forwarder.connect();
+    const client = await sshConnect(transport, this.options);
+    try {
+      for (const port of this.options.ports) await forwardIn(client, port.remote);
+    } catch (error) {
+      client.end();
+      throw error;
+    }
+    if (this.stopping) return void client.end();
+    this.client = client;
+    client.on('tcp connection', (info, accept, reject) => this.onConnection(info.destPort, accept, reject));
+    const lost = (): void => this.onLost(client);
+    client.on('error', (error) => this.options.logger?.debug(`reverse tunnel: ${error.message}`));
+    client.once('close', lost);
+    client.once('end', lost);
+  }
+
+  /** The session is gone: reconnect with backoff until it works, the tunnel closes, or it gives up. */
+  private onLost(client: Client): void {
+    if (this.client !== client || this.stopping) return;
+    this.client = undefined;
+    client.end();
+    this.setStatus('reconnecting', 'reverse tunnel to the shadow pod lost; reconnecting…');
+    void this.reconnect();
+  }
+
+  private async reconnect(): Promise<void> {
+    const since = Date.now();
+    for (let attempt = 0; !this.stopping; attempt++) {
+      try {
+        await this.openSession();
+        if (!this.stopping) this.setStatus('connected', `reverse tunnel re-established (${this.describePorts()})`);
+        return;
+      } catch (error) {
+        this.options.logger?.debug(`reverse tunnel: reconnect failed: ${(error as Error).message}`);
+        if (Date.now() - since > (this.options.giveUpAfterMs ?? 600_000)) {
+          this.setStatus('failed', `the reverse tunnel could not be re-established: ${(error as Error).message}`);
+          return;
+        }
+        await sleep(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!);
+      }
+    }
+  }
+
+  /** A cluster connection arrived on a remote port: open the local side first, so a dead port is refused. */
+  private onConnection(remote: number, accept: () => ClientChannel, reject: () => void): void {
+    const mapping = this.byRemote.get(remote);
+    if (!mapping || this.stopping) return reject();
+    const host = this.options.localHost ?? '127.0.0.1';
+    const socket = tcpConnect({ host, port: mapping.local, noDelay: true });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      this.options.logger?.warn(`a connection to cluster port ${remote} could not reach ${host}:${mapping.local} here (${error.code ?? error.message}); is your program listening?`);
+      reject();
+    });
+    socket.once('connect', () => {
+      socket.removeAllListeners('error');
+      if (this.stopping) return void socket.destroy();
+      this.connections.add(socket);
+      socket.once('close', () => this.connections.delete(socket));
+      joinStreams(accept(), socket, (error) => this.options.logger?.debug(`connection on port ${remote}: ${error.message}`));
+    });
+  }
+
+  private setStatus(next: ReverseTunnelStatus, detail: string): void {
+    if (next === this.state) return;
+    this.state = next;
+    this.options.onStatus?.(next, detail);
+    this.emit('status', next, detail);
+  }
+}
+
+/** Pipes both ways with backpressure; an end is passed on as an end (half-close), an error or close cuts both. */
+export function joinStreams(channel: Duplex, socket: Socket, onError: (error: Error) => void = () => undefined): void {
+  channel.pipe(socket);
+  socket.pipe(channel);
+  const cut = (error?: Error): void => {
+    if (error) onError(error);
+    channel.destroy();
+    socket.destroy();
+  };
+  channel.once('error', cut);
+  socket.once('error', cut);
+  channel.once('close', () => socket.destroySoon?.() ?? socket.end());
+  socket.once('close', () => channel.destroy());
+}
+
+function sshConnect(transport: Duplex, options: ExposeOptions): Promise<Client> {
+  const client = new Client();
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (error: Error): void => {
+      if (settled) return;
+      settled = true;
+      client.end();
+      transport.destroy();
+      reject(error);
+    };
+    const closedEarly = (): void => fail(new Error('the shadow agent closed the SSH connection during the handshake'));
+    client.on('error', fail);
+    client.once('close', closedEarly);
+    client.once('ready', () => {
+      settled = true;
+      client.off('error', fail);
+      client.off('close', closedEarly);
+      resolve(client);
+    });
+    client.connect({
+      sock: transport as never,
+      username: 'kt',
+      privateKey: options.shadow.privateKey,
+      // The transport is an authenticated API-server port-forward to a pod we created: that is the host's
+      // identity; its host key is made at pod start and cannot be known beforehand.
+      hostVerifier: () => true,
+      keepaliveInterval: options.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: 4,
+      readyTimeout: options.readyTimeoutMs ?? 20_000,
+    });
+  });
+}
+
+function forwardIn(client: Client, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    client.forwardIn('0.0.0.0', port, (error) => {
+      if (error) reject(new Error(`the shadow pod could not listen on port ${port}: ${error.message}`, { cause: error }));
+      else resolve();
+    });
+  });
+}

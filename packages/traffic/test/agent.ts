@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSshKeyPair } from '@ktctl/kube';
+
+// The real shadow agent, as built by apps/shadow (`npm run build -w apps/shadow`).
+const AGENT = fileURLToPath(new URL('../../../apps/shadow/dist/shadow.cjs', import.meta.url));
+
+export interface Agent {
+  readonly sshPort: number;
+  readonly privateKey: string;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Runs the real shadow agent on loopback with one authorized key; resolves once it is listening. */
+export async function startAgent(options: { sshPort?: number; keys?: { privateKey: string; publicKey: string } } = {}): Promise<Agent> {
+  const keys = options.keys ?? generateSshKeyPair('traffic-test');
+  const dir = mkdtempSync(join(tmpdir(), 'kt-traffic-agent-'));
+  writeFileSync(join(dir, 'authorized_keys'), `${keys.publicKey}\n`);
+  writeFileSync(join(dir, 'resolv.conf'), 'nameserver 127.0.0.1\n');
+  const child = spawn(process.execPath, [AGENT], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      KT_SSH_HOST: '127.0.0.1',
+      KT_SSH_PORT: String(options.sshPort ?? 0),
+      KT_DNS_HOST: '127.0.0.1',
+      KT_DNS_PORT: '0',
+      KT_AUTHORIZED_KEYS: join(dir, 'authorized_keys'),
+      KT_RESOLV_CONF: join(dir, 'resolv.conf'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const sshPort = await new Promise<number>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`agent not ready in 10 s: ${output}`)), 10_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const ready = /ready: ssh port (\d+)/.exec(output);
+      if (ready) {
+        clearTimeout(timer);
+        resolve(Number(ready[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`agent exited ${code}: ${output}`)));
+  });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { sshPort, privateKey: keys.privateKey, process: child, stop };
+}
