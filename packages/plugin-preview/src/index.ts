@@ -1,0 +1,4 @@
+import { previewCommand } from './preview-command.js';
+
+/** The commands this plugin contributes. */
+export const commands = [previewCommand];

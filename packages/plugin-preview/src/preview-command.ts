@@ -1,0 +1,47 @@
+import { once } from 'node:events';
+import { defineCommand } from '@ktctl/plugin-api';
+import { parseExpose } from './expose.js';
+
+/** preview's own flags, as KtConnect named them. */
+export const previewFlags = [
+  { name: 'expose', type: 'string', configurable: false, description: 'Ports to expose, comma separated: port or local:remote (e.g. 8080 or 3000:80,9000); remote is the Service port, which is also the target port on the shadow pod' },
+  { name: 'external', type: 'boolean', default: false, description: 'Make a LoadBalancer Service (reachable from outside the cluster, where the cluster provides one)' },
+  { name: 'skipPortChecking', type: 'boolean', default: false, description: 'Do not check that the local ports are listening' },
+  { name: 'portNamePrefix', type: 'string', default: 'kt-', description: 'Prefix of the Service port names (kt-<port>)' },
+] as const;
+
+/** `ktctl preview <name> --expose ...` */
+export const previewCommand = defineCommand({
+  name: 'preview',
+  description: 'Create a Service <name> in the cluster whose ports lead to programs on this machine, until Ctrl-C',
+  positionals: [{ name: 'name', required: true, description: 'Name of the new Service (must not exist yet)' }],
+  flags: previewFlags,
+  examples: [
+    ['ktctl preview demo --expose 8080', 'http://demo:8080 in the cluster reaches localhost:8080 here'],
+    ['ktctl preview demo --expose 3000:80 --external', 'a LoadBalancer Service demo, port 80 → localhost:3000'],
+  ],
+  async handler(ctx) {
+    const ports = parseExpose(ctx.options.expose);
+    const name = String(ctx.args.name);
+    const { startPreview } = await import('./preview.js');
+    const preview = await startPreview(
+      { name, ports, external: ctx.options.external, skipPortChecking: ctx.options.skipPortChecking, portNamePrefix: ctx.options.portNamePrefix, flags: ctx.options, version: ctx.version },
+      {
+        logger: ctx.logger,
+        onProgress: (line) => ctx.logger.info(line),
+        onTunnel: (status, detail) => (status === 'reconnecting' || status === 'failed' ? ctx.logger.warn(`Tunnel: ${detail}`) : ctx.logger.info(`Tunnel: ${detail}`)),
+        signal: ctx.signal,
+        env: process.env,
+      },
+    );
+    try {
+      const where = ports.map((p) => `${name}:${p.remote} → localhost:${p.local}`).join(', ');
+      ctx.logger.info(`Previewing: service ${name}${preview.clusterIP ? ` (${preview.clusterIP})` : ''} in namespace ${preview.namespace}, through shadow pod ${preview.shadowPod}: ${where}`);
+      ctx.logger.info('Press Ctrl-C to stop');
+      if (!ctx.signal.aborted) await once(ctx.signal, 'abort');
+    } finally {
+      ctx.logger.info('Removing the preview…');
+      for (const failure of await preview.close()) ctx.logger.warn(`cleanup: ${failure}; "ktctl clean" will retry`);
+    }
+  },
+});

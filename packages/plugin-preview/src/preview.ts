@@ -1,0 +1,116 @@
+import type { Logger } from '@ktctl/plugin-api';
+import { Teardown } from '@ktctl/connect';
+import {
+  Heartbeat,
+  KubeClient,
+  ShadowManager,
+  invokingUser,
+  isStatus,
+  parseKeyValues,
+  requirePermissions,
+  shadowOptionsFromFlags,
+  shadowPermissions,
+  type ShadowHandle,
+  type ShadowProgress,
+} from '@ktctl/kube';
+import { exposeLocalPorts, type ReverseTunnelStatus } from '@ktctl/traffic';
+import { requireListening, type ExposedPort } from './expose.js';
+import { previewService, requireFreeName, serviceExistsError, serviceRef } from './service.js';
+
+export interface PreviewOptions {
+  name: string;
+  ports: readonly ExposedPort[];
+  external: boolean;
+  skipPortChecking: boolean;
+  portNamePrefix: string;
+  /** The resolved global flags (namespace, kubeconfig, image, withLabel, ...). */
+  flags: Record<string, unknown>;
+  version: string;
+}
+
+export interface PreviewDeps {
+  logger: Logger;
+  onProgress: (line: string) => void;
+  onTunnel: (status: ReverseTunnelStatus, detail: string) => void;
+  signal: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A running preview: its Service, the shadow behind it, and how to remove both. */
+export interface Preview {
+  readonly namespace: string;
+  readonly service: string;
+  readonly clusterIP: string | undefined;
+  readonly shadowPod: string;
+  /** Deletes the Service, ends the tunnel, removes the shadow; returns what failed. Safe to call twice. */
+  close(): Promise<string[]>;
+}
+
+/**
+ * `ktctl preview <name>`: checks everything a user can get wrong first (local ports, permissions, the
+ * name), then the shadow pod, the reverse tunnel to the local ports, and last the Service, so nothing
+ * in the cluster routes to the shadow before the tunnel carries it. Whatever fails, what was made goes.
+ */
+export async function startPreview(options: PreviewOptions, deps: PreviewDeps): Promise<Preview> {
+  if (!options.skipPortChecking) await requireListening(options.ports);
+  const client = KubeClient.fromOptions(options.flags as Parameters<typeof KubeClient.fromOptions>[0]);
+  const teardown = new Teardown();
+  teardown.defer('kubernetes client', () => client.close());
+  try {
+    const namespace = client.namespace;
+    const verbs = ['create', 'patch', 'delete'].map((verb) => ({ verb, resource: 'services', namespace }));
+    await requirePermissions(client, [...verbs, ...shadowPermissions(namespace, options.flags.useShadowDeployment === true)]);
+    await requireFreeName(client, options.name);
+    const shadow = await createShadow(client, options, deps, teardown);
+    const tunnel = await exposeLocalPorts({ shadow, ports: options.ports, logger: deps.logger, onStatus: deps.onTunnel });
+    teardown.defer('reverse tunnel', () => tunnel.close());
+    const clusterIP = await createService(client, shadow, options, deps, teardown);
+    return { namespace, service: options.name, clusterIP, shadowPod: shadow.podName, close: () => teardown.run(deps.logger) };
+  } catch (error) {
+    for (const failure of await teardown.run(deps.logger)) deps.logger.warn(`while undoing a failed start: ${failure}`);
+    throw error;
+  }
+}
+
+async function createShadow(client: KubeClient, options: PreviewOptions, deps: PreviewDeps, teardown: Teardown): Promise<ShadowHandle> {
+  const onProgress = (p: ShadowProgress): void => deps.onProgress(`shadow pod: ${p.detail ?? p.phase}`);
+  const shadow = await new ShadowManager(client, { onProgress, logger: deps.logger }).create({
+    ...shadowOptionsFromFlags(options.flags, { kind: 'preview', name: options.name }, options.version),
+    exposePorts: options.ports.map((p) => p.remote),
+    config: { service: options.name },
+    env: deps.env,
+    signal: deps.signal,
+  });
+  teardown.defer(`shadow ${shadow.name}`, () => shadow.cleanup());
+  return shadow;
+}
+
+async function createService(client: KubeClient, shadow: ShadowHandle, options: PreviewOptions, deps: PreviewDeps, teardown: Teardown): Promise<string | undefined> {
+  const ref = serviceRef(client.namespace, options.name);
+  const body = previewService({
+    name: options.name,
+    namespace: client.namespace,
+    target: shadow.target,
+    ports: options.ports,
+    external: options.external,
+    portNamePrefix: options.portNamePrefix,
+    user: invokingUser(deps.env),
+    heartbeat: await client.clusterUnixSeconds(),
+    extraLabels: parseKeyValues(options.flags.withLabel as string | undefined, '--withLabel'),
+    extraAnnotations: parseKeyValues(options.flags.withAnnotation as string | undefined, '--withAnnotation'),
+  });
+  let created: { spec?: { clusterIP?: string } };
+  try {
+    created = await client.create(ref, body);
+  } catch (error) {
+    // Someone took the name between the check and now.
+    if (isStatus(error, 409)) throw serviceExistsError(options.name, client.namespace, (await client.find(ref)) ?? { metadata: {} });
+    throw error;
+  }
+  teardown.defer(`service ${options.name}`, async () => void (await client.deleteAndWait(ref)));
+  const heartbeat = new Heartbeat(client, (err) => deps.logger.warn(`heartbeat on service ${options.name} failed: ${(err as Error).message}`));
+  heartbeat.add(ref);
+  heartbeat.start();
+  teardown.defer('service heartbeat', () => heartbeat.stop());
+  return created.spec?.clusterIP;
+}
