@@ -1,4 +1,5 @@
 import { closeSync, openSync, read } from 'node:fs';
+import { Socket, type SocketConstructorOpts } from 'node:net';
 import koffi from 'koffi';
 import type { TunDevice, TunFactory, TunOptions } from '@ktctl/netplatform';
 import { type CommandRunner, type Journal, mustRun } from '@ktctl/netplatform';
@@ -63,31 +64,24 @@ export function createTunFactory(runner: CommandRunner, journal: Journal): TunFa
   };
 }
 
+/** A source of packets read from the device; `stop()` ends reading and releases what it holds. */
+interface PacketReader {
+  stop(): Promise<void>;
+}
+
 function openDevice(fd: number, name: string, mtu: number, removeLink: () => Promise<void>): TunDevice {
   const listeners: ((packet: Buffer) => void)[] = [];
   let closed = false;
-  let reading: Promise<void> = Promise.resolve();
-  const readLoop = () => {
-    reading = new Promise((resolve) => {
-      const next = () => {
-        const buffer = Buffer.allocUnsafe(mtu + 64);
-        // A blocking read in libuv's pool; deleting the link wakes it with an error when we close.
-        read(fd, buffer, 0, buffer.length, null, (error, bytes) => {
-          if (error || closed) return resolve();
-          const packet = buffer.subarray(0, bytes);
-          for (const listener of listeners) listener(packet);
-          next();
-        });
-      };
-      next();
-    });
+  let reader: PacketReader | undefined;
+  const deliver = (packet: Buffer): void => {
+    for (const listener of listeners) listener(packet);
   };
   return {
     name,
     mtu,
     onPacket(listener) {
       listeners.push(listener);
-      if (listeners.length === 1) readLoop();
+      if (listeners.length === 1) reader = pollingReader(fd, mtu, deliver) ?? blockingReader(fd, mtu, deliver, () => closed);
     },
     write(packet) {
       if (closed) throw new Error(`${name} is closed`);
@@ -96,7 +90,69 @@ function openDevice(fd: number, name: string, mtu: number, removeLink: () => Pro
     async close() {
       if (closed) return;
       closed = true;
+      // Deleting the link wakes a blocking read with an error; then the fd is released.
       await removeLink();
+      if (reader) await reader.stop();
+      else closeSync(fd);
+    },
+  };
+}
+
+/** libuv reads each pipe chunk into a buffer of this size: a bigger packet would be cut. */
+const POLL_READ_SIZE = 65_536;
+
+/**
+ * Reads the device the way Node reads a pipe: the fd goes non-blocking into libuv's event loop, and each
+ * readiness event drains up to 32 packets (one packet per read(2)) on the main thread. Measured on a shared
+ * 2-core machine: ~150–200k packets/s (2 GB/s with a 65000 MTU), against ~14k packets/s (360 MB/s) for
+ * blocking reads in the thread pool, which cost two thread hand-offs per packet. Node has no public API to
+ * poll a character device, so this uses the pipe binding behind `net.Socket`; where that is not available,
+ * the caller falls back to blocking reads.
+ */
+function pollingReader(fd: number, mtu: number, deliver: (packet: Buffer) => void): PacketReader | undefined {
+  if (mtu > POLL_READ_SIZE) return undefined;
+  let socket: Socket;
+  try {
+    const { Pipe, constants } = (process as unknown as { binding(name: string): PipeBinding }).binding('pipe_wrap');
+    const handle = new Pipe(constants.SOCKET);
+    if (handle.open(fd) !== 0) return undefined;
+    socket = new Socket({ handle, readable: true, writable: false } as SocketConstructorOpts);
+  } catch {
+    return undefined;
+  }
+  socket.on('data', deliver);
+  // The device going away ends reading (EIO/EBADFD); that is how close() stops it.
+  socket.on('error', () => undefined);
+  return {
+    stop: () =>
+      new Promise((resolve) => {
+        if (socket.destroyed) return resolve();
+        socket.once('close', () => resolve());
+        socket.destroy();
+      }),
+  };
+}
+
+interface PipeBinding {
+  Pipe: new (type: number) => { open(fd: number): number };
+  constants: { SOCKET: number };
+}
+
+/** Blocking reads in libuv's thread pool, one packet each, into one reused buffer (copied out per packet). */
+function blockingReader(fd: number, mtu: number, deliver: (packet: Buffer) => void, closed: () => boolean): PacketReader {
+  const buffer = Buffer.allocUnsafe(mtu + 64);
+  const reading = new Promise<void>((resolve) => {
+    const next = (): void => {
+      read(fd, buffer, 0, buffer.length, null, (error, bytes) => {
+        if (error || closed()) return resolve();
+        deliver(Buffer.from(buffer.subarray(0, bytes)));
+        next();
+      });
+    };
+    next();
+  });
+  return {
+    async stop() {
       await reading;
       closeSync(fd);
     },
