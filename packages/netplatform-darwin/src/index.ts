@@ -1,0 +1,2 @@
+export { createDarwinPlatform, darwinUndoers, type DarwinPlatformOptions } from './platform.js';
+export { type Libc, systemLibc } from './libc.js';
