@@ -1,0 +1,107 @@
+// TCP headers (RFC 9293 §3.1): parsing with checksum verification, and building whole IP packets.
+import { finish, fold, sum16, verifies } from './checksum.js';
+import { type IpPacket, ipHeaderLength, PROTO_TCP, pseudoHeaderSum, writeIpHeader } from './ip.js';
+
+export const FIN = 0x01;
+export const SYN = 0x02;
+export const RST = 0x04;
+export const PSH = 0x08;
+export const ACK = 0x10;
+
+const TCP_HEADER = 20;
+const OPT_MSS = 2;
+const OPT_WSCALE = 3;
+
+export interface TcpSegment {
+  srcPort: number;
+  dstPort: number;
+  seq: number;
+  ack: number;
+  flags: number;
+  window: number;
+  /** A view into the input packet: copy what is kept. */
+  data: Buffer;
+  mss?: number;
+  wscale?: number;
+}
+
+/** The segment, or the reason it is dropped. */
+export function parseTcp(ip: IpPacket): TcpSegment | string {
+  const tcp = ip.payload;
+  if (tcp.length < TCP_HEADER) return 'short TCP header';
+  const dataOffset = (tcp[12]! >> 4) * 4;
+  if (dataOffset < TCP_HEADER || dataOffset > tcp.length) return 'bad TCP data offset';
+  const sum = pseudoHeaderSum(ip.src, ip.dst, PROTO_TCP, tcp.length) + sum16(tcp, 0, tcp.length);
+  if (!verifies(sum)) return 'bad TCP checksum';
+  const segment: TcpSegment = {
+    srcPort: tcp.readUInt16BE(0),
+    dstPort: tcp.readUInt16BE(2),
+    seq: tcp.readUInt32BE(4),
+    ack: tcp.readUInt32BE(8),
+    flags: tcp[13]!,
+    window: tcp.readUInt16BE(14),
+    data: tcp.subarray(dataOffset),
+  };
+  if (dataOffset > TCP_HEADER) parseOptions(tcp, dataOffset, segment);
+  return segment;
+}
+
+function parseOptions(tcp: Buffer, end: number, segment: TcpSegment): void {
+  for (let at = TCP_HEADER; at < end; ) {
+    const kind = tcp[at]!;
+    if (kind === 0) return;
+    if (kind === 1) { at++; continue; }
+    const length = tcp[at + 1] ?? 0;
+    if (length < 2 || at + length > end) return;
+    if (kind === OPT_MSS && length === 4) segment.mss = tcp.readUInt16BE(at + 2);
+    if (kind === OPT_WSCALE && length === 3) segment.wscale = Math.min(tcp[at + 2]!, 14);
+    at += length;
+  }
+}
+
+/** One direction of a connection, as the stack sends it: from the cluster address to the laptop. */
+export interface TcpFlow {
+  src: Buffer;
+  dst: Buffer;
+  srcPort: number;
+  dstPort: number;
+}
+
+/** The MSS and window-scale options of a SYN-ACK. */
+export function synOptions(mss: number, wscale: number | undefined): Buffer {
+  const options = Buffer.alloc(wscale === undefined ? 4 : 8);
+  options[0] = OPT_MSS;
+  options[1] = 4;
+  options.writeUInt16BE(mss, 2);
+  if (wscale !== undefined) options.set([1, OPT_WSCALE, 3, wscale], 4);
+  return options;
+}
+
+/**
+ * A whole IP packet carrying one TCP segment; `fill` copies `dataLength` bytes of payload in at the given
+ * offset, so data is copied once, straight from the send queue into the packet.
+ */
+export function buildTcp(
+  flow: TcpFlow, seq: number, ack: number, flags: number, window: number,
+  options: Buffer | undefined, dataLength: number, fill?: (out: Buffer, at: number) => void,
+): Buffer {
+  const ipLength = ipHeaderLength(flow.src.length === 4 ? 4 : 6);
+  const headerLength = TCP_HEADER + (options?.length ?? 0);
+  const tcpLength = headerLength + dataLength;
+  const out = Buffer.allocUnsafe(ipLength + tcpLength);
+  writeIpHeader(out, flow.src, flow.dst, PROTO_TCP, tcpLength);
+  const t = ipLength;
+  out.writeUInt16BE(flow.srcPort, t);
+  out.writeUInt16BE(flow.dstPort, t + 2);
+  out.writeUInt32BE(seq >>> 0, t + 4);
+  out.writeUInt32BE(ack >>> 0, t + 8);
+  out[t + 12] = (headerLength / 4) << 4;
+  out[t + 13] = flags;
+  out.writeUInt16BE(window, t + 14);
+  out.writeUInt32BE(0, t + 16); // checksum and urgent pointer
+  if (options) options.copy(out, t + TCP_HEADER);
+  if (fill && dataLength > 0) fill(out, t + headerLength);
+  const sum = pseudoHeaderSum(flow.src, flow.dst, PROTO_TCP, tcpLength) + sum16(out, t, out.length);
+  out.writeUInt16BE(finish(fold(sum)), t + 16);
+  return out;
+}

@@ -1,0 +1,2 @@
+export * from './packets.js';
+export * from './wire.js';
