@@ -36,8 +36,9 @@ describe('pickServicePort', () => {
   it('leaves the choice to the caller when there are several TCP ports', () => {
     expect(pickServicePort(echo)).toBeUndefined();
     const error = severalPortsError(echo);
-    expect(error.message).toBe('Service echo has 2 ports: 80 (http → target http), 9000 (tcp-echo); say which one');
+    expect(error.message).toBe('Service echo has 2 ports: 80 (http), 9000 (tcp-echo); say which one');
     expect(error.exitCode).toBe(2);
+    expect(error.hint).toBe('ktctl forward echo <local>:<port>, e.g. ktctl forward echo 8080:80');
   });
 
   it('finds a Service port, or else a numeric target port', () => {
@@ -47,7 +48,7 @@ describe('pickServicePort', () => {
 
   it('refuses UDP ports and unknown ports, naming the ports there are', () => {
     expect(() => pickServicePort(echo, 9001)).toThrow(/9001 of Service echo is UDP; port-forwarding carries TCP only/);
-    expect(() => pickServicePort(echo, 81)).toThrow(expect.objectContaining({ code: 'KT_TARGET_PORT_NOT_FOUND', message: 'Service echo has no port 81; its ports: 80 (http → target http), 9000 (tcp-echo)' }));
+    expect(() => pickServicePort(echo, 81)).toThrow(expect.objectContaining({ code: 'KT_TARGET_PORT_NOT_FOUND', message: 'Service echo has no port 81; its ports: 80 (http), 9000 (tcp-echo)' }));
   });
 });
 
@@ -55,5 +56,7 @@ describe('describeServicePort', () => {
   it('shows the name, the target when it differs, and a non-TCP protocol', () => {
     expect(describeServicePort({ port: 80, targetPort: 8080 })).toBe('80 (target 8080)');
     expect(describeServicePort({ port: 53, name: 'dns', protocol: 'UDP', targetPort: 53 })).toBe('53/UDP (dns)');
+    expect(describeServicePort({ port: 80, name: 'web', targetPort: 'http' })).toBe('80 (web → target http)');
+    expect(describeServicePort({ port: 80, name: 'http', targetPort: 'http' })).toBe('80 (http)');
   });
 });

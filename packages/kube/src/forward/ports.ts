@@ -28,7 +28,8 @@ export function parsePortPair(text: string | undefined): PortPair {
 
 /** `80 (http → target http)` for prompts and errors. */
 export function describeServicePort(p: ServicePortView): string {
-  const target = p.targetPort !== undefined && String(p.targetPort) !== String(p.port) ? ` → target ${p.targetPort}` : '';
+  const t = p.targetPort === undefined ? undefined : String(p.targetPort);
+  const target = t !== undefined && t !== String(p.port) && t !== p.name ? ` → target ${t}` : '';
   const proto = (p.protocol ?? 'TCP') === 'TCP' ? '' : `/${p.protocol}`;
   return `${p.port}${proto}${p.name ? ` (${p.name}${target})` : target ? ` (${target.slice(3)})` : ''}`;
 }
@@ -58,12 +59,17 @@ export function pickServicePort(svc: ServiceView, remote?: number): ServicePortV
   });
 }
 
+/** A local port a user can listen on without root: 80 → 8080. */
+export function userPort(port: number): number {
+  return port < 1024 ? port + 8000 : port;
+}
+
 /** The one-line error when a Service has several ports, none was given and nobody can be asked. */
 export function severalPortsError(svc: ServiceView): UsageError {
   const name = svc.metadata.name;
   const ports = forwardablePorts(svc);
   return new UsageError(`Service ${name} has ${ports.length} ports: ${ports.map(describeServicePort).join(', ')}; say which one`, {
     code: ErrorCode.Usage,
-    hint: `ktctl forward ${name} <local>:<port>, e.g. ktctl forward ${name} ${ports[0]!.port}:${ports[0]!.port}`,
+    hint: `ktctl forward ${name} <local>:<port>, e.g. ktctl forward ${name} ${userPort(ports[0]!.port)}:${ports[0]!.port}`,
   });
 }

@@ -4,7 +4,7 @@ import { PortForwarder, type LocalForward, type PortForwarderOptions } from '../
 import { requirePermissions } from '../rbac.js';
 import { getService, resolveTargetPort, type ServicePortView, type ServiceView } from '../services.js';
 import { ServicePodFollower, type FollowEvent } from './follow.js';
-import { forwardablePorts, pickServicePort, severalPortsError } from './ports.js';
+import { forwardablePorts, pickServicePort, severalPortsError, userPort } from './ports.js';
 
 export interface ServiceForwardOptions {
   service: string;
@@ -89,7 +89,7 @@ async function listen(forwarder: PortForwarder, port: number, host: string, serv
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EACCES' && code !== 'EPERM') throw error;
     throw new UserError(ErrorCode.PermissionDenied, `Listening on local port ${port} needs root`, {
-      hint: `Pick a local port above 1023: ktctl forward ${service} ${port < 1024 ? port + 8000 : 8080}:${servicePort}`,
+      hint: `Pick a local port above 1023: ktctl forward ${service} ${userPort(port)}:${servicePort}`,
       cause: error,
     });
   }
