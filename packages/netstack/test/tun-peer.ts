@@ -1,0 +1,120 @@
+// The stack on a real TUN device, for tests and the benchmark: run as root inside a network namespace made
+// for it. The Linux kernel's TCP/UDP then talk to the stack through the device:
+//   10.202.0.0/16 and fd00:202::/64 are routed into `ktn0`; services by port:
+//   7 echo, 9 upload sink (answers "<bytes> <sha256>" after the laptop's FIN), 80 HTTP GET /bytes/<n>,
+//   81 refused, 82 reset after the first data; UDP echoes; ICMP echo replied for *.7, else unreachable.
+// Prints {"event":"ready"} when up; prints {"event":"stats",...} and exits on SIGTERM or stdin closing.
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, read } from 'node:fs';
+import koffi from 'koffi';
+import { NetStack, type TcpConnection } from '../src/index.js';
+
+const TUNSETIFF = 0x400454ca;
+const IFF_TUN = 0x0001;
+const IFF_NO_PI = 0x1000;
+const NAME = 'ktn0';
+const mtu = Number(process.env.KTN_MTU ?? 1500);
+
+const libc = koffi.load('libc.so.6');
+const ioctl = libc.func('int ioctl(int fd, unsigned long request, void *arg)') as (fd: number, request: number, arg: Buffer) => number;
+const write = libc.func('long write(int fd, const void *data, unsigned long length)') as (fd: number, data: Buffer, length: number) => number;
+
+const fd = openSync('/dev/net/tun', 'r+');
+const ifreq = Buffer.alloc(40);
+ifreq.write(NAME, 0, 'ascii');
+ifreq.writeUInt16LE(IFF_TUN | IFF_NO_PI, 16);
+if (ioctl(fd, TUNSETIFF, ifreq) !== 0) throw new Error(`TUNSETIFF failed: errno ${koffi.errno()}`);
+const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'inherit' });
+ip('link', 'set', 'lo', 'up');
+ip('addr', 'add', '10.201.0.1/32', 'dev', NAME);
+ip('-6', 'addr', 'add', 'fd00:201::1/128', 'dev', NAME, 'nodad');
+ip('link', 'set', NAME, 'mtu', String(mtu), 'up');
+ip('route', 'add', '10.202.0.0/16', 'dev', NAME);
+ip('-6', 'route', 'add', 'fd00:202::/64', 'dev', NAME);
+
+let writeErrors = 0;
+const stack = new NetStack({
+  mtu,
+  output(packet) {
+    if (write(fd, packet, packet.length) !== packet.length) writeErrors++;
+  },
+  onTcpConnection: serve,
+  onUdpDatagram: (d) => stack.sendUdp({ source: d.destination, destination: d.source, payload: d.payload }),
+  icmpEcho: (destination) => (destination.endsWith('.7') || destination.endsWith('::7') ? 'reply' : 'unreachable'),
+  log: process.env.KTN_DEBUG ? (m) => process.stderr.write(`${m}\n`) : undefined,
+});
+
+const pattern = Buffer.alloc(1 << 20);
+for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 7 + (i >> 11)) & 0xff;
+
+function serve(conn: TcpConnection): void {
+  conn.on('error', () => {});
+  const port = conn.destination.port;
+  if (port === 81) return conn.refuse();
+  conn.accept();
+  if (port === 7) conn.pipe(conn);
+  else if (port === 9) sink(conn);
+  else if (port === 80) http(conn);
+  else if (port === 82) conn.once('data', () => conn.destroy());
+  else conn.destroy();
+}
+
+function sink(conn: TcpConnection): void {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  conn.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    hash.update(chunk);
+  });
+  conn.on('end', () => conn.end(`${bytes} ${hash.digest('hex')}`));
+}
+
+/** Just enough HTTP/1.1 for curl: GET /bytes/<n> answers n bytes of `pattern`, then closes. */
+function http(conn: TcpConnection): void {
+  let head = '';
+  const onData = (chunk: Buffer) => {
+    head += chunk.toString('latin1');
+    if (!head.includes('\r\n\r\n')) return;
+    conn.off('data', onData);
+    conn.resume();
+    const size = Number(/^GET \/bytes\/(\d+)/.exec(head)?.[1] ?? 0);
+    conn.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\nConnection: close\r\n\r\n`);
+    let left = size;
+    const pump = () => {
+      while (left > 0) {
+        const n = Math.min(left, 64 * 1024);
+        const offset = (size - left) % (pattern.length - n + 1);
+        left -= n;
+        if (!conn.write(pattern.subarray(offset, offset + n))) return void conn.once('drain', pump);
+      }
+      conn.end();
+    };
+    pump();
+  };
+  conn.on('data', onData);
+}
+
+let stopped = false;
+function stop(): void {
+  if (stopped) return;
+  stopped = true;
+  stack.close();
+  process.stdout.write(`${JSON.stringify({ event: 'stats', ...stack.stats, writeErrors })}\n`);
+  closeSync(fd);
+  process.exit(0);
+}
+process.on('SIGTERM', stop);
+process.stdin.on('end', stop);
+process.stdin.resume();
+
+const readLoop = () => {
+  const buffer = Buffer.allocUnsafe(mtu + 64);
+  read(fd, buffer, 0, buffer.length, null, (error, bytes) => {
+    if (error || stopped) return;
+    stack.input(buffer.subarray(0, bytes));
+    readLoop();
+  });
+};
+readLoop();
+process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid, mtu })}\n`);
