@@ -10,6 +10,7 @@ import { Teardown } from './teardown.js';
 import { openTunnel, type TunnelParts } from './tunnel.js';
 import { configureDns, type DnsSetup } from './dns.js';
 import { clusterTargets, type ClusterTargets } from './targets.js';
+import { routeThroughTun, type TunSetup } from './tun2socks.js';
 
 /** clean's default threshold: five minutes without a heartbeat. */
 const STALE_AFTER_SECONDS = 300;
@@ -30,6 +31,8 @@ export interface Connection {
   readonly namespace: string;
   readonly targets: ClusterTargets | undefined;
   readonly dns: DnsSetup | undefined;
+  /** The TUN device of tun2socks mode. */
+  readonly tun: TunSetup | undefined;
   /** Undoes everything, in reverse order; returns the steps that failed. Safe to call twice. */
   close(): Promise<string[]>;
 }
@@ -55,6 +58,7 @@ export async function connect(options: ConnectOptions, deps: ConnectDeps): Promi
       namespace: client.namespace,
       targets: laptop?.targets,
       dns: laptop?.dns,
+      tun: laptop?.tun,
       close: () => teardown.run(deps.logger),
     };
   } catch (error) {
@@ -113,11 +117,16 @@ async function changeLaptop(
   options: ConnectOptions,
   deps: ConnectDeps,
   teardown: Teardown,
-): Promise<{ targets: ClusterTargets; dns: DnsSetup }> {
+): Promise<{ targets: ClusterTargets; dns: DnsSetup; tun: TunSetup | undefined }> {
   const session: NetSession = await platform.openSession({ command: 'connect' });
   teardown.defer('laptop network changes', () => session.close());
   const targets = await clusterTargets(client, options, deps.logger);
+  let tun: TunSetup | undefined;
   if (options.mode === 'sshuttle') await redirectClusterTcp(session, tunnel.pool, targets, teardown, deps.logger);
+  else {
+    const { disableTunRoute } = options;
+    tun = await routeThroughTun({ session, pool: tunnel.pool, targets, disableTunRoute, os: platform.os, teardown, logger: deps.logger });
+  }
   const dns = await configureDns({ session, client, shadow, pool: tunnel.pool, options, logger: deps.logger, teardown });
-  return { targets, dns };
+  return { targets, dns, tun };
 }

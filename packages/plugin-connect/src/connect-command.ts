@@ -11,6 +11,15 @@ function describeEvent(ctx: CommandContext, event: ConnectEvent): void {
   else ctx.logger.warn(`Tunnel: ${event.detail}`);
 }
 
+/** Where cluster traffic goes, for the connected message. */
+function routedText(connection: { targets: { cidrs: readonly string[] } | undefined; tun: { device: string; address: string; routes: readonly string[] } | undefined }): string {
+  const { targets, tun } = connection;
+  if (!targets) return '';
+  if (!tun) return `; routed: ${targets.cidrs.join(', ')}`;
+  const routes = tun.routes.length ? `routed: ${tun.routes.join(', ')}` : 'no routes (--disableTunRoute)';
+  return `; TUN device ${tun.device} (${tun.address}), ${routes}`;
+}
+
 /** `ktctl connect [-- command ...]` */
 export const connectCommand = defineCommand({
   name: 'connect',
@@ -35,7 +44,7 @@ export const connectCommand = defineCommand({
     try {
       const { host, port } = connection.proxy;
       ctx.logger.info(`Connected to namespace ${connection.namespace} through shadow pod ${connection.shadowPod}`);
-      ctx.logger.info(`SOCKS5 and HTTP proxy: ${host}:${port}${connection.targets ? `; routed: ${connection.targets.cidrs.join(', ')}` : ''}`);
+      ctx.logger.info(`SOCKS5 and HTTP proxy: ${host}:${port}${routedText(connection)}`);
       const command = ctx.args.command;
       if (Array.isArray(command) && command.length) return await runWithProxy(command, connection.proxy, process.env, ctx.signal);
       ctx.logger.info('Press Ctrl-C to disconnect');

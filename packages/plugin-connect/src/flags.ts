@@ -2,7 +2,7 @@ import type { FlagSpec } from '@ktctl/plugin-api';
 
 /** connect's own flags, as KtConnect named them. */
 export const connectFlags = [
-  { name: 'mode', type: 'string', default: 'sshuttle', choices: ['tun2socks', 'sshuttle'], description: 'How laptop traffic reaches the cluster: a kernel redirect (sshuttle) or a TUN device (tun2socks)' },
+  { name: 'mode', type: 'string', default: 'sshuttle', choices: ['tun2socks', 'sshuttle'], description: 'How laptop traffic reaches the cluster: a TUN device and a userspace TCP/IP stack, TCP, UDP and ping (tun2socks), or a kernel redirect of TCP (sshuttle, Linux and macOS)' },
   { name: 'dnsMode', type: 'string', default: 'localDNS', choices: ['localDNS', 'podDNS', 'hosts'], choicePrefix: true, description: 'How cluster names resolve: localDNS[:cluster,upstream], podDNS, hosts or hosts:<ns1>,<ns2>' },
   { name: 'shareShadow', type: 'boolean', default: false, description: 'Share one shadow pod with the other developers in the namespace' },
   { name: 'clusterDomain', type: 'string', default: 'cluster.local', description: 'The cluster DNS domain' },
@@ -11,7 +11,7 @@ export const connectFlags = [
   { name: 'includeIps', type: 'string[]', default: [], description: 'More CIDRs to send into the cluster, comma separated (e.g. 172.2.0.0/16)' },
   { name: 'excludeIps', type: 'string[]', default: [], description: 'CIDRs or IPs never sent into the cluster, comma separated' },
   { name: 'disableTunDevice', type: 'boolean', default: false, description: 'Only the SOCKS5/HTTP proxy: no TUN device, routes or DNS changes (no root needed)' },
-  { name: 'disableTunRoute', type: 'boolean', default: false, description: 'Create the TUN device but leave routing to you' },
+  { name: 'disableTunRoute', type: 'boolean', default: false, description: 'tun2socks mode: create the TUN device kt0 but add no routes (the routes you would add are printed)' },
   { name: 'proxyPort', type: 'number', default: 2223, description: 'Port of the local SOCKS5/HTTP proxy' },
   { name: 'proxyAddr', type: 'string', default: '127.0.0.1', description: 'Address the local SOCKS5/HTTP proxy listens on' },
   { name: 'dnsCacheTtl', type: 'number', default: 60, description: 'Seconds cluster DNS answers are cached' },
