@@ -1,0 +1,105 @@
+import { win32 } from 'node:path';
+import {
+  acquireInstance,
+  type CommandRunner,
+  createHostsFile,
+  hostsUndoers,
+  Journal,
+  listStaleRuns,
+  type NetPlatform,
+  type NetSession,
+  platformPaths,
+  removeStalePidFiles,
+  type RestoreReport,
+  restoreStaleJournals,
+  spawnRunner,
+  type Undoers,
+} from '@ktctl/netplatform';
+import { type ExitCodeRunner, isElevated, notAdministrator, restoreFailedWindows, spawnExitCode } from './admin.js';
+import { createWindowsDns, dnsUndoers } from './dns.js';
+import { createRouteTable, routeUndoers } from './routes.js';
+import { createWintunFactory, wintunUndoers } from './tun.js';
+import { loadWintun, locateWintun, type WintunApi } from './wintun.js';
+
+export interface WindowsPlatformOptions {
+  /** ktctl's home (`~/.kt`, from @ktctl/config's ktHome()): journals and pid files live under it. */
+  readonly ktHome: string;
+  readonly runner?: CommandRunner;
+  /** For the elevation check (`net session`, `fltmc`). */
+  readonly exitCode?: ExitCodeRunner;
+  readonly isAlive?: (pid: number) => boolean;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly hostsPath?: string;
+  /** wintun.dll to load; by default the binary's embedded copy, else the one beside ktctl.exe. */
+  readonly wintunDll?: string;
+  /** The Wintun calls (tests record them). */
+  readonly wintun?: () => WintunApi;
+}
+
+/** `%SystemRoot%\System32\drivers\etc\hosts`. */
+export function windowsHostsPath(env: NodeJS.ProcessEnv): string {
+  return win32.join(env.SystemRoot ?? env.SYSTEMROOT ?? 'C:\\Windows', 'System32', 'drivers', 'etc', 'hosts');
+}
+
+/** Every undoer the Windows platform's journal entries need. */
+export function windowsUndoers(runner: CommandRunner): Undoers {
+  return { ...hostsUndoers, ...routeUndoers(runner), ...dnsUndoers(runner), ...wintunUndoers };
+}
+
+/** The Windows laptop side: a Wintun adapter, netsh routes and DNS, NRPT rules, the hosts file. No sshuttle mode. */
+export function createWindowsPlatform(options: WindowsPlatformOptions): NetPlatform {
+  const runner = options.runner ?? spawnRunner;
+  const paths = platformPaths(options.ktHome);
+  const undoers = windowsUndoers(runner);
+  const alive = options.isAlive ? { isAlive: options.isAlive } : {};
+  let elevated: boolean | undefined;
+  const isAdmin = () => (elevated ??= isElevated(options.exitCode ?? spawnExitCode));
+  const requireAdmin = (action: string) => {
+    if (!isAdmin()) throw notAdministrator(action);
+  };
+  let wintun: WintunApi | undefined;
+  const loadedWintun = () => {
+    if (options.wintun) return (wintun ??= options.wintun());
+    const { path, extracted } = locateWintun(options.wintunDll);
+    return (wintun ??= loadWintun(path, extracted));
+  };
+  const restoreStale = async (): Promise<RestoreReport> => {
+    if (!isAdmin()) {
+      const failed = listStaleRuns({ journalDir: paths.journalDir, ...alive }).map((run) => ({
+        pid: run.pid,
+        errors: [`${run.changes.length} laptop change(s) of this killed run need Administrator rights: run \`ktctl clean\` from an Administrator terminal`],
+      }));
+      return { restored: [], failed, stalePidFiles: removeStalePidFiles(paths.pidDir, options.isAlive) };
+    }
+    return restoreStaleJournals({ ...paths, undoers, ...alive });
+  };
+
+  return {
+    os: 'win32',
+    capabilities: { kernelRedirect: false, tun: true },
+    isAdmin,
+    requireAdmin,
+    acquireInstance: async (command) => acquireInstance(command, { pidDir: paths.pidDir, ...alive }),
+    restoreStale,
+    staleChanges: async () => listStaleRuns({ journalDir: paths.journalDir, ...alive }),
+    async openSession({ command }): Promise<NetSession> {
+      requireAdmin(`ktctl ${command}`);
+      const restoredStale = await restoreStale();
+      const journal = Journal.create(paths.journalDir, { command }, undoers);
+      return {
+        journal,
+        restoredStale,
+        routes: createRouteTable(runner, journal),
+        dns: createWindowsDns(runner, journal),
+        hosts: createHostsFile(options.hostsPath ?? windowsHostsPath(options.env ?? process.env), journal),
+        // Windows has no kernel redirect with an original-destination lookup: sshuttle mode is refused.
+        redirect: undefined,
+        tun: createWintunFactory(runner, journal, loadedWintun),
+        async close() {
+          const errors = await journal.undoAll();
+          if (errors.length > 0) throw restoreFailedWindows(errors);
+        },
+      };
+    },
+  };
+}
