@@ -94,7 +94,7 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
     syn: TcpSegment,
     private readonly settings: ConnectionSettings,
   ) {
-    super({ allowHalfOpen: true, readableHighWaterMark: settings.receiveBuffer, writableHighWaterMark: 64 * 1024 });
+    super({ allowHalfOpen: true, readableHighWaterMark: settings.receiveBuffer });
     this.rcvBuf = settings.receiveBuffer;
     this.sndBuf = settings.sendBuffer;
     this.offersScale = syn.wscale !== undefined;
