@@ -9,6 +9,8 @@ type PlatformLoader = (env: NodeJS.ProcessEnv) => Promise<NetPlatform>;
  */
 const PLATFORMS: Partial<Record<NodeJS.Platform, PlatformLoader>> = {
   linux: async (env) => (await import('@ktctl/netplatform-linux')).createLinuxPlatform({ ktHome: ktHome(env) }),
+  darwin: async (env) => (await import('@ktctl/netplatform-darwin')).createDarwinPlatform({ ktHome: ktHome(env) }),
+  win32: async (env) => (await import('@ktctl/netplatform-windows')).createWindowsPlatform({ ktHome: ktHome(env), env }),
 };
 
 /** The laptop platform of this OS; a clear user error on an OS ktctl does not support. */
