@@ -1,0 +1,55 @@
+import { once } from 'node:events';
+import { defineCommand, type CommandContext } from '@ktctl/plugin-api';
+import type { ExchangeMode, TrafficEvent } from '@ktctl/traffic';
+
+function describeEvent(ctx: CommandContext, event: TrafficEvent): void {
+  if (event.kind === 'progress') ctx.logger.info(`${event.step}: ${event.detail}`);
+  else if (event.status === 'connected') ctx.logger.info(`Tunnel: connected (${event.detail})`);
+  else if (event.status !== 'closed') ctx.logger.warn(`Tunnel: ${event.detail}`);
+}
+
+/** `ktctl exchange <svc> --expose ...` */
+export const exchangeCommand = defineCommand({
+  name: 'exchange',
+  description: "Send a Service's cluster traffic to ports on this machine instead of its pods",
+  positionals: [{ name: 'target', required: true, description: 'The Service: <svc>, svc/<name>, service/<name>, or deployment/<name> / pod/<name> (the Service selecting it)' }],
+  flags: [
+    { name: 'mode', type: 'string', default: 'selector', choices: ['selector', 'scale', 'ephemeral'], description: "selector: point the Service at a shadow pod; scale: the shadow takes the pods' labels and the Deployments are scaled to 0; ephemeral: not supported" },
+    { name: 'expose', type: 'string', configurable: false, description: 'Ports to expose: port or local:remote, comma separated. Remote ports are the Service TARGET ports (what the pods listen on), not the Service ports' },
+    { name: 'recoverWaitTime', type: 'number', default: 120, description: 'Scale mode: seconds to wait on exit for the Deployments to be ready again' },
+    { name: 'skipPortChecking', type: 'boolean', default: false, description: 'Do not check that the local ports are listening before starting' },
+  ],
+  examples: [
+    ['ktctl exchange web --expose 8080', 'cluster calls to Service web (target port 8080) reach localhost:8080'],
+    ['ktctl exchange deployment/api --expose 3000:8080,9000', 'target port 8080 to local 3000, 9000 to 9000'],
+    ['ktctl exchange web --mode scale --expose 8080', 'scale the Deployment to 0 instead of editing the Service'],
+  ],
+  async handler(ctx) {
+    const { exchange } = await import('@ktctl/traffic');
+    const ex = await exchange(
+      {
+        target: String(ctx.args.target ?? ''),
+        mode: ctx.options.mode as ExchangeMode,
+        expose: ctx.options.expose ?? '',
+        recoverWaitTime: ctx.options.recoverWaitTime,
+        skipPortChecking: ctx.options.skipPortChecking,
+        flags: ctx.options,
+        version: ctx.version,
+      },
+      { logger: ctx.logger, onEvent: (e) => describeEvent(ctx, e), signal: ctx.signal, env: process.env },
+    );
+    let failed = false;
+    try {
+      const ports = ex.ports.map((p) => `${p.remote} → localhost:${p.local}`).join(', ');
+      ctx.logger.info(`Service ${ex.service} in namespace ${ex.namespace} is exchanged (${ex.mode} mode, shadow ${ex.shadow}): ${ports}`);
+      ctx.logger.info('Press Ctrl-C to end the exchange');
+      const gaveUp = new Promise<void>((resolve) => ex.tunnel.on('status', (s: string) => s === 'failed' && ((failed = true), resolve())));
+      if (!ctx.signal.aborted) await Promise.race([once(ctx.signal, 'abort'), gaveUp]);
+    } finally {
+      ctx.logger.info(`Ending the exchange of ${ex.service}…`);
+      for (const failure of await ex.close()) ctx.logger.warn(`cleanup: ${failure}; "ktctl recover ${ex.service}" will retry`);
+      ctx.logger.info(`Service ${ex.service} is back to its own pods`);
+    }
+    return failed ? 1 : 0;
+  },
+});

@@ -1,0 +1,4 @@
+import { exchangeCommand } from './exchange-command.js';
+
+/** The commands this plugin contributes. */
+export const commands = [exchangeCommand];
