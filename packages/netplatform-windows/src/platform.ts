@@ -57,11 +57,16 @@ export function createWindowsPlatform(options: WindowsPlatformOptions): NetPlatf
   const requireAdmin = (action: string) => {
     if (!isAdmin()) throw notAdministrator(action);
   };
-  let wintun: WintunApi | undefined;
+  let wintun: (WintunApi & { unload?(): void }) | undefined;
   const loadedWintun = () => {
     if (options.wintun) return (wintun ??= options.wintun());
     const { path, extracted } = locateWintun(options.wintunDll);
     return (wintun ??= loadWintun(path, extracted));
+  };
+  /** Frees the DLL once its adapters are closed, so an extracted copy can be deleted (Windows locks it while loaded). */
+  const unloadWintun = () => {
+    wintun?.unload?.();
+    wintun = undefined;
   };
   const restoreStale = async (): Promise<RestoreReport> => {
     if (!isAdmin()) {
@@ -98,6 +103,7 @@ export function createWindowsPlatform(options: WindowsPlatformOptions): NetPlatf
         async close() {
           const errors = await journal.undoAll();
           if (errors.length > 0) throw restoreFailedWindows(errors);
+          unloadWintun();
         },
       };
     },
