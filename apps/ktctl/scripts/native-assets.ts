@@ -2,6 +2,7 @@
 // addon for the target comes from its per-platform npm package: installed for this machine, fetched with
 // `npm pack` (cached under .cache/native) for the others.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -35,7 +36,38 @@ function koffiAddon(target: BinaryTarget, cacheDir: string): string {
   return addon;
 }
 
+/**
+ * Wintun's DLL for Windows targets (netplatform-windows loads it for the TUN adapter). npm has it only inside
+ * this package (Apache-2.0 wrapper; the DLLs are WireGuard LLC's signed builds, whose licence allows shipping
+ * them unmodified with software that uses them through wintun.h). The package is fetched, never installed
+ * (its install script would build a native addon); the DLL is pinned by hash, checked to be the signed
+ * 0.14.1 build (osslsigncode: "WireGuard LLC", signed 2021-10-17).
+ */
+const WINTUN_PACKAGE = '@xiaobaidadada/node-tuntap2-wintun@3.0.2';
+const WINTUN_DLLS: Readonly<Record<string, { file: string; sha256: string }>> = {
+  x64: { file: 'wintun-amd64.dll', sha256: 'e5da8447dc2c320edc0fc52fa01885c103de8c118481f683643cacc3220dafce' },
+  arm64: { file: 'wintun-arm64.dll', sha256: 'f7ba89005544be9d85231a9e0d5f23b2d15b3311667e2dad0debd344918a3f80' },
+};
+
+function wintunDll(target: BinaryTarget, cacheDir: string): string {
+  const wanted = WINTUN_DLLS[target.arch];
+  if (!wanted) throw new Error(`no wintun.dll for ${target.id}`);
+  const dir = join(cacheDir, WINTUN_PACKAGE.replace(/^@/, '').replace(/[/@]/g, '-'));
+  const dll = join(dir, 'wintun_dll', wanted.file);
+  if (!existsSync(dll)) {
+    mkdirSync(dir, { recursive: true });
+    const packed = execFileSync('npm', ['pack', WINTUN_PACKAGE, '--pack-destination', cacheDir, '--silent'], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+    execFileSync('tar', ['-xzf', join(cacheDir, packed), '-C', dir, '--strip-components=1', `package/wintun_dll/${wanted.file}`]);
+  }
+  const hash = createHash('sha256').update(readFileSync(dll)).digest('hex');
+  if (hash !== wanted.sha256) throw new Error(`${dll} is not the pinned wintun.dll (sha256 ${hash})`);
+  return dll;
+}
+
 /** SEA assets (name → file) for a target's binary. */
 export function nativeAssets(target: BinaryTarget, cacheDir: string): Record<string, string> {
-  return { 'koffi.node': koffiAddon(target, cacheDir) };
+  return {
+    'koffi.node': koffiAddon(target, cacheDir),
+    ...(target.platform === 'win' ? { 'wintun.dll': wintunDll(target, cacheDir) } : {}),
+  };
 }
