@@ -15,7 +15,7 @@ import {
 } from '@ktctl/kube';
 import { exposeLocalPorts, type ReverseTunnelStatus } from '@ktctl/traffic';
 import { requireListening, type ExposedPort } from './expose.js';
-import { previewService, requireFreeName, serviceExistsError, serviceRef } from './service.js';
+import { previewService, requireFreeName, serviceExistsError, serviceRef, waitForEndpoints } from './service.js';
 
 export interface PreviewOptions {
   name: string;
@@ -112,5 +112,6 @@ async function createService(client: KubeClient, shadow: ShadowHandle, options: 
   heartbeat.add(ref);
   heartbeat.start();
   teardown.defer('service heartbeat', () => heartbeat.stop());
+  if (!(await waitForEndpoints(client, options.name, 30_000, deps.signal))) deps.logger.warn(`Service ${options.name} has no ready endpoint yet; calls to it may fail for a moment`);
   return created.spec?.clusterIP;
 }

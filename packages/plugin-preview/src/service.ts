@@ -70,3 +70,28 @@ export async function requireFreeName(client: KubeClient, name: string): Promise
   const existing = await client.find<ServiceMeta>(serviceRef(client.namespace, name));
   if (existing) throw serviceExistsError(name, client.namespace, existing);
 }
+
+interface EndpointSliceList {
+  items: { endpoints?: { conditions?: { ready?: boolean } }[] }[];
+}
+
+/**
+ * Waits (bounded) until the Service has a ready endpoint, so "ready" is said only once a pod calling it
+ * gets through rather than a "no route to host" from a Service without endpoints. False on timeout.
+ */
+export async function waitForEndpoints(client: KubeClient, name: string, timeoutMs = 30_000, signal?: AbortSignal): Promise<boolean> {
+  const ref = { apiVersion: 'discovery.k8s.io/v1', resource: 'endpointslices', namespace: client.namespace };
+  const query = `labelSelector=${encodeURIComponent(`kubernetes.io/service-name=${name}`)}`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !signal?.aborted) {
+    let slices: EndpointSliceList;
+    try {
+      slices = await client.list<EndpointSliceList['items'][number]>(ref, query);
+    } catch {
+      return false; // not allowed to look: say nothing more than the warning
+    }
+    if (slices.items.some((s) => s.endpoints?.some((e) => e.conditions?.ready !== false))) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
