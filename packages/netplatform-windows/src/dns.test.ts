@@ -20,7 +20,7 @@ function setup() {
     const script = args[3];
     if (command === 'netsh' && atFirstChange.length === 0) atFirstChange.push(readFileSync(journal.path, 'utf8'));
     if (script === SUFFIX_LIST_SCRIPT) return { stdout: 'corp.example\r\n' };
-    if (script === ORIGINAL_NAMESERVERS_SCRIPT) return { stdout: '192.168.1.1\r\nfe80::1\r\n192.168.1.1\r\n' };
+    if (script === ORIGINAL_NAMESERVERS_SCRIPT) return { stdout: '192.168.1.1\r\nfe80::1\r\n192.168.1.1\r\nfec0:0:0:ffff::1\r\n' };
     if (script === CONNECTION_SUFFIXES_SCRIPT) return { stdout: 'lan\r\n' };
     return undefined;
   });
@@ -44,7 +44,7 @@ describe('Windows DNS', () => {
     expect(runner.lines()).toEqual([
       'netsh interface ipv4 set dnsservers name=kt0 static 10.255.0.2 primary validate=no',
       'netsh interface ipv4 add dnsservers name=kt0 address=10.255.0.3 index=2 validate=no',
-      `${PS} Add-DnsClientNrptRule -Namespace @('.cluster.local') -NameServers @('10.255.0.2','10.255.0.3') -Comment @('${comment}')`,
+      `${PS} Add-DnsClientNrptRule -Namespace @('.cluster.local') -NameServers @('10.255.0.2','10.255.0.3') -Comment '${comment}'`,
       `${PS} ${SUFFIX_LIST_SCRIPT}`,
       `${PS} Set-DnsClientGlobalSetting -SuffixSearchList @('dev.svc.cluster.local','corp.example')`,
       'ipconfig /flushdns',

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { DnsConfigurator, DnsSettings } from '@ktctl/netplatform';
 import { type CommandRunner, type Journal, type JournalEntry, type Undoers } from '@ktctl/netplatform';
-import { netsh, output, powershell, psArray } from './netsh.js';
+import { netsh, output, powershell, psArray, psString } from './netsh.js';
 import { GONE } from './routes.js';
 
 /** Our nameservers on an interface (netsh); undo gives the interface back to DHCP. */
@@ -47,14 +47,19 @@ export function dnsServerCommands(device: string, nameservers: readonly string[]
 }
 
 export function nrptAddScript(entry: NrptRuleEntry, nameservers: readonly string[]): string {
-  return `Add-DnsClientNrptRule -Namespace ${psArray([entry.namespace])} -NameServers ${psArray(nameservers)} -Comment ${psArray([entry.comment])}`;
+  return `Add-DnsClientNrptRule -Namespace ${psArray([entry.namespace])} -NameServers ${psArray(nameservers)} -Comment ${psString(entry.comment)}`;
 }
 
 export function nrptRemoveScript(entry: NrptRuleEntry): string {
   return (
-    `Get-DnsClientNrptRule | Where-Object { $_.Comment -eq '${entry.comment}' -and $_.Namespace -contains '${entry.namespace}' } ` +
+    `Get-DnsClientNrptRule | Where-Object { $_.Comment -eq ${psString(entry.comment)} -and $_.Namespace -contains ${psString(entry.namespace)} } ` +
     '| Remove-DnsClientNrptRule -Force'
   );
+}
+
+/** Sets the global suffix search list; an empty one is written as `@('')`, which clears it. */
+export function suffixListScript(list: readonly string[]): string {
+  return `Set-DnsClientGlobalSetting -SuffixSearchList ${psArray(list.length > 0 ? list : [''])}`;
 }
 
 export const ORIGINAL_NAMESERVERS_SCRIPT =
@@ -80,7 +85,9 @@ export function createWindowsDns(runner: CommandRunner, journal: Journal): DnsCo
   return {
     backend: async () => 'netsh',
     supportsPort: async () => false,
-    originalNameservers: async () => lines(await powershell(runner, ORIGINAL_NAMESERVERS_SCRIPT)).filter((ns) => isIP(ns) !== 0),
+    // fec0:0:0:ffff::1..3 are the placeholders Windows lists on adapters that got no IPv6 DNS server.
+    originalNameservers: async () =>
+      lines(await powershell(runner, ORIGINAL_NAMESERVERS_SCRIPT)).filter((ns) => isIP(ns) !== 0 && !ns.toLowerCase().startsWith('fec0:')),
     originalSearchDomains: async () => [...new Set([...(await suffixList()), ...lines(await powershell(runner, CONNECTION_SUFFIXES_SCRIPT))])],
     async apply(settings: DnsSettings) {
       const nameservers = settings.nameservers.map(checkAddress);
@@ -102,7 +109,7 @@ export function createWindowsDns(runner: CommandRunner, journal: Journal): DnsCo
         const original = await suffixList();
         const entry: SuffixListEntry = { kind: 'dns-suffix-list', original };
         const list = [...new Set([...search, ...original])];
-        await journal.change(entry, () => powershell(runner, `Set-DnsClientGlobalSetting -SuffixSearchList ${psArray(list)}`).then(() => undefined));
+        await journal.change(entry, () => powershell(runner, suffixListScript(list)).then(() => undefined));
       }
       await flushDnsCache(runner);
     },
@@ -123,7 +130,7 @@ export function dnsUndoers(runner: CommandRunner): Undoers {
       await flushDnsCache(runner);
     },
     'dns-suffix-list': async (entry) => {
-      await powershell(runner, `Set-DnsClientGlobalSetting -SuffixSearchList ${psArray((entry as SuffixListEntry).original)}`);
+      await powershell(runner, suffixListScript((entry as SuffixListEntry).original));
     },
   };
 }

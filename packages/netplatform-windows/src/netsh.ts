@@ -19,7 +19,12 @@ export async function powershell(runner: CommandRunner, script: string): Promise
   return result.stdout;
 }
 
-/** `'a','b'` as a PowerShell array literal of single-quoted strings. */
+/** A PowerShell single-quoted string. */
+export function psString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** `@('a','b')`: a PowerShell array of single-quoted strings. */
 export function psArray(values: readonly string[]): string {
-  return `@(${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')})`;
+  return `@(${values.map(psString).join(',')})`;
 }

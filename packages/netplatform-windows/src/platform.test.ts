@@ -36,7 +36,7 @@ async function connectLike(platform: ReturnType<typeof createWindowsPlatform>) {
 const comment = `ktctl-${process.pid}`;
 /** Newest first: hosts (a file), suffix list, NRPT rule (+flush), interface DNS (+flush), route, adapter (DLL calls). */
 const UNDONE = [
-  `${PS} Set-DnsClientGlobalSetting -SuffixSearchList @()`,
+  `${PS} Set-DnsClientGlobalSetting -SuffixSearchList @('')`,
   `${PS} Get-DnsClientNrptRule | Where-Object { $_.Comment -eq '${comment}' -and $_.Namespace -contains '.cluster.local' } | Remove-DnsClientNrptRule -Force`,
   'ipconfig /flushdns',
   'netsh interface ipv4 set dnsservers name=kt0 source=dhcp',
