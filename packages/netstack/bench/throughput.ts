@@ -10,7 +10,7 @@ const bytes = mib * 1024 * 1024;
 const upload = `
   const net = require('net');
   const chunk = Buffer.alloc(1 << 20, 7); let left = ${bytes}; const start = process.hrtime.bigint();
-  const s = net.connect({ host: '10.202.0.5', port: 9, allowHalfOpen: true });
+  const s = net.connect({ host: '10.202.0.5', port: 10, allowHalfOpen: true });
   let answer = '';
   s.on('data', (d) => (answer += d));
   s.on('end', () => { const seconds = Number(process.hrtime.bigint() - start) / 1e9; console.log(JSON.stringify({ answer, seconds })); });

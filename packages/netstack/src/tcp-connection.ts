@@ -292,7 +292,11 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
   private processData(seg: TcpSegment): void {
     let data = seg.data;
     let fin = (seg.flags & FIN) !== 0;
-    if (data.length === 0 && !fin) return;
+    if (data.length === 0 && !fin) {
+      // A segment below the window (a zero-window probe from Linux) asks for our ACK (RFC 9293 §3.10.7.4).
+      if (seqLt(seg.seq, this.rcvNxt)) this.sendAck();
+      return;
+    }
     if (!RECEIVING.has(this.state)) {
       this.sendAck(); // e.g. a retransmitted FIN in TIME_WAIT: acknowledge it again
       return;

@@ -76,6 +76,9 @@ describe('TCP windows and segment sizes', () => {
     laptop.send(Buffer.alloc(1000, 5));
     expect(wire.takeTcp().at(-1)).toMatchObject({ ack: ((laptop.seq - 1000) >>> 0), window: 0 });
     laptop.seq = (laptop.seq - 1000) >>> 0;
+    // a zero-window probe as Linux sends it (one below the window, no data) is answered
+    wire.input(laptop.packet(F.ACK, { seq: (laptop.seq - 1) >>> 0 }));
+    expect(wire.takeTcp()).toEqual([expect.objectContaining({ ack: laptop.seq, window: 0 })]);
     expect(conn.read(20_000)).toHaveLength(20_000);
     const update = wire.takeTcp();
     expect(update).toHaveLength(1);

@@ -51,6 +51,30 @@ describe.skipIf(!canUseNetns()).each([1500, 65000])('the kernel talking to the s
     expect(result.text).toBe(`3000001 ${result.sent}`);
   }, 60_000);
 
+  it('lets a stalled reader on either side close the window and reopen it', async () => {
+    // The stack's reader pauses after each MiB: the laptop sees a zero window and probes.
+    const upload = JSON.parse(await ns.node(tcpClient('10.202.0.5', 11, 6 << 20, true)));
+    expect(upload.text).toBe(`${6 << 20} ${upload.sent}`);
+    // The laptop's reader waits a second before reading: the stack sees a zero window and probes.
+    const download = await ns.node(`
+      const s = require('net').connect({ host: '10.202.0.9', port: 80 }, () => s.write('GET /bytes/${24 << 20} HTTP/1.1\\r\\n\\r\\n'));
+      let n = 0; s.pause(); setTimeout(() => s.resume(), 1000);
+      s.on('data', (d) => (n += d.length)); s.on('end', () => console.log(n));`);
+    expect(Number(download)).toBeGreaterThan(24 << 20);
+  }, 60_000);
+
+  it('carries 200 connections at once', async () => {
+    const out = await ns.node(`
+      const net = require('net'); let ok = 0, failed = 0, left = 200;
+      for (let i = 0; i < 200; i++) {
+        const s = net.connect({ host: '10.202.3.' + (i % 250), port: 7 }, () => s.end('hello ' + i));
+        let back = ''; s.on('data', (d) => (back += d));
+        s.on('error', () => {});
+        s.on('close', () => { back === 'hello ' + i ? ok++ : failed++; if (--left === 0) console.log(JSON.stringify({ ok, failed })); });
+      }`);
+    expect(JSON.parse(out)).toEqual({ ok: 200, failed: 0 });
+  }, 60_000);
+
   it('serves curl a 32 MiB download', async () => {
     const out = await ns.run('curl', ['-sS', '-o', '/dev/null', '-w', '%{size_download} %{http_code}', 'http://10.202.0.9/bytes/33554432']);
     expect(out).toBe('33554432 200');

@@ -25,7 +25,7 @@ export class StackNamespace {
   /** Creates the namespace and starts the stack in it on a TUN device of this MTU. */
   async start(mtu: number): Promise<void> {
     execFileSync('ip', ['netns', 'add', this.name]);
-    const peer = spawn('ip', ['netns', 'exec', this.name, process.execPath, '--import', 'tsx', PEER], {
+    const peer = spawn('ip', ['netns', 'exec', this.name, process.execPath, ...(process.env.KTN_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', PEER], {
       env: { ...process.env, KTN_MTU: String(mtu) },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -68,8 +68,12 @@ export class StackNamespace {
     let stats: Record<string, unknown> | undefined;
     if (this.peer && this.peer.exitCode === null) {
       this.peer.stdin!.end();
+      const peer = this.peer;
+      const exited = new Promise((resolve) => peer.once('exit', resolve));
       stats = await this.next('stats', 5000).catch(() => undefined);
-      this.peer.kill('SIGKILL');
+      const timer = setTimeout(() => peer.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
     }
     execFileSync('ip', ['netns', 'del', this.name], { stdio: 'ignore' });
     return stats;

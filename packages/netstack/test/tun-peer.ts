@@ -1,8 +1,9 @@
 // The stack on a real TUN device, for tests and the benchmark: run as root inside a network namespace made
 // for it. The Linux kernel's TCP/UDP then talk to the stack through the device:
 //   10.202.0.0/16 and fd00:202::/64 are routed into `ktn0`; services by port:
-//   7 echo, 9 upload sink (answers "<bytes> <sha256>" after the laptop's FIN), 80 HTTP GET /bytes/<n>,
-//   81 refused, 82 reset after the first data; UDP echoes; ICMP echo replied for *.7, else unreachable.
+//   7 echo, 9 upload sink (answers "<bytes> <sha256>" after the laptop's FIN), 10 the same without the hash,
+//   11 the same but a reader that stops for 300 ms after each MiB, 80 HTTP GET /bytes/<n>, 81 refused,
+//   82 reset after the first data; UDP echoes; ICMP echo replied for *.7, else unreachable.
 // Prints {"event":"ready"} when up; prints {"event":"stats",...} and exits on SIGTERM or stdin closing.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -54,18 +55,35 @@ function serve(conn: TcpConnection): void {
   if (port === 81) return conn.refuse();
   conn.accept();
   if (port === 7) conn.pipe(conn);
-  else if (port === 9) sink(conn);
+  else if (port === 9) sink(conn, true);
+  else if (port === 10) sink(conn, false);
+  else if (port === 11) slowSink(conn);
   else if (port === 80) http(conn);
   else if (port === 82) conn.once('data', () => conn.destroy());
   else conn.destroy();
 }
 
-function sink(conn: TcpConnection): void {
+function sink(conn: TcpConnection, hashing: boolean): void {
   const hash = createHash('sha256');
   let bytes = 0;
   conn.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
+    if (hashing) hash.update(chunk);
+  });
+  conn.on('end', () => conn.end(`${bytes} ${hashing ? hash.digest('hex') : ''}`));
+}
+
+function slowSink(conn: TcpConnection): void {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let nextPause = 1 << 20;
+  conn.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
     hash.update(chunk);
+    if (bytes < nextPause) return;
+    nextPause += 1 << 20;
+    conn.pause();
+    setTimeout(() => conn.resume(), 300);
   });
   conn.on('end', () => conn.end(`${bytes} ${hash.digest('hex')}`));
 }
@@ -101,6 +119,8 @@ function stop(): void {
   stopped = true;
   stack.close();
   process.stdout.write(`${JSON.stringify({ event: 'stats', ...stack.stats, writeErrors })}\n`);
+  // Deleting the link wakes the read blocked in libuv's pool, which would otherwise hold up the exit.
+  ip('link', 'del', NAME);
   closeSync(fd);
   process.exit(0);
 }
