@@ -59,9 +59,10 @@ export function createWindowsPlatform(options: WindowsPlatformOptions): NetPlatf
   };
   let wintun: (WintunApi & { unload?(): void }) | undefined;
   const loadedWintun = () => {
-    if (options.wintun) return (wintun ??= options.wintun());
+    if (wintun) return wintun;
+    if (options.wintun) return (wintun = options.wintun());
     const { path, extracted } = locateWintun(options.wintunDll);
-    return (wintun ??= loadWintun(path, extracted));
+    return (wintun = loadWintun(path, extracted));
   };
   /** Frees the DLL once its adapters are closed, so an extracted copy can be deleted (Windows locks it while loaded). */
   const unloadWintun = () => {

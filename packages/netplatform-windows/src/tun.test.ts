@@ -29,6 +29,10 @@ describe('Wintun adapter identity', () => {
       ['interface', 'ipv4', 'set', 'address', 'name=kt0', 'static', '10.255.0.1', '255.255.255.255'],
       ['interface', 'ipv4', 'set', 'subinterface', 'kt0', 'mtu=1400', 'store=active'],
     ]);
+    expect(adapterSetupCommands('kt0', { address: 'fd00::1/128' })).toEqual([
+      ['interface', 'ipv6', 'add', 'address', 'interface=kt0', 'address=fd00::1/128', 'store=active'],
+      ['interface', 'ipv6', 'set', 'subinterface', 'kt0', 'mtu=1500', 'store=active'],
+    ]);
   });
 
   it('without wintun.dll anywhere, says where to put it (KT_WINTUN_MISSING)', () => {
