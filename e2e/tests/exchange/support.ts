@@ -1,0 +1,24 @@
+// Starting and ending `ktctl exchange` in the laptop namespace for the exchange tests.
+import { startBackground, type Background, type Cluster, type Laptop } from '../../harness/index.js';
+import { KTCTL } from '../connect/ktctl.js';
+
+/** Starts `ktctl exchange ...` as `user` in the laptop namespace and waits until it says the Service is exchanged. */
+export async function startExchange(laptop: Laptop, args: readonly string[], env: NodeJS.ProcessEnv, user = 'alice'): Promise<Background> {
+  const [cmd, argv] = laptop.argv('env', [...Object.entries({ ...env, USER: user }).map(([k, v]) => `${k}=${v ?? ''}`), KTCTL, 'exchange', ...args]);
+  const run = startBackground(cmd, argv);
+  await run.waitForOutput(/Press Ctrl-C to end the exchange/, 120_000);
+  return run;
+}
+
+/** Ctrl-C, then waits for ktctl to finish its cleanup. */
+export async function endExchange(run: Background): Promise<void> {
+  process.kill(run.pid, 'SIGINT');
+  await run.waitForOutput(/is back to its own pods|error/, 90_000).catch(() => undefined);
+  await run.stop(30_000);
+}
+
+/** The ktctl-made objects (pods, configmaps, deployments, services) in a namespace. */
+export async function ktMade(cluster: Cluster, namespace: string): Promise<string[]> {
+  const out = await cluster.kubectlOk(['-n', namespace, 'get', 'pods,configmaps,deployments,services', '-l', 'control-by=kt', '-o', 'name']);
+  return out.split('\n').filter(Boolean);
+}
