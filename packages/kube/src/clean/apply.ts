@@ -33,10 +33,13 @@ export async function planClusterClean(client: KubeClient, thresholdSeconds: num
     const list = await client.list<Meta>({ ...kind, namespace }, `labelSelector=${encodeURIComponent(`control-by=${CONTROLLED_BY_KT}`)}`);
     owned.push(...list.items.map((item) => view(kind, namespace, item)));
   }
+  const scaled = (await client.list<Meta>({ apiVersion: 'apps/v1', resource: 'deployments', namespace })).items
+    .map((item) => view({ apiVersion: 'apps/v1', resource: 'deployments' }, namespace, item))
+    .filter((d) => d.labels[Keys.controlBy] !== CONTROLLED_BY_KT && /(^|,)replicas=/.test(d.annotations[Keys.config] ?? ''));
   const services = (await client.list<Meta>({ apiVersion: 'v1', resource: 'services', namespace })).items
     .map((item) => view({ apiVersion: 'v1', resource: 'services' }, namespace, item))
     .filter((s) => s.annotations[Keys.selector] !== undefined || s.annotations[Keys.lock] !== undefined);
-  return planClean(owned, services, now, thresholdSeconds);
+  return planClean(owned, services, now, thresholdSeconds, scaled);
 }
 
 /** A merge patch that makes a selector exactly `wanted` (keys not in it are removed). */
@@ -51,11 +54,14 @@ async function apply(client: KubeClient, action: CleanAction): Promise<void> {
     case 'restore-selector': {
       const service = await client.get<Meta>(action.service);
       const spec = { selector: selectorPatch(service.spec?.selector, action.selector) };
-      await client.mergePatch(action.service, { metadata: { annotations: { [Keys.selector]: null } }, spec });
+      // A redirect also named its user and beat on the Service: all of it goes.
+      const annotations = { [Keys.selector]: null, [Keys.user]: null, [Keys.lastHeartBeat]: null, [Keys.lock]: null };
+      await client.mergePatch(action.service, { metadata: { annotations }, spec });
       return;
     }
     case 'scale':
-      await client.mergePatch(action.deployment, { spec: { replicas: action.replicas } });
+      // Scale-mode exchange's own records on the Deployment go with it (a no-op for ones it did not write).
+      await client.mergePatch(action.deployment, { metadata: { annotations: { [Keys.config]: null, [Keys.user]: null, [Keys.lastHeartBeat]: null } }, spec: { replicas: action.replicas } });
       return;
     case 'unlock':
       await client.mergePatch(action.service, { metadata: { annotations: { [Keys.lock]: null } } });

@@ -47,4 +47,18 @@ describe('planClean', () => {
     const locked: KtObject = { ...redirected, ref: { ...redirected.ref, name: 'api' }, annotations: { 'kt-lock': String(NOW - 600) }, selector: { app: 'api' } };
     expect(planClean([shadow], [redirected, locked], NOW, 300).map(describeCleanAction)).toEqual(['release the lock on services/api (its kt-lock is stale)']);
   });
+
+  it('scales back a Deployment that scale-mode exchange took down once its heartbeat is stale, and only then', () => {
+    const deployment = (beatAgo: number): KtObject => ({
+      ref: { apiVersion: 'apps/v1', resource: 'deployments', namespace: ns, name: 'web' },
+      labels: { app: 'web' },
+      annotations: { 'kt-config': 'replicas=2', 'kt-user': 'alice', 'kt-last-heart-beat': String(NOW - beatAgo) },
+      createdAt: NOW - 9000,
+    });
+    expect(planClean([], [], NOW, 300, [deployment(60)])).toEqual([]);
+    expect(planClean([], [], NOW, 300, [deployment(900)]).map(describeCleanAction)).toEqual(['scale deployments/web back to 2 (scaled to 0 by alice, no heartbeat for 15 min)']);
+    // The shadow's kt-config names the same Deployment: one scale, not two.
+    const shadow = obj('pods', 'web-kt-exchange-abcde', 900, { annotations: { 'kt-config': 'app=web,replicas=2' } });
+    expect(planClean([shadow], [], NOW, 300, [deployment(900)]).filter((a) => a.kind === 'scale')).toHaveLength(1);
+  });
 });

@@ -40,7 +40,7 @@ function name(ref: ObjectRef): string {
  * older than the threshold are deleted (after putting back the Services and Deployments they changed);
  * live objects, whoever owns them, are never touched; a stale `kt-lock` is released.
  */
-export function planClean(objects: readonly KtObject[], services: readonly KtObject[], now: number, thresholdSeconds: number): CleanAction[] {
+export function planClean(objects: readonly KtObject[], services: readonly KtObject[], now: number, thresholdSeconds: number, scaledDeployments: readonly KtObject[] = []): CleanAction[] {
   const owned = objects.filter((o) => o.labels['control-by'] === CONTROLLED_BY_KT);
   const stale = owned.filter((o) => silence(o, now) > thresholdSeconds);
   const liveTargets = new Set(owned.filter((o) => !stale.includes(o)).map((o) => o.labels[Keys.target]).filter(Boolean));
@@ -61,6 +61,14 @@ export function planClean(objects: readonly KtObject[], services: readonly KtObj
       const deployment = { apiVersion: 'apps/v1', resource: 'deployments', namespace: object.ref.namespace, name: config.app };
       actions.push({ kind: 'scale', deployment, replicas: Number(config.replicas), why: `${name(object.ref)} scaled it to 0` });
     }
+  }
+  // Scale-mode exchange records each Deployment's count on it (kt-config replicas=<n>) and beats on it.
+  for (const deployment of scaledDeployments) {
+    const replicas = configOf(deployment).replicas;
+    if (replicas === undefined || !/^\d+$/.test(replicas) || silence(deployment, now) <= thresholdSeconds) continue;
+    if (actions.some((a) => a.kind === 'scale' && a.deployment.name === deployment.ref.name)) continue;
+    const who = deployment.annotations[Keys.user] ? ` by ${deployment.annotations[Keys.user]}` : '';
+    actions.push({ kind: 'scale', deployment: deployment.ref, replicas: Number(replicas), why: `scaled to 0${who}, no heartbeat for ${Math.round(silence(deployment, now) / 60)} min` });
   }
   for (const object of stale) actions.push({ kind: 'delete', ref: object.ref, why: `no heartbeat for ${Math.round(silence(object, now) / 60)} min` });
   return actions;
