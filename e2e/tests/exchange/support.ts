@@ -1,5 +1,5 @@
 // Starting and ending `ktctl exchange` in the laptop namespace for the exchange tests.
-import { startBackground, type Background, type Cluster, type Laptop } from '../../harness/index.js';
+import { startBackground, waitFor, type Background, type Cluster, type Laptop } from '../../harness/index.js';
 import { KTCTL } from '../connect/ktctl.js';
 
 /** Starts `ktctl exchange ...` as `user` in the laptop namespace and waits until it says the Service is exchanged. */
@@ -21,4 +21,10 @@ export async function endExchange(run: Background): Promise<void> {
 export async function ktMade(cluster: Cluster, namespace: string): Promise<string[]> {
   const out = await cluster.kubectlOk(['-n', namespace, 'get', 'pods,configmaps,deployments,services', '-l', 'control-by=kt', '-o', 'name']);
   return out.split('\n').filter(Boolean);
+}
+
+/** Waits (bounded) until nothing ktctl made is left in the namespace; deletions finish asynchronously. */
+export async function waitNoneMade(cluster: Cluster, namespace: string): Promise<void> {
+  let left: string[] = [];
+  await waitFor(async () => (left = await ktMade(cluster, namespace)).length === 0, { timeoutMs: 30_000, what: `ktctl's objects to go (left: ${left.join(', ')})` });
 }

@@ -1,0 +1,52 @@
+// `ktctl exchange --mode scale`: the shadow takes the pods' labels, the Deployment goes to 0 (its count
+// recorded on it), and on exit the count comes back and ktctl waits for the replicas.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useClusterEnv, type Background } from '../../harness/index.js';
+import { ktctlEnv } from '../connect/ktctl.js';
+import { endExchange, ktMade, startExchange } from './support.js';
+import { deployWorkloads, laptopPorts, serviceObject, startLaptopServer, waitForHttp } from './workloads.js';
+
+const env = useClusterEnv(import.meta.filename);
+const { cluster, laptop } = env;
+const [httpPort, tcpPort] = laptopPorts();
+let server: Background;
+let ns: string;
+
+beforeAll(async () => {
+  ns = env.namespace.name;
+  await deployWorkloads(cluster, ns);
+  server = await startLaptopServer(laptop, httpPort, tcpPort);
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const deployment = async (name: string) => cluster.getJson(['-n', ns, 'deployment', name]);
+
+describe('exchange --mode scale', () => {
+  it('scales the Deployment to 0 while the laptop serves, then restores the count and waits for the replicas', async () => {
+    const { args, env: kenv } = ktctlEnv(cluster);
+    const service = await serviceObject(cluster, ns, 'web');
+    const run = await startExchange(laptop, [...args, '-n', ns, 'web', '--mode', 'scale', '--expose', `${httpPort}:8080`, '--recoverWaitTime', '60'], kenv, 'carol');
+    try {
+      const during = await deployment('web');
+      expect(during.spec.replicas).toBe(0);
+      expect(during.metadata.annotations['kt-config']).toBe('replicas=2');
+      expect(during.metadata.annotations['kt-user']).toBe('carol');
+      expect(run.output()).toMatch(/web scaled from 2 to 0/);
+      // Once the web pods are gone, only the shadow carries app=web.
+      expect(await waitForHttp(cluster, ns, 'web', 80, /laptop:\/$/, 45_000)).toMatch(/laptop:/);
+      // The Service itself is untouched in scale mode.
+      expect(await serviceObject(cluster, ns, 'web')).toEqual(service);
+    } finally {
+      await endExchange(run);
+    }
+    expect(run.output()).toMatch(/waiting for replicas: web [01]\/2 ready/);
+    const after = await deployment('web');
+    expect(after.spec.replicas).toBe(2);
+    expect(after.status.readyReplicas).toBe(2);
+    expect(Object.keys(after.metadata.annotations ?? {}).filter((k) => k.startsWith('kt-'))).toEqual([]);
+    expect(await waitForHttp(cluster, ns, 'web', 80, /hello from web-/)).toMatch(/hello from web-/);
+    expect(await ktMade(cluster, ns)).toEqual([]);
+  });
+});
