@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useClusterEnv, waitFor } from '../../harness/index.js';
-import { ktObjects, ktctl, ktctlEnv, laptopState, startConnect } from './ktctl.js';
+import { CONNECT_MODES, ktObjects, ktctl, ktctlEnv, laptopState, startConnect } from './ktctl.js';
 
 const { cluster, laptop } = useClusterEnv(import.meta.filename);
 const ns = cluster.facts.testNamespace;
@@ -14,11 +14,14 @@ async function clusterSecondsFrom(pod: string): Promise<number> {
   return Number(await cluster.kubectlOk(['-n', ns, 'get', pod, '-o', "jsonpath={.metadata.annotations['kt-last-heart-beat']}"]));
 }
 
+const shadowPods = async () => (await ktObjects(cluster, ns)).filter((o) => o.startsWith('pod/'));
+
 describe('after kill -9', () => {
-  it('ktctl clean restores the laptop and removes the dead run’s key, but not its still-fresh objects', async () => {
+  it.each(CONNECT_MODES)('--mode %s: ktctl clean restores the laptop and removes the dead run’s key, but not its still-fresh objects', async (mode) => {
     const { args, env, home } = ktctlEnv(cluster);
     const before = await laptopState(laptop);
-    const connect = await startConnect(laptop, [...args, '-n', ns, '--mode', 'sshuttle'], env);
+    const podsBefore = (await shadowPods()).length;
+    const connect = await startConnect(laptop, [...args, '-n', ns, '--mode', mode], env);
     process.kill(connect.pid, 'SIGKILL');
     await connect.stop();
     expect(await laptopState(laptop)).not.toEqual(before);
@@ -27,31 +30,36 @@ describe('after kill -9', () => {
     expect(clean.code, clean.stderr).toBe(0);
     expect(clean.stderr).toMatch(/Undid \d+ laptop change\(s\) of dead ktctl connect/);
     expect(await laptopState(laptop)).toEqual(before);
+    expect((await laptop.run('ip', ['link', 'show', 'kt0'])).code).not.toBe(0);
     expect(readdirSync(join(home, 'key'))).toEqual([]);
     // Its heartbeat is seconds old: for clean it could be another user's live shadow.
-    expect((await ktObjects(cluster, ns)).filter((o) => o.startsWith('pod/'))).toHaveLength(1);
+    expect(await shadowPods()).toHaveLength(podsBefore + 1);
   });
 
   it('clean deletes objects whose heartbeat is older than the threshold, and keeps live ones', async () => {
     const { args, env } = ktctlEnv(cluster);
-    const [stalePod] = (await ktObjects(cluster, ns)).filter((o) => o.startsWith('pod/'));
+    // The shadows of the killed runs above.
+    const stalePods = await shadowPods();
+    expect(stalePods.length).toBeGreaterThan(0);
     const live = await startConnect(laptop, [...args, '-n', ns, '--disableTunDevice', '--proxyPort', '2320'], env);
     try {
-      const [livePod] = (await ktObjects(cluster, ns)).filter((o) => o.startsWith('pod/') && o !== stalePod);
+      const [livePod] = (await shadowPods()).filter((o) => !stalePods.includes(o));
       const old = (await clusterSecondsFrom(livePod!)) - 600;
       expect(old).toBeGreaterThan(1_700_000_000);
-      for (const kind of ['pod', 'configmap']) {
-        await cluster.kubectlOk(['-n', ns, 'annotate', '--overwrite', `${kind}/${stalePod!.slice(4)}`, `kt-last-heart-beat=${old}`]);
+      for (const stalePod of stalePods) {
+        for (const kind of ['pod', 'configmap']) {
+          await cluster.kubectlOk(['-n', ns, 'annotate', '--overwrite', `${kind}/${stalePod.slice(4)}`, `kt-last-heart-beat=${old}`]);
+        }
       }
       const dry = await ktctl(laptop, ['clean', ...args, '-n', ns, '--dryRun'], env);
-      expect(dry.stdout).toContain(`would delete pods/${stalePod!.slice(4)}`);
-      expect(await ktObjects(cluster, ns)).toContain(stalePod);
+      for (const stalePod of stalePods) expect(dry.stdout).toContain(`would delete pods/${stalePod.slice(4)}`);
+      expect(await ktObjects(cluster, ns)).toEqual(expect.arrayContaining(stalePods));
       const clean = await ktctl(laptop, ['clean', ...args, '-n', ns], env);
       expect(clean.code, clean.stderr).toBe(0);
-      await waitFor(async () => !(await ktObjects(cluster, ns)).includes(stalePod!), { timeoutMs: 30_000, what: 'the stale pod to go' });
+      await waitFor(async () => !(await ktObjects(cluster, ns)).some((o) => stalePods.includes(o)), { timeoutMs: 30_000, what: 'the stale pods to go' });
       const left = await ktObjects(cluster, ns);
-      expect(left.filter((o) => o.startsWith('pod/'))).toHaveLength(1);
-      expect(left).not.toContain(`configmap/${stalePod!.slice(4)}`);
+      expect(left.filter((o) => o.startsWith('pod/'))).toEqual([livePod]);
+      for (const stalePod of stalePods) expect(left).not.toContain(`configmap/${stalePod.slice(4)}`);
     } finally {
       await live.stop(20_000);
     }

@@ -1,5 +1,5 @@
 // The other DNS modes of connect: hosts (Services written to the hosts file, kept current) and podDNS
-// (every name resolved by the cluster), each leaving the laptop as it was.
+// (every name resolved by the cluster), each leaving the laptop as it was. In the default --mode.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Background, useClusterEnv, waitFor } from '../../harness/index.js';
 import { ktctlEnv, laptopState, startConnect } from './ktctl.js';
@@ -19,7 +19,7 @@ describe('connect --dnsMode hosts', () => {
   it('writes the Services into the hosts file, follows a new one, and removes the block on exit', async () => {
     const { args, env } = ktctlEnv(cluster);
     const before = await laptopState(laptop);
-    connect = await startConnect(laptop, [...args, '-n', ns, '--mode', 'sshuttle', '--dnsMode', 'hosts'], env);
+    connect = await startConnect(laptop, [...args, '-n', ns, '--dnsMode', 'hosts'], env);
     const echoIP = await cluster.serviceIP(ns, 'echo');
     const hosts = await hostsBlock();
     expect(hosts).toContain('# Kt Hosts Begin');
@@ -40,7 +40,7 @@ describe('connect --dnsMode hosts', () => {
 describe('connect --dnsMode podDNS', () => {
   it('resolves cluster names by the cluster alone', async () => {
     const { args, env } = ktctlEnv(cluster);
-    connect = await startConnect(laptop, [...args, '-n', ns, '--mode', 'sshuttle', '--dnsMode', 'podDNS'], env);
+    connect = await startConnect(laptop, [...args, '-n', ns, '--dnsMode', 'podDNS'], env);
     const dig = await laptop.run('dig', ['+short', `web.${ns}.svc.cluster.local`]);
     expect(dig.stdout.trim()).toBe(await cluster.serviceIP(ns, 'web'));
     expect((await laptop.curl('http://web/', [], 10)).stdout).toMatch(/^hello from web-/);

@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 import { run, startBackground, type Background, type Cluster, type Laptop, type RunResult } from '../../harness/index.js';
 
+/** The modes every connect test runs in. */
+export const CONNECT_MODES = ['tun2socks', 'sshuttle'] as const;
+
 export const KTCTL = fileURLToPath(new URL('../../../.cache/e2e/bin/ktctl', import.meta.url));
 const NETNS_ETC = '/etc/netns';
 

@@ -2,7 +2,7 @@
 // root, RBAC that forbids creating pods, a busy proxy port — one line, a code, nothing left behind.
 import { describe, expect, it } from 'vitest';
 import { useClusterEnv } from '../../harness/index.js';
-import { KTCTL, ktObjects, ktctl, ktctlEnv, laptopState, unprivilegedHome } from './ktctl.js';
+import { CONNECT_MODES, KTCTL, ktObjects, ktctl, ktctlEnv, laptopState, unprivilegedHome } from './ktctl.js';
 
 const { cluster, laptop } = useClusterEnv(import.meta.filename);
 const ns = cluster.facts.testNamespace;
@@ -35,8 +35,8 @@ describe('connect without root', () => {
     expect(await ktObjects(cluster, ns)).toEqual([]);
   });
 
-  it('refuses the tunnel modes with one line and a code, before touching the cluster', async () => {
-    const result = await asNobody(['connect', '-n', ns, '--mode', 'sshuttle']);
+  it.each([...CONNECT_MODES, 'default'])('refuses --mode %s with one line and a code, before touching the cluster', async (mode) => {
+    const result = await asNobody(['connect', '-n', ns, ...(mode === 'default' ? [] : ['--mode', mode])]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^error: .*sudo.*\[KT_NOT_ROOT\]$/m);

@@ -1,30 +1,38 @@
-// `sudo ktctl connect --mode sshuttle` from the laptop namespace: pod IPs, ClusterIPs and cluster names
-// work while it runs (and external names keep resolving), and after it stops the laptop is as before.
+// `sudo ktctl connect` from the laptop namespace, in each mode (tun2socks: TUN device and userspace stack;
+// sshuttle: kernel redirect): pod IPs, ClusterIPs and cluster names work while it runs (and external names
+// keep resolving), and after it stops the laptop is as before.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Background, useClusterEnv, waitFor } from '../../harness/index.js';
-import { ktObjects, ktctlEnv, laptopState, startConnect, startLaptopUpstream } from './ktctl.js';
+import { CONNECT_MODES, ktObjects, ktctlEnv, laptopState, startConnect, startLaptopUpstream } from './ktctl.js';
 
 const { cluster, laptop } = useClusterEnv(import.meta.filename);
 const ns = cluster.facts.testNamespace;
 const { args, env } = ktctlEnv(cluster);
-let before: Record<string, string>;
 let upstream: { stop(): Promise<void> };
-let connect: Background | undefined;
 
 beforeAll(async () => {
   upstream = await startLaptopUpstream(laptop);
-  before = await laptopState(laptop);
-  connect = await startConnect(laptop, [...args, '-n', ns, '--mode', 'sshuttle'], env);
-}, 180_000);
+});
 
 afterAll(async () => {
-  await connect?.stop(20_000);
   await upstream?.stop();
 });
 
 const curl = async (url: string, extra: string[] = []) => (await laptop.curl(url, extra, 10)).stdout;
 
-describe('connect --mode sshuttle', () => {
+describe.each(CONNECT_MODES)('connect --mode %s', (mode) => {
+  let before: Record<string, string>;
+  let connect: Background | undefined;
+
+  beforeAll(async () => {
+    before = await laptopState(laptop);
+    connect = await startConnect(laptop, [...args, '-n', ns, '--mode', mode], env);
+  }, 180_000);
+
+  afterAll(async () => {
+    await connect?.stop(20_000);
+  });
+
   it('reaches a ClusterIP and a pod IP', async () => {
     expect(await curl(`http://${await cluster.serviceIP(ns, 'echo')}/`)).toMatch(/^hello from echo-/);
     const [podIP] = await cluster.podIPs(ns, 'app=web');
