@@ -43,6 +43,22 @@ describe('PortForwardStream against a fake kubelet', () => {
     expect(err.message).toBe('the pod is gone');
   });
 
+  it('closes within a moment while paused by backpressure (ws would otherwise wait 30 s for the close frame)', async () => {
+    let serverClosed: Promise<number> | undefined;
+    server = await startFakeApiServer({
+      onConnect: (ws) => {
+        serverClosed = new Promise((resolve) => ws.once('close', () => resolve(Date.now())));
+        // More than the stream's read buffer, never read: the stream pauses its WebSocket.
+        for (let i = 0; i < 64; i++) ws.send(Buffer.concat([Buffer.from([0]), Buffer.alloc(64 * 1024)]));
+      },
+    });
+    const stream = await openForwardStream(server.transport, target);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    stream.destroy();
+    expect((await serverClosed!) - started).toBeLessThan(5_000);
+  });
+
   it('fails when pings go unanswered', async () => {
     server = await startFakeApiServer({ autoPong: false });
     const stream = await openForwardStream(server.transport, target, { pingIntervalMs: 50 });

@@ -5,6 +5,9 @@ import { apiError } from '../errors.js';
 import type { ApiTransport } from '../transport.js';
 import { DATA_CHANNEL, FrameDecoder, PORT_FORWARD_PROTOCOL, describeForwardError, encodeData } from './protocol.js';
 
+/** How long a closing WebSocket waits for the server's close frame before the socket is cut. */
+const CLOSE_TIMEOUT_MS = 1_000;
+
 /** The pod port one stream reaches. */
 export interface ForwardTarget {
   namespace: string;
@@ -175,15 +178,26 @@ export class PortForwardStream extends Duplex {
 
   override _final(callback: (err?: Error | null) => void): void {
     this.localEnded = true;
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
+    if (this.ws.readyState === WebSocket.OPEN) this.closeSocket();
     callback();
+  }
+
+  /**
+   * A normal close, bounded: ws waits up to 30 s for the server's close frame, and a paused WebSocket never
+   * reads it, which kept a stopped ktctl alive for half a minute. Read again, and cut it after a moment.
+   */
+  private closeSocket(): void {
+    if (this.ws.isPaused) this.ws.resume();
+    this.ws.close(1000);
+    const cut = setTimeout(() => this.ws.terminate(), CLOSE_TIMEOUT_MS);
+    this.ws.once('close', () => clearTimeout(cut));
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     clearInterval(this.pingTimer);
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
-      if (err) this.ws.terminate();
-      else this.ws.close(1000);
+      if (err || this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
+      else this.closeSocket();
     }
     callback(err);
   }
