@@ -1,6 +1,6 @@
 import type { RedirectSpec } from '@ktctl/netplatform';
 import { type CommandRunner, type JournalEntry, mustRun } from '@ktctl/netplatform';
-import { normalizeCidr } from './cidr.js';
+import { normalizeCidr } from '@ktctl/netplatform';
 
 /** A chain of ours in a table, with the built-in chains that jump to it. */
 export interface IptablesChainEntry extends JournalEntry {

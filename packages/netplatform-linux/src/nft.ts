@@ -1,6 +1,6 @@
 import type { RedirectSpec } from '@ktctl/netplatform';
 import { type CommandRunner, type JournalEntry } from '@ktctl/netplatform';
-import { normalizeCidr } from './cidr.js';
+import { normalizeCidr } from '@ktctl/netplatform';
 
 /** A whole nftables table of ours; deleting it removes every rule it holds. */
 export interface NftTableEntry extends JournalEntry {

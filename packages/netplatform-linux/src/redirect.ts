@@ -1,7 +1,7 @@
 import type { KernelRedirect, RedirectSpec } from '@ktctl/netplatform';
 import { type CommandRunner, type Journal, type JournalEntry, mustRun, type Undoers } from '@ktctl/netplatform';
 import { UserError } from '@ktctl/plugin-api';
-import { isIpv6Cidr } from './cidr.js';
+import { isIpv6Cidr } from '@ktctl/netplatform';
 import {
   chainCreateCommands,
   DNS_CHAIN,

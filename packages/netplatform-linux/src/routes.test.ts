@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Journal, recordingRunner } from '@ktctl/netplatform';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '@ktctl/netplatform/testing';
-import { normalizeCidr } from './cidr.js';
+import { normalizeCidr } from '@ktctl/netplatform';
 import { createRouteTable, ipRouteArgs, routeUndoers } from './routes.js';
 
 const newJournal = (runner: Parameters<typeof routeUndoers>[0]) =>

@@ -1,7 +1,7 @@
 import type { RouteSpec, RouteTable } from '@ktctl/netplatform';
 import { type CommandRunner, type Journal, type JournalEntry, type Undoers } from '@ktctl/netplatform';
 import { UserError } from '@ktctl/plugin-api';
-import { isDefaultRoute, isIpv6Cidr, normalizeCidr } from './cidr.js';
+import { isDefaultRoute, isIpv6Cidr, normalizeCidr } from '@ktctl/netplatform';
 import { netsh, output } from './netsh.js';
 
 export interface RouteAddedEntry extends JournalEntry {

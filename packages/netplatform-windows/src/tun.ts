@@ -1,6 +1,6 @@
 import type { TunDevice, TunFactory, TunOptions } from '@ktctl/netplatform';
 import { type CommandRunner, type Journal, type JournalEntry, type Undoers } from '@ktctl/netplatform';
-import { isIpv6Cidr, netmask } from './cidr.js';
+import { isIpv6Cidr, netmask } from '@ktctl/netplatform';
 import { netsh } from './netsh.js';
 import { adapterGuid, type Handle, RING_CAPACITY, guidString, type WintunApi } from './wintun.js';
 

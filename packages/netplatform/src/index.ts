@@ -1,3 +1,4 @@
+export * from './cidr.js';
 export * from './contract.js';
 export * from './errors.js';
 export * from './files.js';

@@ -1,8 +1,5 @@
 import { isIP } from 'node:net';
 
-// The same rules as netplatform-linux's and -darwin's cidr.ts, which their indexes do not export. They belong
-// in @ktctl/netplatform (OS-independent); until they move there, this package keeps its own copy.
-
 /** `10.96.0.0/16` as is; a bare address becomes /32 (or /128). Throws on anything else. */
 export function normalizeCidr(value: string): string {
   const [address, prefix, ...rest] = value.trim().split('/');
