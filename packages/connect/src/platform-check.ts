@@ -2,17 +2,24 @@ import { ErrorCode, UserError } from '@ktctl/plugin-api';
 import type { NetPlatform } from '@ktctl/netplatform';
 import type { ConnectOptions } from './options.js';
 
+const OS_NAMES: Partial<Record<NodeJS.Platform, string>> = { linux: 'Linux', darwin: 'macOS', win32: 'Windows' };
+
+/** The name users know their OS by, for messages. */
+export function osName(os: NodeJS.Platform): string {
+  return OS_NAMES[os] ?? os;
+}
+
 /** Refuses, before anything is changed, what this laptop cannot do: not root, or a mode the OS lacks. */
 export function checkPlatform(options: ConnectOptions, platform: NetPlatform): void {
   if (options.disableTunDevice) return;
   platform.requireAdmin('connect');
   if (options.mode === 'sshuttle' && !platform.capabilities.kernelRedirect) {
-    throw new UserError('KT_MODE_UNSUPPORTED', `--mode sshuttle is not available on ${platform.os}`, {
+    throw new UserError('KT_MODE_UNSUPPORTED', `--mode sshuttle is not available on ${osName(platform.os)}`, {
       hint: 'Use --mode tun2socks, or --disableTunDevice for the proxy only',
     });
   }
   if (options.mode === 'tun2socks' && !platform.capabilities.tun) {
-    throw new UserError('KT_MODE_UNSUPPORTED', `--mode tun2socks is not available on ${platform.os} in this release`, {
+    throw new UserError('KT_MODE_UNSUPPORTED', `--mode tun2socks is not available on ${osName(platform.os)} in this release`, {
       hint: platform.capabilities.kernelRedirect ? 'Use --mode sshuttle, or --disableTunDevice for the proxy only' : 'Use --disableTunDevice for the proxy only',
     });
   }
