@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { ServiceView } from '@ktctl/kube';
+import { checkRemotePorts, parseExpose, serviceTargetPorts } from './expose.js';
+
+const svc: ServiceView = {
+  metadata: { name: 'echo' },
+  spec: {
+    selector: { app: 'echo' },
+    ports: [
+      { name: 'http', port: 80, protocol: 'TCP', targetPort: 'http' },
+      { name: 'tcp-echo', port: 9000, protocol: 'TCP', targetPort: 9000 },
+      { name: 'udp-echo', port: 9001, protocol: 'UDP', targetPort: 'udp-echo' },
+    ],
+  },
+};
+const pod = {
+  metadata: { name: 'echo-1' },
+  spec: { containers: [{ image: 'x', ports: [{ name: 'http', containerPort: 8080 }, { name: 'udp-echo', containerPort: 9001, protocol: 'UDP' }] }] },
+} as never;
+
+describe('parseExpose', () => {
+  it('reads port and local:remote, comma separated or repeated', () => {
+    expect(parseExpose('8080')).toEqual([{ local: 8080, remote: 8080 }]);
+    expect(parseExpose('3000:8080, 9000')).toEqual([{ local: 3000, remote: 8080 }, { local: 9000, remote: 9000 }]);
+    expect(parseExpose(['1:2', '3'])).toEqual([{ local: 1, remote: 2 }, { local: 3, remote: 3 }]);
+  });
+
+  it('rejects what is not a port, three parts, a remote port given twice, and nothing at all', () => {
+    expect(() => parseExpose('http')).toThrow(/"http" is not a port/);
+    expect(() => parseExpose('70000')).toThrow(/not a port/);
+    expect(() => parseExpose('1:2:3')).toThrow(/expected port or local:remote/);
+    expect(() => parseExpose('1:80,2:80')).toThrow(/remote port 80 is given twice/);
+    expect(() => parseExpose('')).toThrow(/--expose is required/);
+    expect(() => parseExpose(undefined)).toThrow(expect.objectContaining({ code: 'KT_INVALID_FLAG' }));
+  });
+});
+
+describe('target ports', () => {
+  it('resolves named target ports through a pod, UDP apart', () => {
+    expect(serviceTargetPorts(svc, [pod])).toEqual({ tcp: [8080, 9000], udp: [9001], unresolved: [] });
+    expect(serviceTargetPorts(svc, [])).toEqual({ tcp: [9000], udp: [], unresolved: ['http', 'udp-echo'] });
+  });
+
+  it('accepts target ports and explains a Service port or a UDP port', () => {
+    const targets = serviceTargetPorts(svc, [pod]);
+    expect(() => checkRemotePorts(svc, [{ local: 1, remote: 8080 }, { local: 2, remote: 9000 }], targets)).not.toThrow();
+    expect(() => checkRemotePorts(svc, [{ local: 1, remote: 80 }], targets)).toThrow(/Port 80 is not a target port of Service echo \(80 is a Service port; its target port is http\); its TCP target ports are 8080, 9000/);
+    expect(() => checkRemotePorts(svc, [{ local: 1, remote: 9001 }], targets)).toThrow(/is UDP; exchange carries TCP only/);
+    expect(() => checkRemotePorts(svc, [{ local: 1, remote: 1234 }], targets)).toThrow(expect.objectContaining({ code: 'KT_TARGET_PORT_NOT_FOUND', hint: expect.stringMatching(/TARGET ports/) }));
+  });
+});
