@@ -1,10 +1,9 @@
-import type { Logger } from '@ktctl/plugin-api';
+import { ErrorCode, UserError, type Logger } from '@ktctl/plugin-api';
 import { HostsSync, parseDnsMode, startLocalDns, type DnsMode, type Upstream } from '@ktctl/dns';
 import type { KubeClient, ShadowHandle } from '@ktctl/kube';
 import type { NetSession } from '@ktctl/netplatform';
 import type { SshPool } from '@ktctl/tunnel';
 import type { ConnectOptions } from './options.js';
-import { portInUse } from './platform-check.js';
 import { serviceWatcher } from './service-watch.js';
 import type { Teardown } from './teardown.js';
 
@@ -46,8 +45,10 @@ export async function configureDns(ctx: DnsContext): Promise<DnsSetup> {
   const dns = ctx.session.dns;
   const originalSearch = await dns.originalSearchDomains();
   const upstreams = mode.kind === 'podDNS' ? [] : (await dns.originalNameservers()).map(upstream);
+  const withPort = await dns.supportsPort();
+  const port = localDnsPort(withPort, ctx.session.redirect !== undefined);
   const server = await startLocalDns({
-    port: 0,
+    port,
     order: mode.kind === 'podDNS' ? ['cluster'] : mode.order,
     clusterDomain: ctx.options.clusterDomain,
     searchDomains: originalSearch,
@@ -57,18 +58,27 @@ export async function configureDns(ctx: DnsContext): Promise<DnsSetup> {
     clusterUp: () => ctx.pool.status !== 'reconnecting' && ctx.pool.status !== 'failed',
     logger: ctx.logger,
   }).catch((error: unknown) => {
-    throw portInUse(error, 'local DNS', 0, '--dnsMode');
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new UserError(ErrorCode.PortInUse, `Port ${port} (the local DNS server) is already in use`, { hint: 'Stop the DNS server that uses it, or pass --dnsMode hosts', cause: error });
   });
   ctx.teardown.defer('local DNS server', () => server.close());
   ctx.pool.on('status', (status: string) => status === 'connected' && server.clearCache());
   const search = [...clusterSearch(ctx.client.namespace, ctx.options.clusterDomain), ...originalSearch];
-  if (await dns.supportsPort()) {
+  if (withPort) {
     await dns.apply({ nameservers: [`${server.host}:${server.port}`], searchDomains: search, routeDomains: [ctx.options.clusterDomain] });
   } else {
     await ctx.session.redirect?.redirectLoopbackDns(server.port);
     await dns.apply({ nameservers: ['127.0.0.1'], searchDomains: search, routeDomains: [ctx.options.clusterDomain] });
   }
   return { mode, server: { host: server.host, port: server.port } };
+}
+
+/**
+ * The local DNS server's port: any free one when the resolver takes a port or the kernel can redirect
+ * 127.0.0.1:53 to it; else 53 itself (Windows: netsh takes no port and there is no redirect).
+ */
+export function localDnsPort(resolverTakesPort: boolean, canRedirect: boolean): number {
+  return resolverTakesPort || canRedirect ? 0 : 53;
 }
 
 async function startHostsMode(ctx: DnsContext, mode: Extract<DnsMode, { kind: 'hosts' }>): Promise<DnsSetup> {
