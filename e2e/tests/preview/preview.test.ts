@@ -97,6 +97,26 @@ describe('ktctl preview', () => {
     expect(after.code).not.toBe(0);
   });
 
+  it('survives its shadow pod being deleted: recreated, tunnel re-established, the Service answers again', async () => {
+    const preview = await startPreview('phoenix', ['--expose', '18190:8080']);
+    try {
+      expect((await httpGet('http://phoenix:8080/')).stdout).toBe('hello from laptop\n');
+      const [pod] = (await ktObjects(cluster, ns)).filter((o) => o.startsWith('pod/'));
+      const uid = await cluster.kubectlOk(['-n', ns, 'get', pod!, '-o', 'jsonpath={.metadata.uid}']);
+      await cluster.kubectlOk(['-n', ns, 'delete', pod!, '--wait=false']);
+      await preview.waitForOutput(/Tunnel: reverse tunnel re-established/, 90_000);
+      expect(await cluster.kubectlOk(['-n', ns, 'get', pod!, '-o', 'jsonpath={.metadata.uid}'])).not.toBe(uid);
+      const again = await waitFor(async () => {
+        const r = await httpGet('http://phoenix:8080/');
+        return r.code === 0 ? r : undefined;
+      }, { timeoutMs: 30_000, what: 'the Service to answer through the new shadow pod' });
+      expect(again.stdout).toBe('hello from laptop\n');
+    } finally {
+      await preview.stop(30_000);
+    }
+    expect(await ktObjects(cluster, ns)).toEqual([]);
+  });
+
   it('makes a LoadBalancer Service with --external', async () => {
     const preview = await startPreview('demo-ext', ['--expose', '18190:8080', '--external']);
     try {

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { AGENT_DNS_PORT, AGENT_SSH_PORT } from '@ktctl/kube';
 import { parseExpose, requireListening } from './expose.js';
 
 describe('parseExpose', () => {
@@ -12,6 +13,11 @@ describe('parseExpose', () => {
     expect(() => parseExpose('')).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('--expose is required') }));
     for (const bad of ['http', '1:2:3', '8080:', '0', '70000']) expect(() => parseExpose(bad), bad).toThrow(expect.objectContaining({ exitCode: 2, code: 'KT_INVALID_FLAG' }));
     expect(() => parseExpose('80,3000:80')).toThrow(/remote port 80 twice/);
+    expect(() => parseExpose('2222:22')).toThrow("Remote port 22 is the shadow agent's own (22, 53)");
+    expect(() => parseExpose('53')).toThrow(/Remote port 53 is the shadow agent's own/);
+    // The default list is the agent's contract (kept as literals so the command loads without @ktctl/kube).
+    expect(() => parseExpose(`${AGENT_SSH_PORT}`)).toThrow(/agent's own/);
+    expect(() => parseExpose(`${AGENT_DNS_PORT}`)).toThrow(/agent's own/);
   });
 });
 

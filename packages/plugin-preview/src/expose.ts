@@ -13,8 +13,11 @@ function port(text: string, entry: string): number {
   return n;
 }
 
-/** `8080,3000:80` → `[{8080→8080}, {3000→80}]`; every remote port once. */
-export function parseExpose(text: string | undefined): ExposedPort[] {
+/**
+ * `8080,3000:80` → `[{8080→8080}, {3000→80}]`; every remote port once, and none of `reserved` (the
+ * shadow agent's own ports: @ktctl/kube's AGENT_SSH_PORT and AGENT_DNS_PORT).
+ */
+export function parseExpose(text: string | undefined, reserved: readonly number[] = [22, 53]): ExposedPort[] {
   const entries = (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (entries.length === 0) throw new UsageError('--expose is required: the local ports the preview Service leads to', { code: ErrorCode.Usage, hint: 'e.g. --expose 8080 (same port) or --expose 3000:80 (local 3000 behind Service port 80)' });
   const ports = entries.map((entry) => {
@@ -23,6 +26,8 @@ export function parseExpose(text: string | undefined): ExposedPort[] {
     const local = port(parts[0]!, entry);
     return { local, remote: parts[1] === undefined ? local : port(parts[1], entry) };
   });
+  const taken = ports.find((p) => reserved.includes(p.remote));
+  if (taken) throw new UsageError(`Remote port ${taken.remote} is the shadow agent's own (${reserved.join(', ')})`, { code: ErrorCode.InvalidFlag, hint: `Expose another port, e.g. --expose ${taken.local}:8080` });
   const seen = new Set<number>();
   for (const p of ports) {
     if (seen.has(p.remote)) throw new UsageError(`--expose names remote port ${p.remote} twice`, { code: ErrorCode.InvalidFlag });

@@ -82,6 +82,8 @@ async function createShadow(client: KubeClient, options: PreviewOptions, deps: P
     signal: deps.signal,
   });
   teardown.defer(`shadow ${shadow.name}`, () => shadow.cleanup());
+  // A deleted shadow pod is recreated at once (same kt-target, so the Service follows it); the tunnel reconnects.
+  shadow.supervise(30_000, (err) => deps.logger.debug(`shadow supervision: ${(err as Error).message}`));
   return shadow;
 }
 
