@@ -25,6 +25,8 @@ export class NetStack {
   private readonly mtu: number;
   private readonly reassembler: Reassembler;
   private closed = false;
+  /** The connection of the previous segment: bulk transfers skip the key and the map lookup. */
+  private lastConnection: StackTcpConnection | undefined;
 
   constructor(private readonly options: StackOptions) {
     this.clock = options.clock ?? realClock;
@@ -84,10 +86,15 @@ export class NetStack {
   private tcp(ip: IpPacket): void {
     const seg = parseTcp(ip);
     if (typeof seg === 'string') return this.drop(seg);
+    const isSyn = (seg.flags & (SYN | ACK | RST)) === SYN;
+    const last = this.lastConnection;
+    if (!isSyn && last && last.matches(ip.src, seg.srcPort, ip.dst, seg.dstPort)) return last.segment(seg);
     const key = `${addressKey(ip.src)}:${seg.srcPort}>${addressKey(ip.dst)}:${seg.dstPort}`;
     const existing = this.connections.get(key);
-    const isSyn = (seg.flags & (SYN | ACK | RST)) === SYN;
-    if (existing && !(isSyn && existing.state === 'TIME_WAIT')) return existing.segment(seg);
+    if (existing && !(isSyn && existing.state === 'TIME_WAIT')) {
+      this.lastConnection = existing;
+      return existing.segment(seg);
+    }
     existing?.reset('a new connection reuses its ports');
     if (isSyn) return this.accepting(ip, seg, key);
     if (!(seg.flags & RST)) this.refuseSegment(ip, seg);
@@ -104,6 +111,7 @@ export class NetStack {
       log: (message) => this.options.log?.(message),
       release: (connection) => {
         if (this.connections.get(key) === connection) this.connections.delete(key);
+        if (this.lastConnection === connection) this.lastConnection = undefined;
         this.stats.tcpActive--;
       },
     };

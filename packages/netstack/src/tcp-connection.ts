@@ -128,6 +128,11 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
     this.destroy();
   }
 
+  /** True when a segment from the laptop with these addresses and ports belongs to this connection. */
+  matches(src: Buffer, srcPort: number, dst: Buffer, dstPort: number): boolean {
+    return srcPort === this.flow.dstPort && dstPort === this.flow.srcPort && src.equals(this.flow.dst) && dst.equals(this.flow.src);
+  }
+
   /** One segment from the laptop for this connection (checksum already verified). */
   segment(seg: TcpSegment): void {
     switch (this.state) {
