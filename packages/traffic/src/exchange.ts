@@ -96,7 +96,7 @@ export async function exchange(options: ExchangeOptions, deps: ExchangeDeps): Pr
     if (!Object.keys(selector).length) throw new UserError(ErrorCode.NotFound, `Service ${name} has no selector, so it has no pods to stand in for`, { hint: 'Exchange a Service that selects pods' });
     const deployments = options.mode === 'scale' ? await deploymentsBehind(client, selector) : [];
     if (options.mode === 'scale') requireDeployments(name, deployments);
-    const portNames = await checkPorts(client, svc, ports, deployments, options);
+    const portNames = await checkPorts(client, svc, ports, deployments, options, deps.logger);
     const user = invokingUser(deps.env);
     const lock = await lockService(client, name, user, 'exchange', () => getService(client, name));
     let lockHeld = true;
@@ -140,13 +140,15 @@ function exchangePermissions(namespace: string, options: ExchangeOptions) {
 }
 
 /** Remote ports must be TCP target ports of the Service; local ports must listen (unless skipped). Returns port names to give the shadow. */
-async function checkPorts(client: KubeClient, svc: ServiceView, ports: readonly PortMapping[], deployments: readonly DeploymentState[], options: ExchangeOptions): Promise<Map<number, string>> {
+async function checkPorts(client: KubeClient, svc: ServiceView, ports: readonly PortMapping[], deployments: readonly DeploymentState[], options: ExchangeOptions, logger: Logger): Promise<Map<number, string>> {
   for (const p of ports) {
     if (p.remote === AGENT_SSH_PORT || p.remote === AGENT_DNS_PORT) throw new UserError(ErrorCode.InvalidFlag, `Target port ${p.remote} cannot be exchanged: the shadow pod's agent uses it`, { hint: 'Only target ports other than 22 and 53 can be exposed' });
   }
   const pods = await podsWithPorts(client, svc, deployments);
   const targets = serviceTargetPorts(svc, pods);
   checkRemotePorts(svc, ports, targets);
+  const unexposed = targets.tcp.filter((t) => !ports.some((p) => p.remote === t));
+  if (unexposed.length) logger.warn(`Target port${unexposed.length > 1 ? 's' : ''} ${unexposed.join(', ')} of Service ${svc.metadata.name} not exposed: calls to ${unexposed.length > 1 ? 'them' : 'it'} are refused while exchanged`);
   if (!options.skipPortChecking) await checkLocalPorts(ports, options.localHost);
   return namedTargetPorts(svc, pods);
 }

@@ -2,6 +2,7 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '@ktctl/plugin-api';
+import { generateSshKeyPair } from '@ktctl/kube';
 import { startAgent, type Agent } from '../test/agent.js';
 import { exposeLocalPorts, type ReverseTunnelShadow } from './reverse-tunnel.js';
 
@@ -68,13 +69,19 @@ function recordingLogger(): Logger & { warnings: string[] } {
 }
 
 async function setup(ports: { local: number; remote: number }[], logger = recordingLogger()) {
-  const agent = await startAgent();
+  const keys = generateSshKeyPair('traffic-test');
+  let agent = await startAgent({ keys });
   cleanups.push(() => agent.stop());
+  const restartAgent = async (): Promise<void> => {
+    const sshPort = agent.sshPort;
+    await agent.stop();
+    agent = await startAgent({ sshPort, keys });
+  };
   const transports: Socket[] = [];
   const statuses: string[] = [];
   const tunnel = await exposeLocalPorts({ shadow: fakeShadow(() => agent, transports), ports, logger, onStatus: (s) => statuses.push(s), keepaliveIntervalMs: 1000 });
   cleanups.push(() => tunnel.close());
-  return { tunnel, transports, statuses, logger };
+  return { tunnel, transports, statuses, logger, restartAgent };
 }
 
 describe('exposeLocalPorts against the real shadow agent', { timeout: 20_000 }, () => {
@@ -108,6 +115,17 @@ describe('exposeLocalPorts against the real shadow agent', { timeout: 20_000 }, 
     expect(tunnel.status).toBe('connected');
     expect(statuses).toEqual(['connected', 'reconnecting', 'connected']);
     expect(await callRemote(remote, 'again')).toBe('l:AGAIN');
+  });
+
+  it('comes back after the agent itself restarts (a restarted shadow pod), with its listeners bound again', async () => {
+    const [local, remote] = [await localServer('l'), await freePort()];
+    const { tunnel, statuses, restartAgent } = await setup([{ local, remote }]);
+    await restartAgent();
+    const deadline = Date.now() + 10_000;
+    while (statuses.length < 3 && Date.now() < deadline) await sleep(20);
+    expect(statuses).toEqual(['connected', 'reconnecting', 'connected']);
+    expect(tunnel.status).toBe('connected');
+    expect(await callRemote(remote, 'back')).toBe('l:BACK');
   });
 
   it('closes cleanly: the remote port stops listening', async () => {
