@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AGENT_DNS_PORT, AGENT_SSH_PORT } from '@ktctl/kube';
-import { parseExpose, requireListening } from './expose.js';
+import { checkPreviewName, parseExpose, requireListening } from './expose.js';
 
 describe('parseExpose', () => {
   it('reads port and local:remote, comma separated', () => {
@@ -39,5 +39,12 @@ describe('requireListening', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('checkPreviewName', () => {
+  it('takes DNS-1035 labels that leave room for the shadow suffix', () => {
+    expect(checkPreviewName('demo-1')).toBe('demo-1');
+    for (const bad of ['Demo', '1demo', 'demo_1', 'demo-', 'a'.repeat(55)]) expect(() => checkPreviewName(bad), bad).toThrow(expect.objectContaining({ exitCode: 2 }));
   });
 });

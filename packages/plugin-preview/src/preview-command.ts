@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { defineCommand } from '@ktctl/plugin-api';
-import { parseExpose } from './expose.js';
+import { checkPreviewName, parseExpose } from './expose.js';
 
 /** preview's own flags, as KtConnect named them. */
 export const previewFlags = [
@@ -22,7 +22,7 @@ export const previewCommand = defineCommand({
   ],
   async handler(ctx) {
     const ports = parseExpose(ctx.options.expose);
-    const name = String(ctx.args.name);
+    const name = checkPreviewName(String(ctx.args.name));
     const { startPreview } = await import('./preview.js');
     const preview = await startPreview(
       { name, ports, external: ctx.options.external, skipPortChecking: ctx.options.skipPortChecking, portNamePrefix: ctx.options.portNamePrefix, flags: ctx.options, version: ctx.version },
