@@ -101,6 +101,10 @@ export class NetStack {
   }
 
   private accepting(ip: IpPacket, syn: TcpSegment, key: string): void {
+    if (this.connections.size >= (this.options.maxConnections ?? 16_384)) {
+      this.drop(`SYN refused: ${this.connections.size} connections already`);
+      return this.refuseSegment(ip, syn);
+    }
     const flow = { src: Buffer.from(ip.dst), dst: Buffer.from(ip.src), srcPort: syn.dstPort, dstPort: syn.srcPort };
     const source: Endpoint = { address: formatAddress(ip.src), port: syn.srcPort };
     const destination: Endpoint = { address: formatAddress(ip.dst), port: syn.dstPort };

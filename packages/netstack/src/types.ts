@@ -38,6 +38,8 @@ export interface StackOptions {
   initialSequence?(): number;
   /** How long a SYN waits for accept() or refuse() before it is refused (default 60 s). */
   acceptTimeoutMs?: number;
+  /** Connections kept at once (TIME_WAIT included); SYNs beyond it are refused (default 16384). */
+  maxConnections?: number;
   /** How long a closed connection stays in TIME_WAIT (default 2 s: a private link needs no 2 MSL). */
   timeWaitMs?: number;
 }
