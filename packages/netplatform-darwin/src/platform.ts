@@ -1,18 +1,14 @@
 import {
-  acquireInstance,
   type CommandRunner,
   createHostsFile,
   hostsUndoers,
   Journal,
-  listStaleRuns,
   type NetPlatform,
   type NetSession,
   platformPaths,
-  removeStalePidFiles,
-  type RestoreReport,
   requireRoot,
+  runBookkeeping,
   restoreFailed,
-  restoreStaleJournals,
   spawnRunner,
   type Undoers,
 } from '@ktctl/netplatform';
@@ -47,30 +43,18 @@ export function createDarwinPlatform(options: DarwinPlatformOptions): NetPlatfor
   const paths = platformPaths(options.ktHome);
   const undoers = darwinUndoers(runner);
   const getuid = options.getuid ?? process.getuid;
-  const alive = options.isAlive ? { isAlive: options.isAlive } : {};
   const isAdmin = () => getuid?.() === 0;
-  const restoreStale = async (): Promise<RestoreReport> => {
-    if (!isAdmin()) {
-      const failed = listStaleRuns({ journalDir: paths.journalDir, ...alive }).map((run) => ({
-        pid: run.pid,
-        errors: [`${run.changes.length} laptop change(s) of this killed run need root to undo: run \`sudo ktctl clean\``],
-      }));
-      return { restored: [], failed, stalePidFiles: removeStalePidFiles(paths.pidDir, options.isAlive) };
-    }
-    return restoreStaleJournals({ ...paths, undoers, ...alive });
-  };
+  const bookkeeping = runBookkeeping({ ...paths, undoers, isAlive: options.isAlive, isAdmin, adminAdvice: 'need root to undo: run `sudo ktctl clean`' });
 
   return {
     os: 'darwin',
     capabilities: { kernelRedirect: true, tun: true },
     isAdmin,
     requireAdmin: (action) => requireRoot(action, getuid),
-    acquireInstance: async (command) => acquireInstance(command, { pidDir: paths.pidDir, ...alive }),
-    restoreStale,
-    staleChanges: async () => listStaleRuns({ journalDir: paths.journalDir, ...alive }),
+    ...bookkeeping,
     async openSession({ command }): Promise<NetSession> {
       requireRoot(`ktctl ${command}`, getuid);
-      const restoredStale = await restoreStale();
+      const restoredStale = await bookkeeping.restoreStale();
       // No start time: macOS has no /proc. A killed run whose pid another process took meanwhile waits
       // (its journal kept) until that process ends.
       const journal = Journal.create(paths.journalDir, { command }, undoers);

@@ -1,20 +1,16 @@
 import {
-  acquireInstance,
   type CommandRunner,
   createHostsFile,
   hostsUndoers,
   Journal,
-  listStaleRuns,
   type NetPlatform,
   type NetSession,
   platformPaths,
   processStartTime,
-  removeStalePidFiles,
-  type RestoreReport,
   replacedFileUndoers,
   requireRoot,
+  runBookkeeping,
   restoreFailed,
-  restoreStaleJournals,
   spawnRunner,
   type Undoers,
 } from '@ktctl/netplatform';
@@ -56,31 +52,18 @@ export function createLinuxPlatform(options: LinuxPlatformOptions): NetPlatform 
   const paths = platformPaths(options.ktHome);
   const undoers = linuxUndoers(runner);
   const geteuid = options.geteuid ?? process.geteuid;
-  const alive = options.isAlive ? { isAlive: options.isAlive } : {};
-  const restoreStale = async (): Promise<RestoreReport> => {
-    if (geteuid?.() !== 0) {
-      // Without root nothing can be undone (proxy-only mode gets here too): say so instead of half-trying.
-      const failed = listStaleRuns({ journalDir: paths.journalDir, ...alive }).map((run) => ({
-        pid: run.pid,
-        errors: [`${run.changes.length} laptop change(s) of this killed run need root to undo: run \`sudo ktctl clean\``],
-      }));
-      return { restored: [], failed, stalePidFiles: removeStalePidFiles(paths.pidDir, options.isAlive) };
-    }
-    return restoreStaleJournals({ ...paths, undoers, ...alive });
-  };
+  const isAdmin = () => geteuid?.() === 0;
+  const bookkeeping = runBookkeeping({ ...paths, undoers, isAlive: options.isAlive, isAdmin, adminAdvice: 'need root to undo: run `sudo ktctl clean`' });
 
   return {
     os: 'linux',
     capabilities: { kernelRedirect: true, tun: true },
-    isAdmin: () => geteuid?.() === 0,
+    isAdmin,
     requireAdmin: (action) => requireRoot(action, geteuid),
-    acquireInstance: async (command) =>
-      acquireInstance(command, { pidDir: paths.pidDir, ...(options.isAlive ? { isAlive: options.isAlive } : {}) }),
-    restoreStale,
-    staleChanges: async () => listStaleRuns({ journalDir: paths.journalDir, ...alive }),
+    ...bookkeeping,
     async openSession({ command }): Promise<NetSession> {
       requireRoot(`ktctl ${command}`, geteuid);
-      const restoredStale = await restoreStale();
+      const restoredStale = await bookkeeping.restoreStale();
       const startTime = processStartTime(process.pid);
       const journal = Journal.create(paths.journalDir, { command, ...(startTime ? { startTime } : {}) }, undoers);
       const redirect = createKernelRedirect(runner, journal, options.redirectBackend);

@@ -1,17 +1,13 @@
 import { win32 } from 'node:path';
 import {
-  acquireInstance,
   type CommandRunner,
   createHostsFile,
   hostsUndoers,
   Journal,
-  listStaleRuns,
   type NetPlatform,
   type NetSession,
   platformPaths,
-  removeStalePidFiles,
-  type RestoreReport,
-  restoreStaleJournals,
+  runBookkeeping,
   spawnRunner,
   type Undoers,
 } from '@ktctl/netplatform';
@@ -51,7 +47,6 @@ export function createWindowsPlatform(options: WindowsPlatformOptions): NetPlatf
   const runner = options.runner ?? spawnRunner;
   const paths = platformPaths(options.ktHome);
   const undoers = windowsUndoers(runner);
-  const alive = options.isAlive ? { isAlive: options.isAlive } : {};
   let elevated: boolean | undefined;
   const isAdmin = () => (elevated ??= isElevated(options.exitCode ?? spawnExitCode));
   const requireAdmin = (action: string) => {
@@ -69,28 +64,23 @@ export function createWindowsPlatform(options: WindowsPlatformOptions): NetPlatf
     wintun?.unload?.();
     wintun = undefined;
   };
-  const restoreStale = async (): Promise<RestoreReport> => {
-    if (!isAdmin()) {
-      const failed = listStaleRuns({ journalDir: paths.journalDir, ...alive }).map((run) => ({
-        pid: run.pid,
-        errors: [`${run.changes.length} laptop change(s) of this killed run need Administrator rights: run \`ktctl clean\` from an Administrator terminal`],
-      }));
-      return { restored: [], failed, stalePidFiles: removeStalePidFiles(paths.pidDir, options.isAlive) };
-    }
-    return restoreStaleJournals({ ...paths, undoers, ...alive });
-  };
+  const bookkeeping = runBookkeeping({
+    ...paths,
+    undoers,
+    isAlive: options.isAlive,
+    isAdmin,
+    adminAdvice: 'need Administrator rights: run `ktctl clean` from an Administrator terminal',
+  });
 
   return {
     os: 'win32',
     capabilities: { kernelRedirect: false, tun: true },
     isAdmin,
     requireAdmin,
-    acquireInstance: async (command) => acquireInstance(command, { pidDir: paths.pidDir, ...alive }),
-    restoreStale,
-    staleChanges: async () => listStaleRuns({ journalDir: paths.journalDir, ...alive }),
+    ...bookkeeping,
     async openSession({ command }): Promise<NetSession> {
       requireAdmin(`ktctl ${command}`);
-      const restoredStale = await restoreStale();
+      const restoredStale = await bookkeeping.restoreStale();
       const journal = Journal.create(paths.journalDir, { command }, undoers);
       return {
         journal,

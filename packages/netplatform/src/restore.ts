@@ -1,5 +1,5 @@
-import type { RestoreReport, StaleRun } from './contract.js';
-import { type AliveCheck, isProcessAlive, removeStalePidFiles } from './instance.js';
+import type { NetPlatform, RestoreReport, StaleRun } from './contract.js';
+import { acquireInstance, type AliveCheck, isProcessAlive, removeStalePidFiles } from './instance.js';
 import { describe, isOpenHere, Journal, listJournals, type Undoers } from './journal.js';
 
 export interface RestoreOptions {
@@ -53,4 +53,34 @@ export function listStaleRuns(options: Omit<RestoreOptions, 'undoers' | 'pidDir'
     runs.push({ pid, command: journal.command, changes: journal.pending().reverse().map(describe) });
   }
   return runs;
+}
+
+export interface RunBookkeepingOptions {
+  /** Where journals and pid files live (platformPaths(ktHome)). */
+  readonly journalDir: string;
+  readonly pidDir: string;
+  readonly undoers: Undoers;
+  readonly isAlive?: AliveCheck | undefined;
+  readonly isAdmin: () => boolean;
+  /** What a user without admin rights is told about a killed run's changes, e.g. "need root to undo: run `sudo ktctl clean`". */
+  readonly adminAdvice: string;
+}
+
+/**
+ * The part of a NetPlatform every OS shares: the instance lock, and undoing (or, without admin rights,
+ * reporting) what killed runs left.
+ */
+export function runBookkeeping(options: RunBookkeepingOptions): Pick<NetPlatform, 'acquireInstance' | 'restoreStale' | 'staleChanges'> {
+  const alive = options.isAlive ? { isAlive: options.isAlive } : {};
+  const staleRuns = (): StaleRun[] => listStaleRuns({ journalDir: options.journalDir, ...alive });
+  return {
+    acquireInstance: async (command) => acquireInstance(command, { pidDir: options.pidDir, ...alive }),
+    staleChanges: async () => staleRuns(),
+    async restoreStale() {
+      if (options.isAdmin()) return restoreStaleJournals({ journalDir: options.journalDir, pidDir: options.pidDir, undoers: options.undoers, ...alive });
+      // Without admin rights nothing can be undone (proxy-only mode gets here too): say so instead of half-trying.
+      const failed = staleRuns().map((run) => ({ pid: run.pid, errors: [`${run.changes.length} laptop change(s) of this killed run ${options.adminAdvice}`] }));
+      return { restored: [], failed, stalePidFiles: removeStalePidFiles(options.pidDir, options.isAlive) };
+    },
+  };
 }
