@@ -96,3 +96,28 @@ describe.skipIf(!canUseNetns()).each([1500, 65000])('the kernel talking to the s
     expect(JSON.parse(await ns.node(udpClient('10.202.0.5', 'udp4', 4000)))).toEqual({ same: true, length: 4000 });
   }, 30_000);
 });
+
+describe.skipIf(!canUseNetns())('the kernel and the stack over a TUN device that loses 2 % of packets each way', () => {
+  const ns = new StackNamespace();
+  let stats: Record<string, unknown> | undefined;
+
+  beforeAll(async () => {
+    await ns.start(1500, 0.02);
+  }, 30_000);
+
+  afterAll(async () => {
+    stats ??= await ns.stop();
+  });
+
+  it('still moves data intact both ways, retransmitting what was lost', async () => {
+    const echo = JSON.parse(await ns.node(tcpClient('10.202.0.5', 7, 2 << 20, false), 120_000));
+    expect(echo).toMatchObject({ error: null, echoed: true });
+    const upload = JSON.parse(await ns.node(tcpClient('10.202.0.5', 9, 2 << 20, true), 120_000));
+    expect(upload.text).toBe(`${2 << 20} ${upload.sent}`);
+    const download = await ns.run('curl', ['-sS', '-o', '/dev/null', '-w', '%{size_download}', 'http://10.202.0.9/bytes/4194304'], 120_000);
+    expect(download).toBe('4194304');
+    stats = await ns.stop();
+    expect(stats).toMatchObject({ writeErrors: 0 });
+    expect(stats!.retransmits).toBeGreaterThan(0);
+  }, 180_000);
+});

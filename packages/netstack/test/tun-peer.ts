@@ -4,7 +4,7 @@
 //   7 echo, 9 upload sink (answers "<bytes> <sha256>" after the laptop's FIN), 10 the same without the hash,
 //   11 the same but a reader that stops for 300 ms after each MiB, 80 HTTP GET /bytes/<n>, 81 refused,
 //   82 reset after the first data; UDP echoes; ICMP echo replied for *.7, else unreachable.
-// Prints {"event":"ready"} when up; prints {"event":"stats",...} and exits on SIGTERM or stdin closing.
+// KTN_MTU sets the device MTU, KTN_LOSS a packet loss rate each way. Prints {"event":"ready"} when up; prints {"event":"stats",...} and exits on SIGTERM or stdin closing.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, read } from 'node:fs';
@@ -34,10 +34,19 @@ ip('link', 'set', NAME, 'mtu', String(mtu), 'up');
 ip('route', 'add', '10.202.0.0/16', 'dev', NAME);
 ip('-6', 'route', 'add', 'fd00:202::/64', 'dev', NAME);
 
+/** KTN_LOSS: the fraction of packets lost each way (a fixed pseudo-random sequence), to exercise recovery. */
+const loss = Number(process.env.KTN_LOSS ?? 0);
+let seed = 12345;
+const lost = () => {
+  if (loss === 0) return false;
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed / 0x7fffffff < loss;
+};
 let writeErrors = 0;
 const stack = new NetStack({
   mtu,
   output(packet) {
+    if (lost()) return;
     if (write(fd, packet, packet.length) !== packet.length) writeErrors++;
   },
   onTcpConnection: serve,
@@ -132,7 +141,7 @@ const readLoop = () => {
   const buffer = Buffer.allocUnsafe(mtu + 64);
   read(fd, buffer, 0, buffer.length, null, (error, bytes) => {
     if (error || stopped) return;
-    stack.input(buffer.subarray(0, bytes));
+    if (!lost()) stack.input(buffer.subarray(0, bytes));
     readLoop();
   });
 };
