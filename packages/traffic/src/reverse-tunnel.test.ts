@@ -96,6 +96,23 @@ describe('exposeLocalPorts against the real shadow agent', { timeout: 20_000 }, 
     expect(tunnel.activeConnections).toBe(0);
   });
 
+  it('delivers every byte of a large answer when the local server closes right after writing it', async () => {
+    const size = 48 * 1024 * 1024;
+    const server = createServer((c) => c.end(Buffer.alloc(size, 1)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const remote = await freePort();
+    await setup([{ local: (server.address() as AddressInfo).port, remote }]);
+    for (let i = 0; i < 3; i++) {
+      const got = await new Promise<number>((resolve, reject) => {
+        let n = 0;
+        const s = connect({ host: '127.0.0.1', port: remote });
+        s.on('data', (d: Buffer) => (n += d.length)).once('error', reject).once('close', () => resolve(n));
+      });
+      expect(got).toBe(size);
+    }
+  });
+
   it('refuses a connection whose local port is closed with a warning, and keeps working', async () => {
     const [dead, live, rd, rl] = [await freePort(), await localServer('live'), await freePort(), await freePort()];
     const { logger } = await setup([{ local: dead, remote: rd }, { local: live, remote: rl }]);

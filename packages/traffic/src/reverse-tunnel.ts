@@ -182,19 +182,22 @@ class ReverseTunnel extends EventEmitter implements ExposedPorts {
   }
 }
 
-/** Pipes both ways with backpressure; an end is passed on as an end (half-close), an error or close cuts both. */
+/**
+ * Pipes both ways with backpressure; an end is passed on as an end (half-close) after every byte before
+ * it, an error cuts both. A socket that closes normally is not a reason to destroy the channel: ssh2's
+ * destroy() sends CLOSE at once and drops what the window still holds (a large answer lost its tail).
+ */
 export function joinStreams(channel: Duplex, socket: Socket, onError: (error: Error) => void = () => undefined): void {
   channel.pipe(socket);
   socket.pipe(channel);
-  const cut = (error?: Error): void => {
-    if (error) onError(error);
+  const cut = (error: Error): void => {
+    onError(error);
     channel.destroy();
     socket.destroy();
   };
   channel.once('error', cut);
   socket.once('error', cut);
-  channel.once('close', () => socket.destroySoon?.() ?? socket.end());
-  socket.once('close', () => channel.destroy());
+  channel.once('close', () => socket.destroySoon());
 }
 
 function sshConnect(transport: Duplex, options: ExposeOptions): Promise<Client> {
