@@ -102,12 +102,30 @@ function measure(facts: Facts, ns: string, ways: readonly Way[]): Figures[] {
   return figures;
 }
 
-/** Starts a ktctl command in the laptop and waits until it says it is ready; returns how long that took. */
-async function startKtctl(facts: Facts, ktctl: string, args: string[], home: string): Promise<{ stop: () => Promise<void>; readyMs: number }> {
+/** Output lines that mark each step of a start (the shadow's progress, then the tunnel, then ready). */
+const PHASES: readonly (readonly [string, RegExp])[] = [
+  ['pod scheduled', /on node/],
+  ['image present', /already present|pulled/],
+  ['pod running', /agent started/],
+  ['tunnel up', /Tunnel: (connected|cluster port)/],
+  ['ready ("Press Ctrl-C")', /Press Ctrl-C/],
+];
+
+/** Starts a ktctl command in the laptop and waits until it says it is ready; returns when each step was reached. */
+async function startKtctl(facts: Facts, ktctl: string, args: string[], home: string): Promise<{ stop: () => Promise<void>; marks: Record<string, number> }> {
   const started = Date.now();
+  const marks: Record<string, number> = {};
   const proc = startInLaptop(facts, ktctl, [...args, '-c', facts.adminKubeconfig], { KT_HOME: home });
-  await waitForOutput(proc.output, /Press Ctrl-C/, 120_000);
-  return { stop: () => stop(proc.child), readyMs: Date.now() - started };
+  const watcher = setInterval(() => {
+    for (const [name, re] of PHASES) if (marks[name] === undefined && re.test(proc.output())) marks[name] = Date.now() - started;
+  }, 10);
+  try {
+    await waitForOutput(proc.output, /Press Ctrl-C/, 120_000);
+    await new Promise((r) => setTimeout(r, 20));
+  } finally {
+    clearInterval(watcher);
+  }
+  return { stop: () => stop(proc.child), marks };
 }
 
 function hasExchange(ktctl: string): boolean {
@@ -129,7 +147,7 @@ async function report(repoDir: string, facts: Facts, ns: string, ktctl: string):
   const raw: Record<string, Figures> = {};
   for (const phase of phases) {
     const run = await startKtctl(facts, ktctl, phase.args, home);
-    ready.push({ name: phase.args[0]!, 'ms to "Press Ctrl-C"': run.readyMs });
+    ready.push({ name: phase.args[0]!, ...Object.fromEntries(PHASES.map(([step]) => [`${step} ms`, run.marks[step] ?? 'n/a'])) });
     try {
       const [base, ways] = measure(facts, ns, [baseline, phase.way]);
       raw[`${phase.args[0]}: ${baseline.label}`] = base!;
@@ -150,6 +168,6 @@ async function report(repoDir: string, facts: Facts, ns: string, ktctl: string):
     }
   }
   console.log(`\nreverse path: ${BULK / 1024 / 1024} MiB download and ${REQUESTS} sequential 1 KiB requests, from a pod; medians of ${REPEAT}\n${table(rows)}`);
-  console.log(`\ntime to ready\n${table(ready)}`);
+  console.log(`\ntime to ready (ms since start)\n${table(ready)}`);
   console.log(`\nresult: ${saveResult(repoDir, 'reverse', { bulkBytes: BULK, requests: REQUESTS, repeat: REPEAT, rows, ready, raw })}`);
 }
