@@ -2,7 +2,7 @@ import type { FlagSpec } from '@ktctl/plugin-api';
 
 /** connect's own flags, as KtConnect named them. */
 export const connectFlags = [
-  { name: 'mode', type: 'string', default: 'sshuttle', choices: ['tun2socks', 'sshuttle'], description: 'How laptop traffic reaches the cluster: a TUN device and a userspace TCP/IP stack, TCP, UDP and ping (tun2socks), or a kernel redirect of TCP (sshuttle, Linux and macOS)' },
+  { name: 'mode', type: 'string', default: 'tun2socks', choices: ['tun2socks', 'sshuttle'], description: 'How laptop traffic reaches the cluster: a TUN device and a userspace TCP/IP stack, TCP, UDP and ping (tun2socks), or a kernel redirect of TCP (sshuttle, Linux and macOS)' },
   { name: 'dnsMode', type: 'string', default: 'localDNS', choices: ['localDNS', 'podDNS', 'hosts'], choicePrefix: true, description: 'How cluster names resolve: localDNS[:cluster,upstream], podDNS, hosts or hosts:<ns1>,<ns2>' },
   { name: 'shareShadow', type: 'boolean', default: false, description: 'Share one shadow pod with the other developers in the namespace' },
   { name: 'clusterDomain', type: 'string', default: 'cluster.local', description: 'The cluster DNS domain' },
