@@ -1,7 +1,8 @@
 import type { Logger } from '@ktctl/plugin-api';
 import type { NetSession, TunDevice } from '@ktctl/netplatform';
 import { NetStack, type TcpConnection } from '@ktctl/netstack';
-import { splice, UDP_RELAY_SUBSYSTEM, UdpRelayClient, type SshPool } from '@ktctl/tunnel';
+import type { Duplex } from 'node:stream';
+import { splice, UDP_RELAY_SUBSYSTEM, UdpRelayClient, type TunnelStatus } from '@ktctl/tunnel';
 import type { Teardown } from './teardown.js';
 import { routeCommand, tunAddress } from './tun-address.js';
 
@@ -20,9 +21,16 @@ export interface TunSetup {
   readonly routes: readonly string[];
 }
 
+/** What the stack needs of the tunnel (an SshPool). */
+export interface TunnelLink {
+  readonly status: TunnelStatus;
+  dial(target: { host: string; port: number }): Promise<Duplex>;
+  subsystem(name: string): Promise<Duplex>;
+}
+
 export interface TunContext {
   readonly session: NetSession;
-  readonly pool: SshPool;
+  readonly pool: TunnelLink;
   readonly targets: { readonly cidrs: readonly string[]; readonly excludes: readonly string[] };
   readonly disableTunRoute: boolean;
   readonly os: NodeJS.Platform;
@@ -79,7 +87,7 @@ function startStack(device: TunDevice, ctx: TunContext): NetStack {
 }
 
 /** Dials the far end first: the laptop's SYN is answered only when the cluster accepted, else refused. */
-async function bridgeTcp(connection: TcpConnection, pool: SshPool, logger: Logger): Promise<void> {
+async function bridgeTcp(connection: TcpConnection, pool: TunnelLink, logger: Logger): Promise<void> {
   const { address, port } = connection.destination;
   let remote;
   try {
