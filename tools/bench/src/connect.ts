@@ -22,6 +22,7 @@ interface Way {
 }
 
 interface Subjects {
+  readonly pfPort: number;
   readonly podIP: string;
   readonly echoIP: string;
   readonly webPod: string;
@@ -42,6 +43,13 @@ function parallelMbPerSecond(facts: ClusterFacts, way: Way, streams: number): nu
   return BULK / (end! - start!) / 1e6;
 }
 
+/** The first port from `from` that nothing listens on in the laptop namespace (a stray port-forward may hold one). */
+function freeLaptopPort(facts: ClusterFacts, from: number): number {
+  const listening = inLaptop(facts, 'ss', ['-Hltn']);
+  for (let port = from; port < from + 100; port++) if (!listening.includes(`:${port} `)) return port;
+  throw new Error(`no free port in ${from}..${from + 99} in the laptop namespace`);
+}
+
 const median = (values: number[]): number => quantile(values, 0.5);
 
 /** Host pid of a pod's container (single-node cluster: containerd runs it here). */
@@ -59,8 +67,9 @@ export async function runConnect(repoDir: string): Promise<void> {
   const modes = process.argv.slice(3).filter((m): m is Mode => (MODES as readonly string[]).includes(m));
   sh('bash', [join(repoDir, 'e2e/prepare-ktctl.sh')], 600_000);
   const webPod = kubectl(['get', 'pod', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}']);
-  const s: Subjects = { webPod, podIP: kubectl(['get', 'pod', webPod, '-o', 'jsonpath={.status.podIP}']), echoIP: kubectl(['get', 'svc', 'echo', '-o', 'jsonpath={.spec.clusterIP}']) };
-  const forward = startInLaptop(facts, facts.kubectl, ['--kubeconfig', facts.adminKubeconfig, '-n', ns, 'port-forward', `pod/${webPod}`, '18080:8080']);
+  const pfPort = freeLaptopPort(facts, 18080);
+  const s: Subjects = { pfPort, webPod, podIP: kubectl(['get', 'pod', webPod, '-o', 'jsonpath={.status.podIP}']), echoIP: kubectl(['get', 'svc', 'echo', '-o', 'jsonpath={.spec.clusterIP}']) };
+  const forward = startInLaptop(facts, facts.kubectl, ['--kubeconfig', facts.adminKubeconfig, '-n', ns, 'port-forward', `pod/${webPod}`, `${pfPort}:8080`]);
   const turns: Turn[] = [];
   try {
     await waitForOutput(forward.output, /Forwarding from/, 30_000);
@@ -118,7 +127,7 @@ function measure(repoDir: string, facts: ClusterFacts, s: Subjects, mode: Mode, 
   const ways: Way[] = [
     { label, curl: (p) => [`http://${s.podIP}:8080${p}`], inLaptop: true, ktctl: true },
     ...(withProxy ? [{ label: 'ktctl proxy (socks5h)', curl: (p: string) => ['--socks5-hostname', '127.0.0.1:2223', `http://${s.podIP}:8080${p}`], inLaptop: true, ktctl: true }] : []),
-    { label: 'kubectl port-forward', curl: (p) => [`http://127.0.0.1:18080${p}`], inLaptop: true, ktctl: false },
+    { label: 'kubectl port-forward', curl: (p) => [`http://127.0.0.1:${s.pfPort}${p}`], inLaptop: true, ktctl: false },
     { label: 'direct from the host', curl: (p) => [`http://${s.podIP}:8080${p}`], inLaptop: false, ktctl: false },
   ];
   const idle = footprint(ktctlPid);
@@ -151,7 +160,7 @@ function measure(repoDir: string, facts: ClusterFacts, s: Subjects, mode: Mode, 
   const latencyOf = (url: string, laptop: boolean) => JSON.parse(laptop ? inLaptop(facts, 'node', [script, url, '2000']) : sh('node', [script, url, '2000'])) as { p50: number; p99: number; failures: number };
   const latency: Row[] = [
     { name: label, ...latencyOf(`http://${s.podIP}:8080/bytes/1024`, true) },
-    { name: `kubectl port-forward (${mode} turn)`, ...latencyOf('http://127.0.0.1:18080/bytes/1024', true) },
+    { name: `kubectl port-forward (${mode} turn)`, ...latencyOf(`http://127.0.0.1:${s.pfPort}/bytes/1024`, true) },
     { name: `direct from the host (${mode} turn)`, ...latencyOf(`http://${s.podIP}:8080/bytes/1024`, false) },
   ];
   const fds = () => Number(sh('bash', ['-c', `ls /proc/${ktctlPid}/fd | wc -l`]));
