@@ -83,6 +83,24 @@ export class ReorderQueue {
     return ((piece.seq - seq) | 0) + offset;
   }
 
+  /**
+   * Up to `max` SACK blocks: the held ranges merged, the one holding `recent` first (RFC 2018 §4), then the
+   * others in sequence order.
+   */
+  blocks(recent: number, max: number): [number, number][] {
+    const ranges: [number, number][] = [];
+    for (const piece of this.pieces) {
+      const end = (piece.seq + piece.data.length) >>> 0;
+      const last = ranges.at(-1);
+      if (last && ((piece.seq - last[1]) | 0) <= 0) {
+        if (((end - last[1]) | 0) > 0) last[1] = end;
+      } else if (piece.data.length > 0) ranges.push([piece.seq, end]);
+    }
+    const first = ranges.findIndex(([start, end]) => ((recent - start) | 0) >= 0 && ((recent - end) | 0) < 0);
+    if (first > 0) ranges.unshift(...ranges.splice(first, 1));
+    return ranges.slice(0, max);
+  }
+
   shift(): Piece | undefined {
     const piece = this.pieces.shift();
     if (piece) this.bytes -= piece.data.length;

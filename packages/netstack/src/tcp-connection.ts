@@ -4,7 +4,7 @@ import { Duplex } from 'node:stream';
 import { RttEstimator } from './rtt.js';
 import { seqAdd, seqDiff, seqGeq, seqGt, seqLt } from './seq.js';
 import { ReorderQueue, SendQueue } from './send-queue.js';
-import { ACK, buildTcp, FIN, PSH, RST, SYN, synOptions, type TcpFlow, type TcpSegment } from './tcp-segment.js';
+import { ACK, buildTcp, FIN, PSH, RST, sackOption, SYN, synOptions, type TcpFlow, type TcpSegment } from './tcp-segment.js';
 import type { Endpoint, StackClock, StackStats, TcpConnection, TcpState } from './types.js';
 
 /** What a connection needs from its stack. */
@@ -47,6 +47,10 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
   private readonly rcvShift: number;
   private readonly sndShift: number;
   private readonly offersScale: boolean;
+  /** The laptop offered SACK: our ACKs then say which segments beyond a hole we hold. */
+  private readonly sack: boolean;
+  /** Sequence number of the latest segment queued beyond a hole (for the first SACK block). */
+  private lastReordered = 0;
   private readonly mss: number;
   private readonly rcvBuf: number;
   private readonly sndBuf: number;
@@ -98,6 +102,7 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
     this.rcvBuf = settings.receiveBuffer;
     this.sndBuf = settings.sendBuffer;
     this.offersScale = syn.wscale !== undefined;
+    this.sack = syn.sackPermitted === true;
     this.sndShift = syn.wscale ?? 0;
     this.rcvShift = this.offersScale ? scaleFor(this.rcvBuf) : 0;
     const peerMss = syn.mss ?? (flow.src.length === 4 ? 536 : 1220);
@@ -189,7 +194,7 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
   private sendSynAck(): void {
     const window = Math.min(0xffff, this.receiveSpace());
     this.rcvEdge = seqAdd(this.rcvNxt, window);
-    const options = synOptions(this.settings.mss, this.offersScale ? this.rcvShift : undefined);
+    const options = synOptions(this.settings.mss, this.offersScale ? this.rcvShift : undefined, this.sack);
     this.host.send(buildTcp(this.flow, this.iss, this.rcvNxt, SYN | ACK, window, options, 0));
     this.sndNxt = this.sndMax = seqAdd(this.iss, 1);
     this.rttStart = this.host.clock.now();
@@ -319,7 +324,8 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
     }
     if (offset > 0) {
       if ((data.length > 0 || fin) && this.reorder.bytes + data.length <= this.rcvBuf) {
-        this.reorder.insert(seqAdd(this.rcvNxt, offset), offset, data, fin);
+        this.lastReordered = seqAdd(this.rcvNxt, offset);
+        this.reorder.insert(this.lastReordered, offset, data, fin);
       }
       return this.sendAck(); // a duplicate ACK tells the laptop about the hole at once
     }
@@ -492,7 +498,8 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
     if (this.state === 'CLOSED' || this.state === 'SYN_PENDING') return;
     const window = this.advertise();
     this.ackSent();
-    this.host.send(buildTcp(this.flow, this.sndNxt, this.rcvNxt, ACK, window, undefined, 0));
+    const options = this.sack && this.reorder.pieces.length > 0 ? sackOption(this.reorder.blocks(this.lastReordered, 3)) : undefined;
+    this.host.send(buildTcp(this.flow, this.sndNxt, this.rcvNxt, ACK, window, options, 0));
   }
 
   private ackSent(): void {

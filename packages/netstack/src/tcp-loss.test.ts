@@ -98,6 +98,28 @@ describe('TCP loss, reordering and duplicates', () => {
     expect(wire.takeTcp().map((s) => s.ack)).toEqual([start, start + 12, start + 12]);
   });
 
+  it('tells a laptop that offered SACK which segments beyond a hole it holds', async () => {
+    const wire = new TestWire();
+    const laptop = new LaptopTcp(wire, { sackPermitted: true });
+    const { synAck } = await laptop.handshake();
+    expect(synAck.sackPermitted).toBe(true);
+    const start = laptop.seq;
+    const at = (offset: number, text: string) => {
+      laptop.seq = start + offset;
+      laptop.send(Buffer.from(text));
+      return wire.takeTcp().at(-1)!;
+    };
+    expect(at(10, 'bbbbb').sack).toEqual([[start + 10, start + 15]]);
+    expect(at(20, 'ccccc').sack).toEqual([[start + 20, start + 25], [start + 10, start + 15]]);
+    expect(at(15, 'ddddd').sack).toEqual([[start + 10, start + 25]]);
+    const filled = at(0, 'aaaaaaaaaa');
+    expect(filled).toMatchObject({ ack: start + 25 });
+    expect(filled.sack).toBeUndefined();
+    const plain = new TestWire();
+    const noSack = new LaptopTcp(plain);
+    expect((await noSack.handshake()).synAck.sackPermitted).toBeUndefined();
+  });
+
   it('counts sequence numbers across 2^32 both ways', async () => {
     const wire = new TestWire({ initialSequence: () => 0xfffffc00 });
     const laptop = new LaptopTcp(wire, { isn: 0xfffffe00, mss: 1000 });

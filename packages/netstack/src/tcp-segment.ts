@@ -11,6 +11,8 @@ export const ACK = 0x10;
 const TCP_HEADER = 20;
 const OPT_MSS = 2;
 const OPT_WSCALE = 3;
+const OPT_SACK_PERMITTED = 4;
+const OPT_SACK = 5;
 
 export interface TcpSegment {
   srcPort: number;
@@ -23,6 +25,8 @@ export interface TcpSegment {
   data: Buffer;
   mss?: number;
   wscale?: number;
+  /** The SYN offered selective acknowledgements (RFC 2018). */
+  sackPermitted?: boolean;
 }
 
 /** The segment, or the reason it is dropped. */
@@ -55,6 +59,7 @@ function parseOptions(tcp: Buffer, end: number, segment: TcpSegment): void {
     if (length < 2 || at + length > end) return;
     if (kind === OPT_MSS && length === 4) segment.mss = tcp.readUInt16BE(at + 2);
     if (kind === OPT_WSCALE && length === 3) segment.wscale = Math.min(tcp[at + 2]!, 14);
+    if (kind === OPT_SACK_PERMITTED && length === 2) segment.sackPermitted = true;
     at += length;
   }
 }
@@ -67,14 +72,23 @@ export interface TcpFlow {
   dstPort: number;
 }
 
-/** The MSS and window-scale options of a SYN-ACK. */
-export function synOptions(mss: number, wscale: number | undefined): Buffer {
-  const options = Buffer.alloc(wscale === undefined ? 4 : 8);
-  options[0] = OPT_MSS;
-  options[1] = 4;
-  options.writeUInt16BE(mss, 2);
-  if (wscale !== undefined) options.set([1, OPT_WSCALE, 3, wscale], 4);
-  return options;
+/** The options of a SYN-ACK: MSS, and window scale and SACK-permitted when the laptop offered them. */
+export function synOptions(mss: number, wscale: number | undefined, sackPermitted: boolean): Buffer {
+  const bytes = [OPT_MSS, 4, mss >> 8, mss & 0xff];
+  if (wscale !== undefined) bytes.push(1, OPT_WSCALE, 3, wscale);
+  if (sackPermitted) bytes.push(1, 1, OPT_SACK_PERMITTED, 2);
+  return Buffer.from(bytes);
+}
+
+/** A SACK option (padded to a multiple of four bytes) for up to three [start, end) sequence ranges. */
+export function sackOption(blocks: readonly (readonly [number, number])[]): Buffer {
+  const option = Buffer.alloc(4 + 8 * blocks.length);
+  option.set([1, 1, OPT_SACK, 2 + 8 * blocks.length]);
+  blocks.forEach(([start, end], i) => {
+    option.writeUInt32BE(start >>> 0, 4 + 8 * i);
+    option.writeUInt32BE(end >>> 0, 8 + 8 * i);
+  });
+  return option;
 }
 
 /**

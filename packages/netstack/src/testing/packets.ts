@@ -84,6 +84,7 @@ export interface TcpFields {
   window?: number;
   mss?: number;
   wscale?: number;
+  sackPermitted?: boolean;
   data?: Buffer;
   /** Corrupts the checksum. */
   badChecksum?: boolean;
@@ -94,6 +95,7 @@ export function tcpSegment(f: TcpFields): Buffer {
   const options: number[] = [];
   if (f.mss !== undefined) options.push(2, 4, f.mss >> 8, f.mss & 0xff);
   if (f.wscale !== undefined) options.push(1, 3, 3, f.wscale);
+  if (f.sackPermitted) options.push(1, 1, 4, 2);
   while (options.length % 4) options.push(0);
   const data = f.data ?? Buffer.alloc(0);
   const header = Buffer.alloc(20 + options.length);
@@ -146,6 +148,8 @@ export interface ParsedTcp {
   window: number;
   mss?: number;
   wscale?: number;
+  sackPermitted?: boolean;
+  sack?: [number, number][];
   data: Buffer;
 }
 
@@ -212,6 +216,11 @@ function parseTcpSegment(segment: Buffer): ParsedTcp {
     if (kind === 1) { at++; continue; }
     if (kind === 2) tcp.mss = segment.readUInt16BE(at + 2);
     if (kind === 3) tcp.wscale = segment[at + 2]!;
+    if (kind === 4) tcp.sackPermitted = true;
+    if (kind === 5) {
+      tcp.sack = [];
+      for (let b = at + 2; b < at + segment[at + 1]!; b += 8) tcp.sack.push([segment.readUInt32BE(b), segment.readUInt32BE(b + 4)]);
+    }
     at += segment[at + 1]!;
   }
   return tcp;

@@ -101,6 +101,7 @@ export interface LaptopOptions {
   window?: number;
   wscale?: number;
   mss?: number;
+  sackPermitted?: boolean;
 }
 
 /** The laptop application's TCP, driven step by step by a test. */
@@ -131,7 +132,7 @@ export class LaptopTcp {
       src: this.src, dst: this.dst, srcPort: this.srcPort, dstPort: this.dstPort,
       seq: extra.seq ?? this.seq, ack: extra.ack ?? this.ack, flags, window: extra.window ?? this.window,
       data: extra.data, badChecksum: extra.badChecksum,
-      ...(flags & TCP_FLAGS.SYN ? { mss: this.options.mss ?? 1460, wscale: this.options.wscale } : {}),
+      ...(flags & TCP_FLAGS.SYN ? { mss: this.options.mss ?? 1460, wscale: this.options.wscale, sackPermitted: this.options.sackPermitted } : {}),
     });
   }
 
