@@ -49,4 +49,30 @@ describe('exchange --mode scale', () => {
     expect(await waitForHttp(cluster, ns, 'web', 80, /hello from web-/)).toMatch(/hello from web-/);
     expect(await ktMade(cluster, ns)).toEqual([]);
   });
+
+  it('a second Ctrl-C during the wait for replicas ends it at once, with the count already restored', async () => {
+    const { args, env: kenv } = ktctlEnv(cluster);
+    // Pods that never get ready (and no old ones kept around by a rolling update) make the wait last its
+    // whole 120 s unless it is skipped.
+    const never = { spec: { strategy: { type: 'Recreate', rollingUpdate: null }, template: { spec: { containers: [{ name: 'web', readinessProbe: { httpGet: null, exec: { command: ['false'] } } }] } } } };
+    const normal = { spec: { strategy: { type: 'RollingUpdate' }, template: { spec: { containers: [{ name: 'web', readinessProbe: { exec: null, httpGet: { path: '/healthz', port: 'http' } } }] } } } };
+    await cluster.kubectlOk(['-n', ns, 'patch', 'deployment', 'web', '--type=strategic', '-p', JSON.stringify(never)]);
+    try {
+      const run = await startExchange(laptop, [...args, '-n', ns, 'web', '--mode', 'scale', '--expose', `${httpPort}:8080`, '--recoverWaitTime', '120'], kenv);
+      process.kill(run.pid, 'SIGINT');
+      await run.waitForOutput(/waiting for replicas: web 0\/2 ready/, 60_000);
+      // Signals within 3 s of the first are taken as relayed copies of it: a user's second Ctrl-C comes later.
+      await new Promise((r) => setTimeout(r, 3_500));
+      expect(run.output()).not.toMatch(/is back to its own pods/);
+      const stoppedAt = Date.now();
+      process.kill(run.pid, 'SIGINT');
+      await run.stop(15_000);
+      expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+      expect((await deployment('web')).spec.replicas).toBe(2);
+      expect(await ktMade(cluster, ns)).toEqual([]);
+    } finally {
+      await cluster.kubectlOk(['-n', ns, 'patch', 'deployment', 'web', '--type=strategic', '-p', JSON.stringify(normal)]);
+      await cluster.kubectlOk(['-n', ns, 'rollout', 'status', 'deployment/web', '--timeout=60s'], { timeoutMs: 70_000 });
+    }
+  });
 });
