@@ -33,7 +33,7 @@ const DELAYED_ACK_MS = 1;
 const INITIAL_CWND_SEGMENTS = 10;
 const PERSIST_MAX_MS = 10_000;
 
-type TimerKind = 'accept' | 'rto' | 'persist' | 'time-wait';
+type TimerKind = 'accept' | 'rto' | 'rto-confirm' | 'persist' | 'time-wait';
 
 /** States in which the laptop may still send us data. */
 const RECEIVING: ReadonlySet<TcpState> = new Set(['ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2']);
@@ -451,7 +451,7 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
       break;
     }
     if (this.sndMax !== this.sndUna) {
-      if (this.timerKind !== 'rto') this.arm('rto', this.rtt.rto);
+      if (this.timerKind !== 'rto' && this.timerKind !== 'rto-confirm') this.arm('rto', this.rtt.rto);
     } else if (this.queue.bytes > 0 && this.sndWnd === 0 && this.timerKind !== 'persist') {
       this.arm('persist', this.rtt.rto);
     }
@@ -539,6 +539,13 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
     if (kind === 'accept') return this.refuse();
     if (kind === 'time-wait') return this.enterClosed();
     if (kind === 'persist') return this.probe();
+    if (kind === 'rto' && this.state !== 'SYN_RECEIVED') {
+      // The timers phase runs before pending reads: after an event-loop stall the ACKs that would have
+      // stopped this timer may be waiting. Look again once they had their turn, instead of going back N.
+      this.timerKind = 'rto-confirm';
+      this.timerAt = this.host.clock.now();
+      return this.schedule(0);
+    }
     this.retransmissionTimeout();
   }
 

@@ -20,6 +20,20 @@ describe('TCP loss, reordering and duplicates', () => {
     expect(wire.stack.stats.retransmits).toBe(1);
   });
 
+  it('does not retransmit when the ACK was waiting behind a stalled event loop', async () => {
+    const wire = new TestWire();
+    const laptop = new LaptopTcp(wire);
+    const { conn } = await laptop.handshake();
+    conn.write(Buffer.from('delivered'));
+    await tick();
+    laptop.absorb();
+    wire.clock.advanceOnce(200); // the RTO timer runs first...
+    laptop.ackNow(); // ...then the ACK that was already read
+    wire.clock.advance(1);
+    expect(wire.takeTcp()).toEqual([]);
+    expect(wire.stack.stats.retransmits).toBe(0);
+  });
+
   it('backs off exponentially, then gives up with a RST and closes the stream', async () => {
     const wire = new TestWire();
     const laptop = new LaptopTcp(wire);

@@ -38,6 +38,17 @@ export class FakeClock implements StackClock {
     this.time = end;
   }
 
+  /** Moves time forward running only the timers already set and due: what they set waits for later. */
+  advanceOnce(ms: number): void {
+    const end = this.time + ms;
+    const due = [...this.timers].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at);
+    this.time = end;
+    for (const [id, timer] of due) {
+      this.timers.delete(id);
+      timer.fn();
+    }
+  }
+
   get pending(): number {
     return this.timers.size;
   }
