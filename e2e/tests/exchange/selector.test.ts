@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useClusterEnv, waitFor, type Background } from '../../harness/index.js';
 import { ktctl, ktctlEnv } from '../connect/ktctl.js';
-import { endExchange, ktMade, startExchange } from './support.js';
+import { dropApiConnections, endExchange, ktMade, startExchange } from './support.js';
 import { deployWorkloads, httpFromPod, laptopPorts, serviceObject, startLaptopServer, tcpFromPod, waitForHttp } from './workloads.js';
 
 const env = useClusterEnv(import.meta.filename);
@@ -73,6 +73,27 @@ describe('exchange --mode selector', () => {
       await cluster.kubectlOk(['-n', ns, 'delete', shadow, '--wait=false']);
       await run.waitForOutput(/reconnecting…[\s\S]*Tunnel: connected \(reverse tunnel re-established/, 60_000);
       expect(await waitForHttp(cluster, ns, 'echo', 80, /laptop:/, 30_000)).toMatch(/laptop:/);
+    } finally {
+      await endExchange(run);
+    }
+    expect(await serviceObject(cluster, ns, 'echo')).toEqual(original);
+    expect(await ktMade(cluster, ns)).toEqual([]);
+  });
+
+  it('survives its port-forward streams being cut while the shadow pod lives', async () => {
+    const { args, env: kenv } = ktctlEnv(cluster);
+    const original = await serviceObject(cluster, ns, 'echo');
+    const run = await startExchange(laptop, [...args, '-n', ns, 'echo', '--expose', `${httpPort}:8080,${tcpPort}:9000`], kenv);
+    try {
+      await waitForHttp(cluster, ns, 'echo', 80, /laptop:/);
+      const pod = (await ktMade(cluster, ns)).find((o) => o.startsWith('pod/'))!;
+      const uid = (await cluster.getJson(['-n', ns, pod])).metadata.uid;
+      expect(await dropApiConnections(laptop, run.pid)).toBeGreaterThan(0);
+      await run.waitForOutput(/reconnecting…[\s\S]*Tunnel: connected \(reverse tunnel re-established/, 60_000);
+      expect(await tcpFromPod(cluster, ns, 'echo', 9000, 'after-drop')).toBe('laptop-tcp:after-drop');
+      expect(await httpFromPod(cluster, ns, 'echo', 80, '/again')).toMatch(/laptop:\/again$/);
+      // Same pod: the stream was re-made, nothing was recreated.
+      expect((await cluster.getJson(['-n', ns, pod])).metadata.uid).toBe(uid);
     } finally {
       await endExchange(run);
     }

@@ -28,3 +28,14 @@ export async function waitNoneMade(cluster: Cluster, namespace: string): Promise
   let left: string[] = [];
   await waitFor(async () => (left = await ktMade(cluster, namespace)).length === 0, { timeoutMs: 30_000, what: `ktctl's objects to go (left: ${left.join(', ')})` });
 }
+
+/**
+ * Cuts every TCP connection one process in the laptop namespace has to the API server (`ss -K`, by its
+ * source ports only, so other runs sharing the namespace are untouched): its port-forward streams drop.
+ */
+export async function dropApiConnections(laptop: Laptop, pid: number): Promise<number> {
+  const r = await laptop.run('ss', ['-tnpH', 'state', 'established', '( dport = :6443 )']);
+  const ports = r.stdout.split('\n').filter((l) => l.includes(`pid=${pid},`)).map((l) => l.trim().split(/\s+/)[2]!.split(':').pop()!);
+  for (const port of ports) await laptop.run('ss', ['-K', 'state', 'established', `( sport = :${port} )`]);
+  return ports.length;
+}
