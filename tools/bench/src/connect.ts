@@ -22,7 +22,6 @@ interface Way {
 }
 
 interface Subjects {
-  readonly pfPort: number;
   readonly podIP: string;
   readonly echoIP: string;
   readonly webPod: string;
@@ -67,17 +66,25 @@ export async function runConnect(repoDir: string): Promise<void> {
   const modes = process.argv.slice(3).filter((m): m is Mode => (MODES as readonly string[]).includes(m));
   sh('bash', [join(repoDir, 'e2e/prepare-ktctl.sh')], 600_000);
   const webPod = kubectl(['get', 'pod', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}']);
-  const pfPort = freeLaptopPort(facts, 18080);
-  const s: Subjects = { pfPort, webPod, podIP: kubectl(['get', 'pod', webPod, '-o', 'jsonpath={.status.podIP}']), echoIP: kubectl(['get', 'svc', 'echo', '-o', 'jsonpath={.spec.clusterIP}']) };
-  const forward = startInLaptop(facts, facts.kubectl, ['--kubeconfig', facts.adminKubeconfig, '-n', ns, 'port-forward', `pod/${webPod}`, `${pfPort}:8080`]);
+  const s: Subjects = { webPod, podIP: kubectl(['get', 'pod', webPod, '-o', 'jsonpath={.status.podIP}']), echoIP: kubectl(['get', 'svc', 'echo', '-o', 'jsonpath={.spec.clusterIP}']) };
   const turns: Turn[] = [];
+  for (const [i, mode] of (modes.length ? modes : MODES).entries()) {
+    turns.push(await withPortForward(facts, s, (pfPort) => measureMode(repoDir, facts, s, pfPort, mode, i === 0)));
+    // After every turn, so a later turn's failure does not lose the figures; the last print has them all.
+    report(repoDir, turns);
+  }
+}
+
+/** A fresh kubectl port-forward to the web pod for one turn (a long-lived one may die under bulk load). */
+async function withPortForward<T>(facts: ClusterFacts, s: Subjects, run: (port: number) => Promise<T>): Promise<T> {
+  const port = freeLaptopPort(facts, 18080);
+  const forward = startInLaptop(facts, facts.kubectl, ['--kubeconfig', facts.adminKubeconfig, '-n', facts.testNamespace, 'port-forward', `pod/${s.webPod}`, `${port}:8080`]);
   try {
     await waitForOutput(forward.output, /Forwarding from/, 30_000);
-    for (const [i, mode] of (modes.length ? modes : MODES).entries()) turns.push(await measureMode(repoDir, facts, s, mode, i === 0));
+    return await run(port);
   } finally {
     await stop(forward.child);
   }
-  report(repoDir, turns);
 }
 
 interface Turn {
@@ -90,7 +97,7 @@ interface Turn {
 }
 
 /** One turn: ktctl connect in `mode`, measured beside the baselines. */
-async function measureMode(repoDir: string, facts: ClusterFacts, s: Subjects, mode: Mode, withProxy: boolean): Promise<Turn> {
+async function measureMode(repoDir: string, facts: ClusterFacts, s: Subjects, pfPort: number, mode: Mode, withProxy: boolean): Promise<Turn> {
   const ns = facts.testNamespace;
   const ktctl = join(repoDir, 'apps/ktctl/dist/bin/ktctl-linux-x64');
   const started = Date.now();
@@ -113,7 +120,7 @@ async function measureMode(repoDir: string, facts: ClusterFacts, s: Subjects, mo
     }
     clearInterval(watcher);
     const ready = Object.entries(marks).sort((a, b) => a[1] - b[1]).map(([name, ms]) => ({ name: `${mode}: ${name}`, 'ms since start': ms }));
-    return { mode, ready, ...measure(repoDir, facts, s, mode, connect.child.pid!, withProxy) };
+    return { mode, ready, ...measure(repoDir, facts, { ...s, pfPort }, mode, connect.child.pid!, withProxy) };
   } catch (error) {
     throw new Error(`connect --mode ${mode}: ${(error as Error).message}\n${connect.output()}`, { cause: error });
   } finally {
@@ -122,7 +129,7 @@ async function measureMode(repoDir: string, facts: ClusterFacts, s: Subjects, mo
   }
 }
 
-function measure(repoDir: string, facts: ClusterFacts, s: Subjects, mode: Mode, ktctlPid: number, withProxy: boolean): Omit<Turn, 'mode' | 'ready'> {
+function measure(repoDir: string, facts: ClusterFacts, s: Subjects & { pfPort: number }, mode: Mode, ktctlPid: number, withProxy: boolean): Omit<Turn, 'mode' | 'ready'> {
   const label = `ktctl connect (${mode})`;
   const ways: Way[] = [
     { label, curl: (p) => [`http://${s.podIP}:8080${p}`], inLaptop: true, ktctl: true },
