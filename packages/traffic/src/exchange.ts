@@ -147,9 +147,10 @@ async function checkPorts(client: KubeClient, svc: ServiceView, ports: readonly 
   const pods = await podsWithPorts(client, svc, deployments);
   const targets = serviceTargetPorts(svc, pods);
   checkRemotePorts(svc, ports, targets);
+  if (!options.skipPortChecking) await checkLocalPorts(ports, options.localHost);
+  // Only once nothing else can fail here, so an error stays the one line the user sees.
   const unexposed = targets.tcp.filter((t) => !ports.some((p) => p.remote === t));
   if (unexposed.length) logger.warn(`Target port${unexposed.length > 1 ? 's' : ''} ${unexposed.join(', ')} of Service ${svc.metadata.name} not exposed: calls to ${unexposed.length > 1 ? 'them' : 'it'} are refused while exchanged`);
-  if (!options.skipPortChecking) await checkLocalPorts(ports, options.localHost);
   return namedTargetPorts(svc, pods);
 }
 
