@@ -63,7 +63,7 @@ export class NetStack {
     const dst = parseAddress(datagram.destination.address);
     if (src.length !== dst.length) throw new Error(`UDP from ${datagram.source.address} to ${datagram.destination.address}: mixed IP versions`);
     const length = UDP_HEADER + datagram.payload.length;
-    if (length > 0xffff) throw new Error(`UDP payload of ${datagram.payload.length} bytes is too large`);
+    if (length > 0xffff - ipHeaderLength(src.length === 4 ? 4 : 6)) return this.drop(`UDP reply of ${datagram.payload.length} bytes is too large`);
     const udp = Buffer.allocUnsafe(length);
     udp.writeUInt16BE(datagram.source.port, 0);
     udp.writeUInt16BE(datagram.destination.port, 2);
