@@ -98,4 +98,21 @@ describe('after kill -9 of ktctl exchange', () => {
     expect(Object.keys(web.metadata.annotations ?? {}).filter((k) => k.startsWith('kt-'))).toEqual([]);
     await waitNoneMade(cluster, ns);
   });
+
+  it('a run killed while it held the short kt-lock: clean releases the stale lock and its kt-user, recover a fresh one', async () => {
+    const { args, env: kenv } = ktctlEnv(cluster);
+    const original = await serviceObject(cluster, ns, 'echo');
+    const now = Number(await cluster.kubectlOk(['-n', ns, 'get', 'service', 'echo', '-o', 'jsonpath={.metadata.creationTimestamp}']).then((t) => Date.parse(t) / 1000));
+    await cluster.kubectlOk(['-n', ns, 'annotate', 'service', 'echo', `kt-lock=${Math.floor(now) - 3600}`, 'kt-user=gina']);
+    const dry = await ktctl(laptop, ['clean', ...args, '-n', ns, '--dryRun'], kenv);
+    expect(dry.stdout).toMatch(/would release the lock on services\/echo/);
+    const clean = await ktctl(laptop, ['clean', ...args, '-n', ns], kenv);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(await serviceObject(cluster, ns, 'echo')).toEqual(original);
+    // A fresh lock is a live start as far as clean can tell; recover is the user saying it is not.
+    await cluster.kubectlOk(['-n', ns, 'annotate', 'service', 'echo', `kt-lock=${Math.floor(Date.now() / 1000)}`, 'kt-user=gina']);
+    const recover = await ktctl(laptop, ['recover', ...args, '-n', ns, 'echo'], kenv);
+    expect(recover.stderr).toMatch(/Recovered: removed kt-lock, kt-user from service echo/);
+    expect(await serviceObject(cluster, ns, 'echo')).toEqual(original);
+  });
 });

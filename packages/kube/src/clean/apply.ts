@@ -63,9 +63,13 @@ async function apply(client: KubeClient, action: CleanAction): Promise<void> {
       // Scale-mode exchange's own records on the Deployment go with it (a no-op for ones it did not write).
       await client.mergePatch(action.deployment, { metadata: { annotations: { [Keys.config]: null, [Keys.user]: null, [Keys.lastHeartBeat]: null } }, spec: { replicas: action.replicas } });
       return;
-    case 'unlock':
-      await client.mergePatch(action.service, { metadata: { annotations: { [Keys.lock]: null } } });
+    case 'unlock': {
+      // A lock names its taker in kt-user; that goes too unless a redirect (kt-selector) still needs it.
+      const service = await client.get<{ metadata: { annotations?: Record<string, string> } }>(action.service);
+      const redirected = service.metadata.annotations?.[Keys.selector] !== undefined;
+      await client.mergePatch(action.service, { metadata: { annotations: { [Keys.lock]: null, ...(redirected ? {} : { [Keys.user]: null }) } } });
       return;
+    }
     case 'delete':
       await client.delete(action.ref);
   }
