@@ -128,16 +128,18 @@ async function main(): Promise<void> {
     const server = background('ip', ['netns', 'exec', args.netns!, args.testapp!, 'serve', `-http=127.0.0.1:${port}`, `-tcp=127.0.0.1:${port + 1}`, '-udp=']);
     made.push(server);
     await server.waitFor(/tcp echo on/, 10_000);
+    const started = Date.now();
     const exchange = background('ip', ['netns', 'exec', args.netns!, 'env', `KT_HOME=/tmp/${ns}`, args.ktctl!, 'exchange', 'laptop-side', '-c', args.kubeconfig!, '-n', ns, '--expose', `${port}:8080,${port + 1}:9000`]);
     made.push(exchange);
     await exchange.waitFor(/Press Ctrl-C to end the exchange/, 120_000);
+    const readyMs = Date.now() - started;
     const hosts = { pod: (await kubectl(['-n', ns, 'get', 'svc', 'pod-side', '-o', 'jsonpath={.spec.clusterIP}'])).trim(), laptop: (await kubectl(['-n', ns, 'get', 'svc', 'laptop-side', '-o', 'jsonpath={.spec.clusterIP}'])).trim() };
     const samples: Record<'pod' | 'laptop', Sample[]> = { pod: [], laptop: [] };
     console.error(`pod side ${hosts.pod}, laptop side ${hosts.laptop}`);
     for (let round = 0; round < Number(args.rounds); round++) {
       for (const side of ['pod', 'laptop'] as const) samples[side].push(await measure(hosts[side]));
     }
-    report(samples);
+    report(samples, readyMs);
     exchange.child.kill('SIGINT');
     await exchange.waitFor(/is back to its own pods/, 60_000);
   } finally {
@@ -147,15 +149,16 @@ async function main(): Promise<void> {
   }
 }
 
-function report(samples: Record<'pod' | 'laptop', Sample[]>): void {
+function report(samples: Record<'pod' | 'laptop', Sample[]>, readyMs: number): void {
   const row = (side: 'pod' | 'laptop') => ({ mibps: median(samples[side].map((s) => s.mibps)), p50: median(samples[side].map((s) => s.p50)), p99: median(samples[side].map((s) => s.p99)) });
-  const result = { mib: Number(args.mib), rounds: Number(args.rounds), pings: Number(args.pings), pod: row('pod'), laptop: row('laptop'), samples };
+  const result = { readyMs, mib: Number(args.mib), rounds: Number(args.rounds), pings: Number(args.pings), pod: row('pod'), laptop: row('laptop'), samples };
   if (args.json) console.log(JSON.stringify(result));
   const f = (n: number, d = 1) => n.toFixed(d);
   console.log(`in-cluster client → server, ${args.mib} MiB download and ${args.pings} 64-byte echo round trips, medians of ${args.rounds} interleaved rounds`);
   console.log('| path | MiB/s | p50 RTT ms | p99 RTT ms |\n|---|---|---|---|');
   console.log(`| pod (cluster network) | ${f(result.pod.mibps)} | ${f(result.pod.p50, 3)} | ${f(result.pod.p99, 3)} |`);
   console.log(`| laptop via ktctl exchange | ${f(result.laptop.mibps)} | ${f(result.laptop.p50, 3)} | ${f(result.laptop.p99, 3)} |`);
+  console.log(`ktctl exchange start → redirected and tunnel up: ${(readyMs / 1000).toFixed(1)} s (shadow image already on the node)`);
   console.log(`ratio laptop/pod: throughput ${f(result.laptop.mibps / result.pod.mibps, 2)}×, p50 +${f(result.laptop.p50 - result.pod.p50, 3)} ms`);
 }
 
