@@ -1,5 +1,7 @@
 // Bulk throughput of the stack against the Linux kernel's TCP through a real TUN device (root needed):
-// curl downloads from the stack, a Node client uploads to it. Prints a table and one JSON line.
+// curl downloads from the stack, a Node client uploads to it. Two device readers: 'fs' (one fs.read per
+// packet through libuv's pool, as netplatform-linux reads) and 'ring' (a worker thread, test/ring-reader.ts).
+// Prints a table and one JSON line.
 //   npx tsx bench/throughput.ts [MiB=256] [repetitions=3]
 import { canUseNetns, StackNamespace } from '../test/netns.js';
 
@@ -19,9 +21,11 @@ const upload = `
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-async function measure(mtu: number): Promise<{ mtu: number; downloadMBps: number; uploadMBps: number; stats: unknown }> {
+type Reader = 'fs' | 'ring';
+
+async function measure(mtu: number, reader: Reader): Promise<{ mtu: number; reader: Reader; downloadMBps: number; uploadMBps: number; stats: unknown }> {
   const ns = new StackNamespace();
-  await ns.start(mtu);
+  await ns.start(mtu, 0, reader);
   try {
     const downloads: number[] = [];
     const uploads: number[] = [];
@@ -34,7 +38,7 @@ async function measure(mtu: number): Promise<{ mtu: number; downloadMBps: number
       if (!result.answer.startsWith(`${bytes} `)) throw new Error(`upload answered ${result.answer}`);
       uploads.push(bytes / result.seconds / 1e6);
     }
-    return { mtu, downloadMBps: median(downloads), uploadMBps: median(uploads), stats: await ns.stop() };
+    return { mtu, reader, downloadMBps: median(downloads), uploadMBps: median(uploads), stats: await ns.stop() };
   } catch (error) {
     await ns.stop();
     throw error;
@@ -46,8 +50,8 @@ if (!canUseNetns()) {
   process.exit(2);
 }
 const results = [];
-for (const mtu of [1500, 65000]) results.push(await measure(mtu));
+for (const mtu of [1500, 65000]) for (const reader of ['fs', 'ring'] as const) results.push(await measure(mtu, reader));
 console.log(`kernel TCP <-> netstack over TUN, ${mib} MiB, median of ${repetitions}`);
-console.log('MTU     download MB/s   upload MB/s');
-for (const r of results) console.log(`${String(r.mtu).padEnd(8)}${r.downloadMBps.toFixed(1).padStart(13)}${r.uploadMBps.toFixed(1).padStart(14)}`);
+console.log('MTU     reader   download MB/s   upload MB/s');
+for (const r of results) console.log(`${String(r.mtu).padEnd(8)}${r.reader.padEnd(9)}${r.downloadMBps.toFixed(1).padStart(13)}${r.uploadMBps.toFixed(1).padStart(14)}`);
 console.log(JSON.stringify({ mib, repetitions, results }));

@@ -121,3 +121,20 @@ describe.skipIf(!canUseNetns())('the kernel and the stack over a TUN device that
     expect(stats!.retransmits).toBeGreaterThan(0);
   }, 180_000);
 });
+
+describe.skipIf(!canUseNetns())('the stack fed by the worker-thread ring reader (benchmark alternative)', () => {
+  const ns = new StackNamespace();
+
+  beforeAll(async () => {
+    await ns.start(65000, 0, 'ring');
+  }, 30_000);
+
+  afterAll(async () => {
+    expect(await ns.stop()).toMatchObject({ writeErrors: 0 });
+  });
+
+  it('carries the same traffic', async () => {
+    expect(JSON.parse(await ns.node(tcpClient('10.202.0.5', 7, 8 << 20, false)))).toMatchObject({ error: null, echoed: true });
+    expect(await ns.run('curl', ['-sS', '-o', '/dev/null', '-w', '%{size_download}', 'http://10.202.0.9/bytes/33554432'])).toBe('33554432');
+  }, 60_000);
+});

@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, read } from 'node:fs';
 import koffi from 'koffi';
 import { NetStack, type TcpConnection } from '../src/index.js';
+import { startRingReader } from './ring-reader.js';
 
 const TUNSETIFF = 0x400454ca;
 const IFF_TUN = 0x0001;
@@ -127,6 +128,7 @@ function stop(): void {
   if (stopped) return;
   stopped = true;
   stack.close();
+  ringReader?.stop();
   process.stdout.write(`${JSON.stringify({ event: 'stats', ...stack.stats, writeErrors })}\n`);
   // Deleting the link wakes the read blocked in libuv's pool, which would otherwise hold up the exit.
   ip('link', 'del', NAME);
@@ -137,6 +139,8 @@ process.on('SIGTERM', stop);
 process.stdin.on('end', stop);
 process.stdin.resume();
 
+// KTN_READER=ring: the experimental worker-thread reader (see ring-reader.ts) instead of one fs.read per packet.
+const ringReader = process.env.KTN_READER === 'ring' ? startRingReader(fd, mtu, (packet) => lost() || stack.input(packet)) : undefined;
 const readLoop = () => {
   const buffer = Buffer.allocUnsafe(mtu + 64);
   read(fd, buffer, 0, buffer.length, null, (error, bytes) => {
@@ -145,5 +149,5 @@ const readLoop = () => {
     readLoop();
   });
 };
-readLoop();
+if (!ringReader) readLoop();
 process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid, mtu })}\n`);
