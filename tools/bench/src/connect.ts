@@ -28,15 +28,16 @@ interface Subjects {
 }
 
 function mbPerSecond(facts: ClusterFacts, way: Way, path: string): number {
-  const args = ['-sS', '--max-time', '120', '-o', '/dev/null', '-w', '%{speed_download}', ...way.curl(path)];
+  const args = ['-sS', '--max-time', '60', '-o', '/dev/null', '-w', '%{speed_download}', ...way.curl(path)];
   const out = way.inLaptop ? inLaptop(facts, 'curl', args, 150_000) : sh('curl', args, 150_000);
   return Number(out) / 1e6;
 }
 
 function parallelMbPerSecond(facts: ClusterFacts, way: Way, streams: number): number {
   const each = BULK / streams;
-  const curls = Array.from({ length: streams }, () => `curl -sS --max-time 120 -o /dev/null ${way.curl(`/bytes/${each}`).map((a) => `'${a}'`).join(' ')} &`).join(' ');
-  const script = `start=$(date +%s.%N); ${curls} wait; end=$(date +%s.%N); echo "$start $end"`;
+  const curls = Array.from({ length: streams }, () => `curl -sS --fail --max-time 60 -o /dev/null ${way.curl(`/bytes/${each}`).map((a) => `'${a}'`).join(' ')} & pids="$pids $!";`).join(' ');
+  // Each curl's status counts: a stream that failed must not pass for a fast one.
+  const script = `start=$(date +%s.%N); pids=; ${curls} fail=0; for p in $pids; do wait $p || fail=1; done; end=$(date +%s.%N); echo "$start $end"; exit $fail`;
   const out = way.inLaptop ? inLaptop(facts, 'bash', ['-c', script], 150_000) : sh('bash', ['-c', script], 150_000);
   const [start, end] = out.trim().split(' ').map(Number);
   return BULK / (end! - start!) / 1e6;
@@ -49,7 +50,7 @@ function freeLaptopPort(facts: ClusterFacts, from: number): number {
   throw new Error(`no free port in ${from}..${from + 99} in the laptop namespace`);
 }
 
-const median = (values: number[]): number => quantile(values, 0.5);
+const median = (values: number[]): number => (values.some((v) => !Number.isNaN(v)) ? quantile(values.filter((v) => !Number.isNaN(v)), 0.5) : NaN);
 
 /** Host pid of a pod's container (single-node cluster: containerd runs it here). */
 function podPid(facts: ClusterFacts, repoDir: string, pod: string): number | undefined {
@@ -143,9 +144,18 @@ function measure(repoDir: string, facts: ClusterFacts, s: Subjects & { pfPort: n
   let cpu = 0;
   let peakRss = idle.rssMiB;
   // ktctl's CPU is counted only while its own mode carries the bytes.
+  const failures = new Map<string, number>();
   const timed = (way: Way, run: () => number): number => {
+    // A way that failed twice (kubectl port-forward sometimes stalls for good) is skipped for the turn.
+    if ((failures.get(way.label) ?? 0) >= 2) return NaN;
     const before = footprint(ktctlPid);
-    const value = run();
+    let value = NaN;
+    try {
+      value = run();
+    } catch (error) {
+      failures.set(way.label, (failures.get(way.label) ?? 0) + 1);
+      console.error(`${way.label}: ${(error as Error).message.split('\n').slice(0, 2).join(' ')}`);
+    }
     const after = footprint(ktctlPid);
     if (way.label === label) cpu += after.cpuSeconds - before.cpuSeconds;
     peakRss = Math.max(peakRss, after.rssMiB);
