@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useClusterEnv, waitFor, type Background } from '../../harness/index.js';
 import { ktctl, ktctlEnv } from '../connect/ktctl.js';
-import { dropApiConnections, endExchange, ktMade, startExchange } from './support.js';
+import { dropApiConnections, endExchange, ktMade, startExchange, waitNoneMade } from './support.js';
 import { deployWorkloads, httpFromPod, laptopPorts, serviceObject, startLaptopServer, tcpFromPod, waitForHttp } from './workloads.js';
 
 const env = useClusterEnv(import.meta.filename);
@@ -99,5 +99,19 @@ describe('exchange --mode selector', () => {
     }
     expect(await serviceObject(cluster, ns, 'echo')).toEqual(original);
     expect(await ktMade(cluster, ns)).toEqual([]);
+  });
+
+  it('works with --useShadowDeployment (the Service selects the pod of the shadow Deployment), removed on exit', async () => {
+    const { args, env: kenv } = ktctlEnv(cluster);
+    const original = await serviceObject(cluster, ns, 'echo');
+    const run = await startExchange(laptop, [...args, '-n', ns, 'echo', '--useShadowDeployment', '--expose', `${httpPort}:8080`], kenv);
+    try {
+      expect((await ktMade(cluster, ns)).filter((o) => o.startsWith('deployment.apps/echo-kt-exchange-'))).toHaveLength(1);
+      expect(await waitForHttp(cluster, ns, 'echo', 80, /laptop:\/$/)).toMatch(/laptop:/);
+    } finally {
+      await endExchange(run);
+    }
+    expect(await serviceObject(cluster, ns, 'echo')).toEqual(original);
+    await waitNoneMade(cluster, ns);
   });
 });

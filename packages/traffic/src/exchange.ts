@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { ErrorCode, UserError, type Logger } from '@ktctl/plugin-api';
 import { Teardown } from '@ktctl/connect';
 import {
@@ -97,7 +98,8 @@ export async function exchange(options: ExchangeOptions, deps: ExchangeDeps): Pr
     const deployments = options.mode === 'scale' ? await deploymentsBehind(client, selector) : [];
     if (options.mode === 'scale') requireDeployments(name, deployments);
     const portNames = await checkPorts(client, svc, ports, deployments, options, deps.logger);
-    const user = invokingUser(deps.env);
+    // Names this run to whoever finds the Service held: the sudo invoker, $USER, else the account name.
+    const user = invokingUser(deps.env, () => userInfo().username);
     const lock = await lockService(client, name, user, 'exchange', () => getService(client, name));
     let lockHeld = true;
     teardown.defer(`kt-lock on service ${name}`, () => (lockHeld ? unlockService(client, name, lock.original) : undefined));
