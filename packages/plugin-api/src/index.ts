@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './command.js';
 export * from './logger.js';
 export * from './services.js';
+export * from './teardown.js';

@@ -1,5 +1,4 @@
-import type { Logger } from '@ktctl/plugin-api';
-import { Teardown } from '@ktctl/connect';
+import { Teardown, type Logger } from '@ktctl/plugin-api';
 import {
   Heartbeat,
   KubeClient,

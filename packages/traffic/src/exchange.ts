@@ -1,6 +1,5 @@
 import { userInfo } from 'node:os';
-import { ErrorCode, UserError, type Logger } from '@ktctl/plugin-api';
-import { Teardown } from '@ktctl/connect';
+import { ErrorCode, Teardown, UserError, type Logger } from '@ktctl/plugin-api';
 import {
   AGENT_DNS_PORT,
   AGENT_SSH_PORT,
