@@ -1,5 +1,7 @@
 // Congestion control for the stack's sending side: slow start and congestion avoidance (RFC 5681), fast
-// retransmit and NewReno recovery (RFC 6582). The TUN device's queue is the only bottleneck it guards.
+// retransmit, and recovery either NewReno style (RFC 6582: the window inflated by each duplicate ACK) or,
+// when the laptop sends SACK blocks, RFC 6675 style (the window stays at ssthresh and the connection counts
+// SACKed bytes out of what is in flight). The TUN device's queue is the only bottleneck it guards.
 import { seqGeq } from './seq.js';
 
 const INITIAL_WINDOW_SEGMENTS = 10;
@@ -18,8 +20,20 @@ export class NewReno {
     this.cwnd = INITIAL_WINDOW_SEGMENTS * mss;
   }
 
+  /**
+   * What may be in flight: the congestion window, plus one segment for each of the first two duplicate ACKs
+   * (limited transmit, RFC 3042), so that a loss near the end of a small window still gets its three.
+   */
+  get window(): number {
+    return this.recover === undefined ? this.cwnd + Math.min(this.dupAcks, 2) * this.mss : this.cwnd;
+  }
+
+  get inRecovery(): boolean {
+    return this.recover !== undefined;
+  }
+
   /** New data acknowledged up to `ack` (`advanced` bytes). */
-  acknowledged(ack: number, advanced: number): CongestionAction {
+  acknowledged(ack: number, advanced: number, sack: boolean): CongestionAction {
     this.dupAcks = 0;
     if (this.recover !== undefined) {
       if (seqGeq(ack, this.recover)) {
@@ -28,7 +42,7 @@ export class NewReno {
         return undefined;
       }
       // A partial acknowledgement: the next hole is lost too.
-      this.cwnd = Math.max(this.mss, this.cwnd - advanced + this.mss);
+      if (!sack) this.cwnd = Math.max(this.mss, this.cwnd - advanced + this.mss);
       return 'retransmit-first';
     }
     if (this.cwnd < this.ssthresh) this.cwnd += Math.min(advanced, 2 * this.mss);
@@ -38,19 +52,19 @@ export class NewReno {
   }
 
   /** A duplicate acknowledgement while `flight` bytes are outstanding, up to `sndMax`. */
-  duplicate(flight: number, sndMax: number): CongestionAction {
+  duplicate(flight: number, sndMax: number, sack: boolean): CongestionAction {
     this.dupAcks++;
     if (this.dupAcks === 3 && this.recover === undefined) {
       this.ssthresh = Math.max(Math.floor(flight / 2), 2 * this.mss);
       this.recover = sndMax;
-      this.cwnd = this.ssthresh + 3 * this.mss;
+      this.cwnd = this.ssthresh + (sack ? 0 : 3 * this.mss);
       return 'retransmit-first';
     }
     if (this.dupAcks > 3 && this.recover !== undefined) {
-      this.cwnd += this.mss;
+      if (!sack) this.cwnd += this.mss;
       return 'send';
     }
-    return undefined;
+    return this.dupAcks < 3 ? 'send' : undefined;
   }
 
   /** The retransmission timer expired with `flight` bytes outstanding: start over from one segment. */

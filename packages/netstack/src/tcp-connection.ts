@@ -6,6 +6,7 @@ import { LazyTimer } from './lazy-timer.js';
 import { RttEstimator } from './rtt.js';
 import { seqAdd, seqDiff, seqGeq, seqGt, seqLt } from './seq.js';
 import { Receiver } from './receiver.js';
+import { Scoreboard } from './scoreboard.js';
 import { SendQueue } from './send-queue.js';
 import { ACK, buildTcp, FIN, PSH, RST, SYN, synOptions, type TcpFlow, type TcpSegment } from './tcp-segment.js';
 import type { Endpoint, StackClock, StackStats, TcpConnection, TcpState } from './types.js';
@@ -66,6 +67,11 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
   private flushScheduled = false;
 
   private readonly congestion: NewReno;
+  private readonly scoreboard = new Scoreboard();
+  /** In recovery, the end of what was resent from the holes so far. */
+  private highRetransmitted = 0;
+  /** sndMax when the segment at sndUna was last resent: SACKs beyond it mean that resend was lost too. */
+  private firstResentAtMax: number | undefined;
   private readonly rtt = new RttEstimator();
   private rttSeq: number | undefined;
   private rttStart = 0;
@@ -206,8 +212,11 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
       this.sndWl2 = ack;
     }
     const advanced = seqDiff(ack, this.sndUna);
+    if (seg.sack && seqGt(this.sndMax, ack)) this.scoreboard.update(seg.sack, ack, this.sndMax);
     if (advanced > 0) this.ackAdvanced(ack, advanced);
-    else if (advanced === 0 && seg.data.length === 0 && !(seg.flags & FIN) && !windowChanged) this.duplicateAck();
+    // A duplicate ACK leaves the window alone (RFC 5681 §2), but one carrying SACK blocks is one even when the
+    // window moved: a laptop whose reader keeps up changes its window with nearly every ACK.
+    else if (advanced === 0 && seg.data.length === 0 && !(seg.flags & FIN) && (!windowChanged || seg.sack)) this.duplicateAck();
     if (this.state === 'CLOSED') return false;
     if (advanced > 0 || windowChanged) this.trySend();
     return true;
@@ -226,7 +235,9 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
     }
     this.retries = 0;
     this.rtt.backoff = 0;
-    if (this.congestion.acknowledged(ack, advanced) === 'retransmit-first') this.retransmitFirst();
+    this.scoreboard.advance(ack);
+    this.firstResentAtMax = undefined;
+    if (this.congestion.acknowledged(ack, advanced, !this.scoreboard.empty) === 'retransmit-first') this.retransmitHole();
     if (this.sndMax !== this.sndUna) this.timer.arm('rto', this.rtt.rto);
     else this.timer.disarm();
     if (this.writeCallback && this.queue.bytes < this.sndBuf) {
@@ -239,9 +250,53 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
 
   private duplicateAck(): void {
     if (this.sndMax === this.sndUna) return;
-    const action = this.congestion.duplicate(seqDiff(this.sndMax, this.sndUna), this.sndMax);
-    if (action === 'retransmit-first') this.retransmitFirst();
-    else if (action === 'send') this.trySend();
+    const action = this.congestion.duplicate(seqDiff(this.sndMax, this.sndUna), this.sndMax, !this.scoreboard.empty);
+    if (action === 'retransmit-first') {
+      this.highRetransmitted = this.sndUna;
+      this.retransmitHole();
+      // New data too, as far as what is still in flight allows: its SACKs will tell if the resend was lost.
+      if (!this.scoreboard.empty) this.trySend();
+    } else if (action === 'send') {
+      if (!this.scoreboard.empty && this.congestion.inRecovery) this.retransmitHole(false);
+      this.trySend();
+    }
+    this.resendLostFirst();
+  }
+
+  /**
+   * The laptop SACKed data we sent after resending the segment at sndUna, yet still lacks that segment: the
+   * resend was lost as well. Sending it again now spares a retransmission timeout (in the spirit of RACK).
+   */
+  private resendLostFirst(): void {
+    const mark = this.firstResentAtMax;
+    const highest = this.scoreboard.highest;
+    if (mark === undefined || highest === undefined || !seqGt(highest, mark)) return;
+    const next = this.scoreboard.nextSacked(this.sndUna);
+    const length = Math.min(this.mss, this.queue.bytes, next === undefined ? this.mss : seqDiff(next, this.sndUna));
+    if (length <= 0) return;
+    const saved = this.sndNxt;
+    this.sendData(this.sndUna, length, false);
+    if (seqGt(saved, this.sndNxt)) this.sndNxt = saved;
+    this.firstResentAtMax = this.sndMax;
+  }
+
+  /**
+   * In recovery: resends the next hole the laptop's SACK blocks show, or, without them, the first
+   * unacknowledged segment (NewReno). `orFirst` false: only a known hole.
+   */
+  private retransmitHole(orFirst = true): void {
+    const from = seqGt(this.highRetransmitted, this.sndUna) ? this.highRetransmitted : this.sndUna;
+    const hole = this.scoreboard.nextHole(from, this.mss);
+    if (hole) {
+      const [start, length] = hole;
+      const saved = this.sndNxt;
+      if (start === this.sndUna) this.firstResentAtMax = this.sndMax;
+      this.sendData(start, length, false);
+      if (seqGt(saved, this.sndNxt)) this.sndNxt = saved;
+      this.highRetransmitted = seqAdd(start, length);
+      return;
+    }
+    if (orFirst && this.scoreboard.empty) this.retransmitFirst();
   }
 
   private ourFinAcked(): void {
@@ -319,14 +374,25 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
   /** Sends what the laptop's window and the congestion window allow. */
   private trySend(): void {
     if (!SENDING.has(this.state)) return;
-    const window = Math.min(this.sndWnd, this.congestion.cwnd);
+    const window = Math.min(this.sndWnd, this.congestion.window);
     for (;;) {
       const dataEnd = seqAdd(this.sndUna, this.queue.bytes);
       const unsent = seqDiff(dataEnd, this.sndNxt);
       if (unsent > 0) {
-        const room = window - seqDiff(this.sndNxt, this.sndUna);
+        // In flight: sent and neither acknowledged nor SACKed (RFC 6675's "pipe", without the lost holes).
+        const room = window - seqDiff(this.sndNxt, this.sndUna) + (this.scoreboard.empty ? 0 : this.scoreboard.sackedBelow(this.sndNxt));
         if (room <= 0) break;
-        const length = Math.min(this.mss, unsent, room);
+        let length = Math.min(this.mss, unsent, room);
+        if (seqLt(this.sndNxt, this.sndMax) && !this.scoreboard.empty) {
+          // Going back after a timeout: what the laptop SACKed is not sent again.
+          const sackedEnd = this.scoreboard.sackedUpTo(this.sndNxt);
+          if (sackedEnd !== undefined) {
+            this.sndNxt = sackedEnd;
+            continue;
+          }
+          const next = this.scoreboard.nextSacked(this.sndNxt);
+          if (next !== undefined) length = Math.min(length, seqDiff(next, this.sndNxt));
+        }
         this.sendData(this.sndNxt, length, this.finQueued && length === unsent);
         continue;
       }
@@ -372,6 +438,7 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
     const fin = this.finQueued && !this.finAcked && length === this.queue.bytes && seqGt(this.sndMax, seqAdd(this.sndUna, length));
     if (length === 0 && !fin) return;
     const saved = this.sndNxt;
+    this.firstResentAtMax = this.sndMax;
     this.sendData(this.sndUna, length, fin);
     if (seqGt(saved, this.sndNxt)) this.sndNxt = saved;
     this.timer.arm('rto', this.rtt.rto);
@@ -409,9 +476,12 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
       return;
     }
     if (this.state === 'SYN_RECEIVED') return this.sendSynAck();
-    this.host.log(`tcp ${this.describe()}: retransmission timeout ${this.retries}, rto ${this.rtt.rto} ms`);
+    const flight = seqDiff(this.sndMax, this.sndUna);
+    this.host.log(`tcp ${this.describe()}: retransmission timeout ${this.retries}, rto ${this.rtt.rto} ms, una ${this.sndUna}, ${flight} bytes in flight, ${this.queue.bytes} queued, cwnd ${this.congestion.window}, window ${this.sndWnd}, ${this.congestion.inRecovery ? 'in recovery' : 'no recovery'}, high rxt ${this.highRetransmitted}, ${this.scoreboard.describe()}`);
     // Go back N (RFC 5681 §3.1, RFC 6582): one segment now, the rest as ACKs return.
     this.congestion.timedOut(seqDiff(this.sndMax, this.sndUna));
+    // Keep the SACK information (as Linux does) unless timeouts repeat: the laptop may have dropped (reneged) it.
+    if (this.retries > 1) this.scoreboard.clear();
     this.rttSeq = undefined;
     this.sndNxt = this.sndUna;
     this.trySend();

@@ -91,6 +91,30 @@ describe('TCP loss, reordering and duplicates', () => {
     expect(wire.stack.stats.retransmits).toBe(1);
   });
 
+  it('with SACK, resends every hole the laptop reports, one per duplicate ACK, before any timeout', async () => {
+    const wire = new TestWire();
+    const laptop = new LaptopTcp(wire, { mss: 1000, sackPermitted: true });
+    const { conn } = await laptop.handshake();
+    const base = laptop.ack;
+    const lost = new Set([base + 1000, base + 4000]);
+    wire.dropOutput = (p) => (p.tcp?.data.length ?? 0) > 0 && lost.delete(p.tcp!.seq);
+    conn.write(Buffer.alloc(8000, 3));
+    await tick();
+    expect(wire.takeTcp().map((s) => s.seq - base)).toEqual([0, 2000, 3000, 5000, 6000, 7000]);
+    const sack = (...ranges: [number, number][]) => ranges.map(([a, b]) => [base + a, base + b] as [number, number]);
+    wire.input(laptop.packet(F.ACK, { ack: base + 1000 }));
+    wire.input(laptop.packet(F.ACK, { ack: base + 1000, sack: sack([2000, 4000]) }));
+    wire.input(laptop.packet(F.ACK, { ack: base + 1000, sack: sack([5000, 6000], [2000, 4000]) }));
+    wire.input(laptop.packet(F.ACK, { ack: base + 1000, sack: sack([5000, 7000], [2000, 4000]) }));
+    expect(wire.takeTcp().map((s) => s.seq - base)).toEqual([1000]); // fast retransmit of the first hole
+    wire.input(laptop.packet(F.ACK, { ack: base + 1000, sack: sack([5000, 8000], [2000, 4000]) }));
+    expect(wire.takeTcp().map((s) => s.seq - base)).toEqual([4000]); // the next hole at once, no round trip
+    wire.input(laptop.packet(F.ACK, { ack: base + 8000 }));
+    await tick();
+    expect(conn.writableLength).toBe(0);
+    expect(wire.stack.stats.retransmits).toBe(2);
+  });
+
   it('buffers segments that arrive ahead of a hole and delivers everything in order once', async () => {
     const wire = new TestWire();
     const laptop = new LaptopTcp(wire);

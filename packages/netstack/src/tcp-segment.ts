@@ -27,6 +27,8 @@ export interface TcpSegment {
   wscale?: number;
   /** The SYN offered selective acknowledgements (RFC 2018). */
   sackPermitted?: boolean;
+  /** SACK blocks [start, end) of an ACK. */
+  sack?: [number, number][];
 }
 
 /** The segment, or the reason it is dropped. */
@@ -60,6 +62,10 @@ function parseOptions(tcp: Buffer, end: number, segment: TcpSegment): void {
     if (kind === OPT_MSS && length === 4) segment.mss = tcp.readUInt16BE(at + 2);
     if (kind === OPT_WSCALE && length === 3) segment.wscale = Math.min(tcp[at + 2]!, 14);
     if (kind === OPT_SACK_PERMITTED && length === 2) segment.sackPermitted = true;
+    if (kind === OPT_SACK && length >= 10 && (length - 2) % 8 === 0) {
+      segment.sack = [];
+      for (let b = at + 2; b < at + length; b += 8) segment.sack.push([tcp.readUInt32BE(b), tcp.readUInt32BE(b + 4)]);
+    }
     at += length;
   }
 }

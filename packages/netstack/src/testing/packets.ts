@@ -85,6 +85,8 @@ export interface TcpFields {
   mss?: number;
   wscale?: number;
   sackPermitted?: boolean;
+  /** SACK blocks [start, end). */
+  sack?: [number, number][];
   data?: Buffer;
   /** Corrupts the checksum. */
   badChecksum?: boolean;
@@ -96,6 +98,10 @@ export function tcpSegment(f: TcpFields): Buffer {
   if (f.mss !== undefined) options.push(2, 4, f.mss >> 8, f.mss & 0xff);
   if (f.wscale !== undefined) options.push(1, 3, 3, f.wscale);
   if (f.sackPermitted) options.push(1, 1, 4, 2);
+  if (f.sack) {
+    options.push(1, 1, 5, 2 + 8 * f.sack.length);
+    for (const [start, end] of f.sack) options.push(...[start, end].flatMap((n) => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]));
+  }
   while (options.length % 4) options.push(0);
   const data = f.data ?? Buffer.alloc(0);
   const header = Buffer.alloc(20 + options.length);

@@ -138,11 +138,11 @@ export class LaptopTcp {
     this.window = options.window ?? 65535;
   }
 
-  packet(flags: number, extra: { seq?: number; data?: Buffer; window?: number; ack?: number; badChecksum?: boolean } = {}): Buffer {
+  packet(flags: number, extra: { seq?: number; data?: Buffer; window?: number; ack?: number; badChecksum?: boolean; sack?: [number, number][] } = {}): Buffer {
     return tcpPacket({
       src: this.src, dst: this.dst, srcPort: this.srcPort, dstPort: this.dstPort,
       seq: extra.seq ?? this.seq, ack: extra.ack ?? this.ack, flags, window: extra.window ?? this.window,
-      data: extra.data, badChecksum: extra.badChecksum,
+      data: extra.data, badChecksum: extra.badChecksum, sack: extra.sack,
       ...(flags & TCP_FLAGS.SYN ? { mss: this.options.mss ?? 1460, wscale: this.options.wscale, sackPermitted: this.options.sackPermitted } : {}),
     });
   }
