@@ -13,6 +13,13 @@ export const TUN_NAME = 'kt0';
  * whole 64 KB segments (one read, one checksum pass, one tunnel write each) instead of 1500-byte ones.
  */
 export const TUN_MTU = 65_000;
+/**
+ * Bytes of cluster data each connection may hold unacknowledged by the laptop. The laptop is microseconds
+ * away, so a small buffer keeps it busy; a big one (the stack's default 4 MiB) kept tunnel chunks alive long
+ * enough to reach V8's old space: measured over 3 × 256 MiB downloads, 80–105 full GCs and ~240 CPU ticks per
+ * 256 MiB at 4 MiB, 1 full GC and ~130 ticks at 256 KiB (as few as sshuttle mode), with higher throughput.
+ */
+const TUN_SEND_BUFFER = 256 * 1024;
 /** What tun2socks mode set up. */
 export interface TunSetup {
   readonly device: string;
@@ -67,6 +74,7 @@ function startStack(device: TunDevice, ctx: TunContext): NetStack {
   });
   const stack: NetStack = new NetStack({
     mtu: device.mtu,
+    sendBuffer: TUN_SEND_BUFFER,
     output(packet) {
       try {
         device.write(packet);
