@@ -448,7 +448,8 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
     if (this.state === 'CLOSED' || this.state === 'SYN_PENDING') return;
     const window = this.receiver.advertise();
     this.receiver.ackSent();
-    this.host.send(buildTcp(this.flow, this.sndNxt, this.receiver.next, ACK, window, this.receiver.sackOption(), 0));
+    // sndMax, not sndNxt: after going back N, the laptop may hold more than sndNxt and would not take an ACK below it.
+    this.host.send(buildTcp(this.flow, this.sndMax, this.receiver.next, ACK, window, this.receiver.sackOption(), 0));
   }
 
   // ---- timers ---------------------------------------------------------------------------------------------
@@ -504,7 +505,7 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
   // ---- ending ---------------------------------------------------------------------------------------------
 
   private sendRst(): void {
-    this.host.send(buildTcp(this.flow, this.sndNxt, this.receiver.next, RST | ACK, 0, undefined, 0));
+    this.host.send(buildTcp(this.flow, this.sndMax, this.receiver.next, RST | ACK, 0, undefined, 0));
   }
 
   /** Ends the connection abnormally: the stream is destroyed (without an error event). */
