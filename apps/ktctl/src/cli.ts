@@ -19,6 +19,8 @@ export interface CliIo {
   readonly stdout: { write(text: string): void };
   readonly stderr: { write(text: string): void; isTTY?: boolean };
   readonly signal: AbortSignal;
+  /** Aborted by a second, later stop signal (CommandContext.insist). */
+  readonly insist?: AbortSignal;
 }
 
 interface Selection {
@@ -168,6 +170,7 @@ export async function runSelection(selection: Selection, config: ConfigStore, io
     logger,
     progress: createProgress(logger),
     signal: io.signal,
+    insist: io.insist ?? new AbortController().signal,
     services,
     print: (text) => io.stdout.write(`${text}\n`),
     version: VERSION,

@@ -7,29 +7,52 @@ import { reportError } from './report.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
-/** Signals that arrive this soon after the first are the same stop (sudo, timeout and shells relay them). */
+/** Signals that arrive this soon after the previous one are the same stop (sudo, timeout and shells relay them). */
 const SAME_STOP_MS = 3_000;
+/** How long a command may go on cleaning up after the user insisted. */
+const INSIST_GRACE_MS = 5_000;
+
+const CUT_SHORT = 'warning: stopped before cleanup finished; run "ktctl clean" to undo what is left\n';
 
 /**
- * Aborts on the first stop signal, so the handler undoes what it changed. Cleanup is never cut short by a
- * relayed duplicate; only a signal sent well after the first (a user who insists) exits at once, and says
- * how to finish the cleanup.
+ * The first stop signal aborts `signal`, so the handler undoes what it changed; relayed duplicates (any
+ * signal within moments of the previous one) are ignored. A later one (a user who insists) aborts
+ * `insist`: the command skips what is only waiting and gets a few seconds to finish. A third, or a command
+ * still running after those seconds, exits at once, saying how to finish the cleanup.
  */
-function abortOnSignals(): { signal: AbortSignal; release: () => void } {
-  const controller = new AbortController();
-  let firstAt = 0;
+export function abortOnSignals(exit: (code: number) => void = (code) => process.exit(code), stderr: { write(text: string): void } = process.stderr): {
+  signal: AbortSignal;
+  insist: AbortSignal;
+  onSignal: (name: NodeJS.Signals) => void;
+  release: () => void;
+} {
+  const stop = new AbortController();
+  const insist = new AbortController();
+  let lastAt = 0;
+  let grace: NodeJS.Timeout | undefined;
+  const cutShort = (): void => {
+    stderr.write(CUT_SHORT);
+    exit(130);
+  };
   const onSignal = (name: NodeJS.Signals): void => {
-    if (!controller.signal.aborted) {
-      firstAt = Date.now();
-      controller.abort(new Error(`interrupted by ${name}`));
-      return;
-    }
-    if (Date.now() - firstAt < SAME_STOP_MS) return;
-    process.stderr.write('warning: stopped before cleanup finished; run "ktctl clean" to undo what is left\n');
-    process.exit(130);
+    if (Date.now() - lastAt < SAME_STOP_MS) return;
+    lastAt = Date.now();
+    if (!stop.signal.aborted) return void stop.abort(new Error(`interrupted by ${name}`));
+    if (insist.signal.aborted) return cutShort();
+    insist.abort(new Error(`interrupted again by ${name}`));
+    grace = setTimeout(cutShort, INSIST_GRACE_MS);
+    grace.unref();
   };
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
-  return { signal: controller.signal, release: () => STOP_SIGNALS.forEach((s) => process.off(s, onSignal)) };
+  return {
+    signal: stop.signal,
+    insist: insist.signal,
+    onSignal,
+    release: () => {
+      clearTimeout(grace);
+      STOP_SIGNALS.forEach((s) => process.off(s, onSignal));
+    },
+  };
 }
 
 function configSections(commands: readonly CommandDefinition<any>[]): Map<string, readonly FlagSpec[]> {
@@ -39,8 +62,8 @@ function configSections(commands: readonly CommandDefinition<any>[]): Map<string
 /** Runs ktctl with these arguments; returns the process exit code. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const debug = argv.includes('--debug') || argv.includes('-d');
-  const { signal, release } = abortOnSignals();
-  const io: CliIo = { env, stdout: process.stdout, stderr: process.stderr, signal };
+  const { signal, insist, release } = abortOnSignals();
+  const io: CliIo = { env, stdout: process.stdout, stderr: process.stderr, signal, insist };
   try {
     const home = ktHome(env);
     const taken = new Set(builtinCommands.flatMap((c) => [c.name, ...(c.aliases ?? [])]));

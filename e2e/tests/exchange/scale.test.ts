@@ -68,6 +68,9 @@ describe('exchange --mode scale', () => {
       process.kill(run.pid, 'SIGINT');
       await run.stop(15_000);
       expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+      // The insisting Ctrl-C skipped only the wait: the cleanup itself finished, so no "run ktctl clean".
+      expect(run.output()).toMatch(/is back to its own pods/);
+      expect(run.output()).not.toMatch(/stopped before cleanup finished/);
       expect((await deployment('web')).spec.replicas).toBe(2);
       expect(await ktMade(cluster, ns)).toEqual([]);
     } finally {

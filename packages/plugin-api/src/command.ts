@@ -62,6 +62,12 @@ export interface CommandContext<O = Record<string, unknown>> {
   readonly progress: Progress;
   /** Aborted on Ctrl-C, SIGTERM, SIGHUP or SIGQUIT: stop work and clean up. */
   readonly signal: AbortSignal;
+  /**
+   * Aborted when the user stops again while the command cleans up (a second Ctrl-C): skip what is only
+   * waiting (e.g. for replicas to come back) and finish the undo steps that matter. A command still running
+   * a few seconds later is stopped, with a warning to run `ktctl clean`.
+   */
+  readonly insist: AbortSignal;
   /** The core services (configuration now; cluster, tunnel and DNS as they arrive). */
   readonly services: CoreServices;
   /** Writes a command's output (not logs) to standard output. */

@@ -47,7 +47,7 @@ export const exchangeCommand = defineCommand({
       if (!ctx.signal.aborted) await Promise.race([once(ctx.signal, 'abort'), gaveUp]);
     } finally {
       ctx.logger.info(`Ending the exchange of ${ex.service}…`);
-      for (const failure of await ex.close()) ctx.logger.warn(`cleanup: ${failure}; "ktctl recover ${ex.service}" will retry`);
+      for (const failure of await ex.close(ctx.insist)) ctx.logger.warn(`cleanup: ${failure}; "ktctl recover ${ex.service}" will retry`);
       ctx.logger.info(`Service ${ex.service} is back to its own pods`);
     }
     return failed ? 1 : 0;
