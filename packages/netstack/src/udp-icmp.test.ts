@@ -61,6 +61,27 @@ describe('IP fragments', () => {
     expect(wire.stack.stats.reassembled).toBe(1);
   });
 
+  it('reassembles IPv6 fragments (fragment extension header)', () => {
+    const wire = new TestWire();
+    const data = Buffer.alloc(2500);
+    for (let i = 0; i < data.length; i++) data[i] = i % 249;
+    const segment = udpSegment({ src: 'fd00::2', dst: 'fd00::53', srcPort: 5000, dstPort: 53, data });
+    const pieces = [0, 1232, 2464].map((at) => {
+      const piece = segment.subarray(at, at + 1232);
+      const header = Buffer.alloc(8);
+      header[0] = 17;
+      header.writeUInt16BE(at | (at + 1232 < segment.length ? 1 : 0), 2);
+      header.writeUInt32BE(0xabcdef, 4);
+      const packet = ipPacket({ src: 'fd00::2', dst: 'fd00::53', protocol: 44, payload: Buffer.concat([header, piece]) });
+      return packet;
+    });
+    wire.input(pieces[2]!);
+    wire.input(pieces[0]!);
+    expect(wire.datagrams).toEqual([]);
+    wire.input(pieces[1]!);
+    expect(wire.datagrams.map((d) => [d.source.address, d.payload])).toEqual([['fd00::2', data]]);
+  });
+
   it('forgets an incomplete datagram after its timeout', () => {
     const wire = new TestWire();
     const [a] = fragments(Buffer.alloc(3000, 1), 78, 1480);
