@@ -128,7 +128,8 @@ describe('UdpRelayClient against the shadow agent', () => {
     await startPool();
     const r = relay({ maxFlows: 2 });
     r.client.send(laptop(8000), cluster(), Buffer.from('1'));
-    await sleep(5);
+    // Answered before the next is sent, so the echo server saw 8000's flow first (sources[0]).
+    await r.until(1);
     r.client.send(laptop(8001), cluster(), Buffer.from('2'));
     await r.until(2);
     r.client.send(laptop(8000), cluster(), Buffer.from('3'));
