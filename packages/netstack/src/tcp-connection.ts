@@ -1,12 +1,11 @@
 // One TCP connection terminated by the stack (RFC 9293), seen by its owner as a Duplex stream. The stack
 // only ever opens passively: the laptop's application is the client, the stream's owner plays the server.
 import { Duplex } from 'node:stream';
-import { NewReno } from './congestion.js';
 import { LazyTimer } from './lazy-timer.js';
+import { LossRecovery, type RecoverySender } from './loss-recovery.js';
 import { RttEstimator } from './rtt.js';
 import { seqAdd, seqDiff, seqGeq, seqGt, seqLt } from './seq.js';
 import { Receiver } from './receiver.js';
-import { Scoreboard } from './scoreboard.js';
 import { SendQueue } from './send-queue.js';
 import { ACK, buildTcp, FIN, PSH, RST, SYN, synOptions, type TcpFlow, type TcpSegment } from './tcp-segment.js';
 import type { Endpoint, StackClock, StackStats, TcpConnection, TcpState } from './types.js';
@@ -66,12 +65,7 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
   private writeCallback: (() => void) | undefined;
   private flushScheduled = false;
 
-  private readonly congestion: NewReno;
-  private readonly scoreboard = new Scoreboard();
-  /** In recovery, the end of what was resent from the holes so far. */
-  private highRetransmitted = 0;
-  /** sndMax when the segment at sndUna was last resent: SACKs beyond it mean that resend was lost too. */
-  private firstResentAtMax: number | undefined;
+  private readonly recovery: LossRecovery;
   private readonly rtt = new RttEstimator();
   private rttSeq: number | undefined;
   private rttStart = 0;
@@ -109,7 +103,7 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
     this.sndWnd = syn.window;
     this.sndWl1 = syn.seq;
     this.sndWl2 = this.iss;
-    this.congestion = new NewReno(this.mss, Math.max(this.sndBuf, 4 * this.mss) + this.mss);
+    this.recovery = new LossRecovery(this.recoverySender(), this.mss, Math.max(this.sndBuf, 4 * this.mss) + this.mss);
     this.timer = new LazyTimer(host.clock, (kind) => this.timerExpired(kind));
     this.timer.arm('accept', settings.acceptTimeoutMs);
   }
@@ -212,11 +206,11 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
       this.sndWl2 = ack;
     }
     const advanced = seqDiff(ack, this.sndUna);
-    if (seg.sack && seqGt(this.sndMax, ack)) this.scoreboard.update(seg.sack, ack, this.sndMax);
+    if (seg.sack) this.recovery.sacked(seg.sack, ack);
     if (advanced > 0) this.ackAdvanced(ack, advanced);
     // A duplicate ACK leaves the window alone (RFC 5681 §2), but one carrying SACK blocks is one even when the
     // window moved: a laptop whose reader keeps up changes its window with nearly every ACK.
-    else if (advanced === 0 && seg.data.length === 0 && !(seg.flags & FIN) && (!windowChanged || seg.sack)) this.duplicateAck();
+    else if (advanced === 0 && seg.data.length === 0 && !(seg.flags & FIN) && (!windowChanged || seg.sack)) this.recovery.duplicate();
     if (this.state === 'CLOSED') return false;
     if (advanced > 0 || windowChanged) this.trySend();
     return true;
@@ -235,9 +229,7 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
     }
     this.retries = 0;
     this.rtt.backoff = 0;
-    this.scoreboard.advance(ack);
-    this.firstResentAtMax = undefined;
-    if (this.congestion.acknowledged(ack, advanced, !this.scoreboard.empty) === 'retransmit-first') this.retransmitHole();
+    this.recovery.acknowledged(ack, advanced);
     if (this.sndMax !== this.sndUna) this.timer.arm('rto', this.rtt.rto);
     else this.timer.disarm();
     if (this.writeCallback && this.queue.bytes < this.sndBuf) {
@@ -248,55 +240,21 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
     if (finNowAcked) this.ourFinAcked();
   }
 
-  private duplicateAck(): void {
-    if (this.sndMax === this.sndUna) return;
-    const action = this.congestion.duplicate(seqDiff(this.sndMax, this.sndUna), this.sndMax, !this.scoreboard.empty);
-    if (action === 'retransmit-first') {
-      this.highRetransmitted = this.sndUna;
-      this.retransmitHole();
-      // New data too, as far as what is still in flight allows: its SACKs will tell if the resend was lost.
-      if (!this.scoreboard.empty) this.trySend();
-    } else if (action === 'send') {
-      if (!this.scoreboard.empty && this.congestion.inRecovery) this.retransmitHole(false);
-      this.trySend();
-    }
-    this.resendLostFirst();
-  }
-
-  /**
-   * The laptop SACKed data we sent after resending the segment at sndUna, yet still lacks that segment: the
-   * resend was lost as well. Sending it again now spares a retransmission timeout (in the spirit of RACK).
-   */
-  private resendLostFirst(): void {
-    const mark = this.firstResentAtMax;
-    const highest = this.scoreboard.highest;
-    if (mark === undefined || highest === undefined || !seqGt(highest, mark)) return;
-    const next = this.scoreboard.nextSacked(this.sndUna);
-    const length = Math.min(this.mss, this.queue.bytes, next === undefined ? this.mss : seqDiff(next, this.sndUna));
-    if (length <= 0) return;
-    const saved = this.sndNxt;
-    this.sendData(this.sndUna, length, false);
-    if (seqGt(saved, this.sndNxt)) this.sndNxt = saved;
-    this.firstResentAtMax = this.sndMax;
-  }
-
-  /**
-   * In recovery: resends the next hole the laptop's SACK blocks show, or, without them, the first
-   * unacknowledged segment (NewReno). `orFirst` false: only a known hole.
-   */
-  private retransmitHole(orFirst = true): void {
-    const from = seqGt(this.highRetransmitted, this.sndUna) ? this.highRetransmitted : this.sndUna;
-    const hole = this.scoreboard.nextHole(from, this.mss);
-    if (hole) {
-      const [start, length] = hole;
-      const saved = this.sndNxt;
-      if (start === this.sndUna) this.firstResentAtMax = this.sndMax;
-      this.sendData(start, length, false);
-      if (seqGt(saved, this.sndNxt)) this.sndNxt = saved;
-      this.highRetransmitted = seqAdd(start, length);
-      return;
-    }
-    if (orFirst && this.scoreboard.empty) this.retransmitFirst();
+  private recoverySender(): RecoverySender {
+    const self = this;
+    return {
+      get una() { return self.sndUna; },
+      get max() { return self.sndMax; },
+      get queued() { return self.queue.bytes; },
+      finFollows: (length) => this.finQueued && !this.finAcked && length === this.queue.bytes && seqGt(this.sndMax, seqAdd(this.sndUna, length)),
+      resend: (seq, length, fin) => {
+        const next = this.sndNxt;
+        this.sendData(seq, length, fin);
+        if (seqGt(next, this.sndNxt)) this.sndNxt = next;
+        if (seq === this.sndUna) this.timer.arm('rto', this.rtt.rto);
+      },
+      sendMore: () => this.trySend(),
+    };
   }
 
   private ourFinAcked(): void {
@@ -374,25 +332,20 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
   /** Sends what the laptop's window and the congestion window allow. */
   private trySend(): void {
     if (!SENDING.has(this.state)) return;
-    const window = Math.min(this.sndWnd, this.congestion.window);
+    const window = Math.min(this.sndWnd, this.recovery.window);
     for (;;) {
       const dataEnd = seqAdd(this.sndUna, this.queue.bytes);
       const unsent = seqDiff(dataEnd, this.sndNxt);
       if (unsent > 0) {
-        // In flight: sent and neither acknowledged nor SACKed (RFC 6675's "pipe", without the lost holes).
-        const room = window - seqDiff(this.sndNxt, this.sndUna) + (this.scoreboard.empty ? 0 : this.scoreboard.sackedBelow(this.sndNxt));
+        const room = window - this.recovery.inFlight(this.sndNxt);
         if (room <= 0) break;
-        let length = Math.min(this.mss, unsent, room);
-        if (seqLt(this.sndNxt, this.sndMax) && !this.scoreboard.empty) {
-          // Going back after a timeout: what the laptop SACKed is not sent again.
-          const sackedEnd = this.scoreboard.sackedUpTo(this.sndNxt);
-          if (sackedEnd !== undefined) {
-            this.sndNxt = sackedEnd;
-            continue;
-          }
-          const next = this.scoreboard.nextSacked(this.sndNxt);
-          if (next !== undefined) length = Math.min(length, seqDiff(next, this.sndNxt));
+        // Going back after a timeout: what the laptop SACKed is not sent again.
+        const { skipTo, atMost } = this.recovery.goingBack(this.sndNxt);
+        if (skipTo !== undefined) {
+          this.sndNxt = skipTo;
+          continue;
         }
+        const length = Math.min(this.mss, unsent, room, atMost ?? unsent);
         this.sendData(this.sndNxt, length, this.finQueued && length === unsent);
         continue;
       }
@@ -431,19 +384,6 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
     this.host.send(packet);
   }
 
-  /** Resends the first unacknowledged segment (fast retransmit, partial ACK). */
-  private retransmitFirst(): void {
-    const unacked = Math.min(this.queue.bytes, seqDiff(this.sndMax, this.sndUna));
-    const length = Math.min(this.mss, unacked);
-    const fin = this.finQueued && !this.finAcked && length === this.queue.bytes && seqGt(this.sndMax, seqAdd(this.sndUna, length));
-    if (length === 0 && !fin) return;
-    const saved = this.sndNxt;
-    this.firstResentAtMax = this.sndMax;
-    this.sendData(this.sndUna, length, fin);
-    if (seqGt(saved, this.sndNxt)) this.sndNxt = saved;
-    this.timer.arm('rto', this.rtt.rto);
-  }
-
   private sendAck(): void {
     if (this.state === 'CLOSED' || this.state === 'SYN_PENDING') return;
     const window = this.receiver.advertise();
@@ -478,11 +418,9 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
     }
     if (this.state === 'SYN_RECEIVED') return this.sendSynAck();
     const flight = seqDiff(this.sndMax, this.sndUna);
-    this.host.log(`tcp ${this.describe()}: retransmission timeout ${this.retries}, rto ${this.rtt.rto} ms, una ${this.sndUna}, ${flight} bytes in flight, ${this.queue.bytes} queued, cwnd ${this.congestion.window}, window ${this.sndWnd}, ${this.congestion.inRecovery ? 'in recovery' : 'no recovery'}, high rxt ${this.highRetransmitted}, ${this.scoreboard.describe()}`);
+    this.host.log(`tcp ${this.describe()}: retransmission timeout ${this.retries}, rto ${this.rtt.rto} ms, una ${this.sndUna}, ${flight} bytes in flight, ${this.queue.bytes} queued, window ${this.sndWnd}, ${this.recovery.describe()}`);
     // Go back N (RFC 5681 §3.1, RFC 6582): one segment now, the rest as ACKs return.
-    this.congestion.timedOut(seqDiff(this.sndMax, this.sndUna));
-    // Keep the SACK information (as Linux does) unless timeouts repeat: the laptop may have dropped (reneged) it.
-    if (this.retries > 1) this.scoreboard.clear();
+    this.recovery.timedOut(this.retries);
     this.rttSeq = undefined;
     this.sndNxt = this.sndUna;
     this.trySend();
