@@ -1,24 +1,15 @@
 // A `ktctl exchange` killed with SIGKILL leaves the Service redirected (or the Deployment at 0):
 // `ktctl recover` puts it back at once, `ktctl clean` once the dead run's heartbeat is stale.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useClusterEnv, type Background } from '../../harness/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Background } from '../../harness/index.js';
 import { ktctl, ktctlEnv } from '../connect/ktctl.js';
 import { ktMade, startExchange, waitNoneMade } from './support.js';
-import { deployWorkloads, laptopPorts, serviceObject, startLaptopServer, waitForHttp } from './workloads.js';
+import { serviceObject, waitForHttp, useExchangeFile } from './workloads.js';
 
-const env = useClusterEnv(import.meta.filename);
-const { cluster, laptop } = env;
-const [httpPort, tcpPort] = laptopPorts();
-let server: Background;
+const { cluster, laptop, httpPort, ns: namespace } = useExchangeFile(import.meta.filename);
 let ns: string;
-
-beforeAll(async () => {
-  ns = env.namespace.name;
-  await deployWorkloads(cluster, ns);
-  server = await startLaptopServer(laptop, httpPort, tcpPort);
-});
-afterAll(async () => {
-  await server?.stop();
+beforeAll(() => {
+  ns = namespace();
 });
 
 async function killed(run: Background): Promise<void> {

@@ -1,24 +1,14 @@
 // `ktctl exchange --mode scale`: the shadow takes the pods' labels, the Deployment goes to 0 (its count
 // recorded on it), and on exit the count comes back and ktctl waits for the replicas.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useClusterEnv, type Background } from '../../harness/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ktctlEnv } from '../connect/ktctl.js';
 import { endExchange, ktMade, startExchange } from './support.js';
-import { deployWorkloads, laptopPorts, serviceObject, startLaptopServer, waitForHttp } from './workloads.js';
+import { serviceObject, waitForHttp, useExchangeFile } from './workloads.js';
 
-const env = useClusterEnv(import.meta.filename);
-const { cluster, laptop } = env;
-const [httpPort, tcpPort] = laptopPorts();
-let server: Background;
+const { cluster, laptop, httpPort, ns: namespace } = useExchangeFile(import.meta.filename);
 let ns: string;
-
-beforeAll(async () => {
-  ns = env.namespace.name;
-  await deployWorkloads(cluster, ns);
-  server = await startLaptopServer(laptop, httpPort, tcpPort);
-});
-afterAll(async () => {
-  await server?.stop();
+beforeAll(() => {
+  ns = namespace();
 });
 
 const deployment = async (name: string) => cluster.getJson(['-n', ns, 'deployment', name]);

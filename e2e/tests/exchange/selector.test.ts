@@ -1,25 +1,16 @@
 // `ktctl exchange` in selector mode against the real cluster: a pod calls the Service by name and reaches
 // a server on the laptop on every exposed port (named target ports), a second exchange is refused by name,
 // edits and a lost shadow pod are survived, and on exit the Service is exactly as before.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useClusterEnv, waitFor, type Background } from '../../harness/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { waitFor, type Background } from '../../harness/index.js';
 import { ktctl, ktctlEnv } from '../connect/ktctl.js';
 import { dropApiConnections, endExchange, ktMade, startExchange, waitNoneMade } from './support.js';
-import { deployWorkloads, httpFromPod, laptopPorts, serviceObject, startLaptopServer, tcpFromPod, waitForHttp } from './workloads.js';
+import { httpFromPod, laptopPorts, serviceObject, tcpFromPod, waitForHttp, useExchangeFile } from './workloads.js';
 
-const env = useClusterEnv(import.meta.filename);
-const { cluster, laptop } = env;
-const [httpPort, tcpPort] = laptopPorts();
-let server: Background;
+const { cluster, laptop, httpPort, tcpPort, ns: namespace } = useExchangeFile(import.meta.filename);
 let ns: string;
-
-beforeAll(async () => {
-  ns = env.namespace.name;
-  await deployWorkloads(cluster, ns);
-  server = await startLaptopServer(laptop, httpPort, tcpPort);
-});
-afterAll(async () => {
-  await server?.stop();
+beforeAll(() => {
+  ns = namespace();
 });
 
 describe('exchange --mode selector', () => {

@@ -1,6 +1,7 @@
 // Copies of the test workloads for one test file's namespace, so exchanges never disturb kt-e2e, plus
 // a client pod that calls the Services from inside the cluster and a laptop-side server.
-import type { Background, Cluster, Laptop } from '../../harness/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import { useClusterEnv, type Background, type Cluster, type ClusterEnv, type Laptop } from '../../harness/index.js';
 import { waitFor } from '../../harness/wait.js';
 
 /** echo (1 replica; http, tcp-echo and udp-echo, named target ports), web (2 replicas, port 80 → http) and a client. */
@@ -110,4 +111,22 @@ export async function serviceObject(cluster: Cluster, namespace: string, name: s
 export function laptopPorts(): [number, number] {
   const base = 20_000 + 2 * Math.floor(Math.random() * 4_000);
   return [base, base + 1];
+}
+
+/**
+ * An exchange test file's setup: its namespace with the workloads, and a laptop server on two free ports
+ * (HTTP, TCP echo) for the file's lifetime. `ns()` is valid from the file's first hook on.
+ */
+export function useExchangeFile(testFile: string): { env: ClusterEnv; cluster: Cluster; laptop: Laptop; httpPort: number; tcpPort: number; ns(): string } {
+  const env = useClusterEnv(testFile);
+  const [httpPort, tcpPort] = laptopPorts();
+  let server: Background | undefined;
+  beforeAll(async () => {
+    await deployWorkloads(env.cluster, env.namespace.name);
+    server = await startLaptopServer(env.laptop, httpPort, tcpPort);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return { env, cluster: env.cluster, laptop: env.laptop, httpPort, tcpPort, ns: () => env.namespace.name };
 }
