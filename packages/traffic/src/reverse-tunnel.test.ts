@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '@ktctl/plugin-api';
 import { generateSshKeyPair } from '@ktctl/kube';
-import { startAgent, type Agent } from '../test/agent.js';
+import { startAgent, type Agent } from '@ktctl/tunnel/testing';
 import { exposeLocalPorts, type ReverseTunnelShadow } from './reverse-tunnel.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -70,12 +70,12 @@ function recordingLogger(): Logger & { warnings: string[] } {
 
 async function setup(ports: { local: number; remote: number }[], logger = recordingLogger()) {
   const keys = generateSshKeyPair('traffic-test');
-  let agent = await startAgent({ keys });
+  let agent = await startAgent({ ...keys });
   cleanups.push(() => agent.stop());
   const restartAgent = async (): Promise<void> => {
     const sshPort = agent.sshPort;
     await agent.stop();
-    agent = await startAgent({ sshPort, keys });
+    agent = await startAgent({ sshPort, ...keys });
   };
   const transports: Socket[] = [];
   const statuses: string[] = [];

@@ -2,8 +2,9 @@ import { EventEmitter } from 'node:events';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, type ClientChannel } from 'ssh2';
+import type { ClientChannel } from 'ssh2';
 import type { Logger } from '@ktctl/plugin-api';
+import { SshSession } from '@ktctl/tunnel';
 
 /** One exposed port: connections to `remote` on the shadow pod are carried to `localHost:local` on this machine. */
 export interface PortMapping {
@@ -65,7 +66,7 @@ export async function exposeLocalPorts(options: ExposeOptions): Promise<ExposedP
 
 class ReverseTunnel extends EventEmitter implements ExposedPorts {
   private state: ReverseTunnelStatus = 'connecting';
-  private client: Client | undefined;
+  private session: SshSession | undefined;
   private stopping = false;
   private connections = new Set<Socket>();
   private readonly forwarder: ReturnType<ReverseTunnelShadow['forwarder']>;
@@ -98,7 +99,7 @@ class ReverseTunnel extends EventEmitter implements ExposedPorts {
   async close(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    this.client?.end();
+    this.session?.close();
     for (const socket of this.connections) socket.destroy();
     await this.forwarder.close();
     this.setStatus('closed', 'closed');
@@ -112,27 +113,30 @@ class ReverseTunnel extends EventEmitter implements ExposedPorts {
   /** One session: SSH over a fresh port-forward stream, then every remote forward bound. */
   private async openSession(): Promise<void> {
     const transport = await this.forwarder.connect();
-    const client = await sshConnect(transport, this.options);
+    const session = await SshSession.open({
+      transport,
+      privateKey: this.options.shadow.privateKey,
+      keepaliveIntervalMs: this.options.keepaliveIntervalMs ?? 15_000,
+      readyTimeoutMs: this.options.readyTimeoutMs ?? 20_000,
+    });
     try {
-      for (const port of this.options.ports) await forwardIn(client, port.remote);
+      for (const port of this.options.ports) await session.forwardIn(port.remote);
     } catch (error) {
-      client.end();
+      session.close();
       throw error;
     }
-    if (this.stopping) return void client.end();
-    this.client = client;
-    client.on('tcp connection', (info, accept, reject) => this.onConnection(info.destPort, accept, reject));
-    const lost = (): void => this.onLost(client);
-    client.on('error', (error) => this.options.logger?.debug(`reverse tunnel: ${error.message}`));
-    client.once('close', lost);
-    client.once('end', lost);
+    if (this.stopping) return void session.close();
+    this.session = session;
+    session.onForwarded((port, accept, reject) => this.onConnection(port, accept, reject));
+    session.on('failure', (error: Error) => this.options.logger?.debug(`reverse tunnel: ${error.message}`));
+    session.once('close', () => this.onLost(session));
   }
 
   /** The session is gone: reconnect with backoff until it works, the tunnel closes, or it gives up. */
-  private onLost(client: Client): void {
-    if (this.client !== client || this.stopping) return;
-    this.client = undefined;
-    client.end();
+  private onLost(session: SshSession): void {
+    if (this.session !== session || this.stopping) return;
+    this.session = undefined;
+    session.close();
     this.setStatus('reconnecting', 'reverse tunnel to the shadow pod lost; reconnecting…');
     void this.reconnect();
   }
@@ -198,47 +202,4 @@ export function joinStreams(channel: Duplex, socket: Socket, onError: (error: Er
   channel.once('error', cut);
   socket.once('error', cut);
   channel.once('close', () => socket.destroySoon());
-}
-
-function sshConnect(transport: Duplex, options: ExposeOptions): Promise<Client> {
-  const client = new Client();
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const fail = (error: Error): void => {
-      if (settled) return;
-      settled = true;
-      client.end();
-      transport.destroy();
-      reject(error);
-    };
-    const closedEarly = (): void => fail(new Error('the shadow agent closed the SSH connection during the handshake'));
-    client.on('error', fail);
-    client.once('close', closedEarly);
-    client.once('ready', () => {
-      settled = true;
-      client.off('error', fail);
-      client.off('close', closedEarly);
-      resolve(client);
-    });
-    client.connect({
-      sock: transport as never,
-      username: 'kt',
-      privateKey: options.shadow.privateKey,
-      // The transport is an authenticated API-server port-forward to a pod we created: that is the host's
-      // identity; its host key is made at pod start and cannot be known beforehand.
-      hostVerifier: () => true,
-      keepaliveInterval: options.keepaliveIntervalMs ?? 15_000,
-      keepaliveCountMax: 4,
-      readyTimeout: options.readyTimeoutMs ?? 20_000,
-    });
-  });
-}
-
-function forwardIn(client: Client, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    client.forwardIn('0.0.0.0', port, (error) => {
-      if (error) reject(new Error(`the shadow pod could not listen on port ${port}: ${error.message}`, { cause: error }));
-      else resolve();
-    });
-  });
 }

@@ -1,7 +1,2 @@
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-/** Builds the shadow agent bundle the SSH tests run against, as it runs in the pod. */
-export default function setup(): void {
-  execFileSync(process.execPath, [fileURLToPath(new URL('../../../apps/shadow/scripts/bundle.mjs', import.meta.url))], { stdio: 'inherit' });
-}
+// The reverse-tunnel tests run the same real agent as @ktctl/tunnel's SSH tests.
+export { default } from '@ktctl/tunnel/testing/agent-setup';

@@ -86,6 +86,24 @@ export class SshSession extends EventEmitter {
     return this.openChannel((done) => this.client.subsys(name, done), (error) => new Error(`the shadow agent refused subsystem ${name}: ${error.message}`, { cause: error }));
   }
 
+  /**
+   * A remote forward (`tcpip-forward`): the agent listens on `port` on every interface of the pod, and
+   * each connection arriving there is offered to the onForwarded listener.
+   */
+  forwardIn(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.client.forwardIn('0.0.0.0', port, (error) => {
+        if (error) reject(new Error(`the shadow pod could not listen on port ${port}: ${error.message}`, { cause: error }));
+        else resolve();
+      });
+    });
+  }
+
+  /** Connections on ports bound with forwardIn: accept() gives the channel, reject() refuses it. */
+  onForwarded(listener: (port: number, accept: () => ClientChannel, reject: () => void) => void): void {
+    this.client.on('tcp connection', (info, accept, reject) => listener(info.destPort, accept, reject));
+  }
+
   close(): void {
     this.client.end();
   }
