@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { defineCommand } from '@ktctl/plugin-api';
-import { checkPreviewName, parseExpose } from './expose.js';
+import { parseExpose } from '@ktctl/traffic/ports';
+import { checkPreviewName } from './expose.js';
 
 /** preview's own flags, as KtConnect named them. */
 export const previewFlags = [
@@ -21,7 +22,7 @@ export const previewCommand = defineCommand({
     ['ktctl preview demo --expose 3000:80 --external', 'a LoadBalancer Service demo, port 80 → localhost:3000'],
   ],
   async handler(ctx) {
-    const ports = parseExpose(ctx.options.expose);
+    const ports = parseExpose(ctx.options.expose, 'e.g. --expose 8080 (same port) or --expose 3000:80 (local 3000 behind Service port 80)');
     const name = checkPreviewName(String(ctx.args.name));
     const { startPreview } = await import('./preview.js');
     const preview = await startPreview(

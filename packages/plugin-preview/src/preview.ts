@@ -12,13 +12,13 @@ import {
   type ShadowHandle,
   type ShadowProgress,
 } from '@ktctl/kube';
-import { exposeLocalPorts, type ReverseTunnelStatus } from '@ktctl/traffic';
-import { requireListening, type ExposedPort } from './expose.js';
+import { exposeLocalPorts, type PortMapping, type ReverseTunnelStatus } from '@ktctl/traffic';
+import { checkLocalPorts } from '@ktctl/traffic/ports';
 import { previewService, requireFreeName, serviceExistsError, serviceRef, waitForEndpoints } from './service.js';
 
 export interface PreviewOptions {
   name: string;
-  ports: readonly ExposedPort[];
+  ports: readonly PortMapping[];
   external: boolean;
   skipPortChecking: boolean;
   portNamePrefix: string;
@@ -51,7 +51,7 @@ export interface Preview {
  * in the cluster routes to the shadow before the tunnel carries it. Whatever fails, what was made goes.
  */
 export async function startPreview(options: PreviewOptions, deps: PreviewDeps): Promise<Preview> {
-  if (!options.skipPortChecking) await requireListening(options.ports);
+  if (!options.skipPortChecking) await checkLocalPorts(options.ports);
   const client = KubeClient.fromOptions(options.flags as Parameters<typeof KubeClient.fromOptions>[0]);
   const teardown = new Teardown();
   teardown.defer('kubernetes client', () => client.close());

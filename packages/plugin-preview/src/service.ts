@@ -1,6 +1,6 @@
 import { ErrorCode, UserError } from '@ktctl/plugin-api';
 import { CONTROLLED_BY_KT, Keys, Role, type KubeClient, type ObjectRef } from '@ktctl/kube';
-import type { ExposedPort } from './expose.js';
+import type { PortMapping } from '@ktctl/traffic';
 
 /** What the preview Service is made of. */
 export interface PreviewServiceInput {
@@ -8,7 +8,7 @@ export interface PreviewServiceInput {
   namespace: string;
   /** The shadow's `kt-target`: the Service selects exactly that pod. */
   target: string;
-  ports: readonly ExposedPort[];
+  ports: readonly PortMapping[];
   external: boolean;
   portNamePrefix: string;
   user: string;

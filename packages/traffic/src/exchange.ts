@@ -18,7 +18,8 @@ import {
   type ServiceView,
   type ShadowHandle,
 } from '@ktctl/kube';
-import { checkLocalPorts, checkRemotePorts, parseExpose, serviceTargetPorts } from './expose.js';
+import { checkRemotePorts, serviceTargetPorts, TARGET_PORT_HINT } from './expose.js';
+import { checkLocalPorts, parseExpose } from './ports.js';
 import { redirectService } from './redirect.js';
 import { exposeLocalPorts, type ExposedPorts, type PortMapping, type ReverseTunnelStatus } from './reverse-tunnel.js';
 import { deploymentsBehind, requireDeployments, scaleBack, scaleDown, waitForReplicas, type DeploymentState, type ScaledDeployment } from './scale.js';
@@ -83,7 +84,7 @@ export async function exchange(options: ExchangeOptions, deps: ExchangeDeps): Pr
   if (options.mode === 'ephemeral') {
     throw new UserError('KT_MODE_UNSUPPORTED', 'exchange --mode ephemeral is not supported by ktctl', { hint: 'Use --mode selector (the default) or --mode scale' });
   }
-  const ports = parseExpose(options.expose);
+  const ports = parseExpose(options.expose, `e.g. --expose 8080 or --expose 3000:8080; ${TARGET_PORT_HINT}`);
   const client = KubeClient.fromOptions(clientOptionsFromFlags(options.flags));
   const teardown = new Teardown();
   let skipWait: AbortSignal | undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceView } from '@ktctl/kube';
-import { checkRemotePorts, parseExpose, serviceTargetPorts } from './expose.js';
+import { checkRemotePorts, serviceTargetPorts } from './expose.js';
 
 const svc: ServiceView = {
   metadata: { name: 'echo' },
@@ -17,23 +17,6 @@ const pod = {
   metadata: { name: 'echo-1' },
   spec: { containers: [{ image: 'x', ports: [{ name: 'http', containerPort: 8080 }, { name: 'udp-echo', containerPort: 9001, protocol: 'UDP' }] }] },
 } as never;
-
-describe('parseExpose', () => {
-  it('reads port and local:remote, comma separated or repeated', () => {
-    expect(parseExpose('8080')).toEqual([{ local: 8080, remote: 8080 }]);
-    expect(parseExpose('3000:8080, 9000')).toEqual([{ local: 3000, remote: 8080 }, { local: 9000, remote: 9000 }]);
-    expect(parseExpose(['1:2', '3'])).toEqual([{ local: 1, remote: 2 }, { local: 3, remote: 3 }]);
-  });
-
-  it('rejects what is not a port, three parts, a remote port given twice, and nothing at all', () => {
-    expect(() => parseExpose('http')).toThrow(/"http" is not a port/);
-    expect(() => parseExpose('70000')).toThrow(/not a port/);
-    expect(() => parseExpose('1:2:3')).toThrow(/expected port or local:remote/);
-    expect(() => parseExpose('1:80,2:80')).toThrow(/remote port 80 is given twice/);
-    expect(() => parseExpose('')).toThrow(/--expose is required/);
-    expect(() => parseExpose(undefined)).toThrow(expect.objectContaining({ code: 'KT_INVALID_FLAG' }));
-  });
-});
 
 describe('target ports', () => {
   it('resolves named target ports through a pod, UDP apart', () => {

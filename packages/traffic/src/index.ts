@@ -3,7 +3,8 @@
  * preview share (`exposeLocalPorts`), and the exchange and recover services.
  */
 export { exposeLocalPorts, joinStreams, type ExposeOptions, type ExposedPorts, type PortMapping, type ReverseTunnelShadow, type ReverseTunnelStatus } from './reverse-tunnel.js';
-export { checkLocalPorts, checkRemotePorts, parseExpose, serviceTargetPorts } from './expose.js';
+export { checkRemotePorts, serviceTargetPorts } from './expose.js';
+export { checkLocalPorts, parseExpose } from './ports.js';
 export { EXCHANGE_MODES, exchange, type Exchange, type ExchangeDeps, type ExchangeMode, type ExchangeOptions, type TrafficEvent } from './exchange.js';
 export { recover, type RecoverResult } from './recover.js';
 export { describeRecoverAction, planRecover, type RecoverAction, type RecoverPlan, type SeenObject } from './recover-plan.js';
