@@ -2,10 +2,11 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runConnect } from './connect.js';
+import { runReverse } from './reverse.js';
 import { runStartup } from './startup.js';
 
 const repoDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const benchmarks: Record<string, (repo: string) => void | Promise<void>> = { startup: runStartup, connect: runConnect };
+const benchmarks: Record<string, (repo: string) => void | Promise<void>> = { startup: runStartup, connect: runConnect, reverse: runReverse };
 const name = process.argv[2];
 const bench = name ? benchmarks[name] : undefined;
 if (!bench) {
