@@ -29,7 +29,7 @@ in_laptop curl -sS --max-time 3 "http://web.$ns/" || true
 say "ktctl connect (sudo ktctl connect -n $ns, on a real laptop)"
 log="$(mktemp)"
 # Started directly (not through the function) so that $! is ktctl itself: ip netns exec and env exec it.
-ip netns exec "$netns" env KT_HOME="$repo/.cache/demo-kt" "$ktctl" connect -c "$kubeconfig" -n "$ns" --mode sshuttle >"$log" 2>&1 &
+ip netns exec "$netns" env KT_HOME="$repo/.cache/demo-kt" "$ktctl" connect -c "$kubeconfig" -n "$ns" >"$log" 2>&1 &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 120); do grep -q 'Press Ctrl-C' "$log" && break; kill -0 $pid 2>/dev/null || break; sleep 0.5; done
@@ -42,6 +42,8 @@ in_laptop curl -sS --max-time 5 "http://web.$ns/" && echo
 in_laptop curl -sS --max-time 5 "http://echo/" && echo
 in_laptop curl -sS --max-time 5 "http://$pod_ip:8080/" && echo
 in_laptop dig +short "web.$ns.svc.cluster.local"
+echo "the cluster ranges are routed into the TUN device kt0 (tun2socks mode, the default):"
+in_laptop ip route show dev kt0
 if [ "${KT_DEMO_SHELL:-}" = 1 ]; then
   say "a shell in the connected laptop namespace; exit to disconnect"
   in_laptop bash -i || true

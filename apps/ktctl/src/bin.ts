@@ -7,12 +7,19 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
 } else {
   // Node's own warnings (a dependency's deprecated API) are noise to users: show them with --debug only.
   process.removeAllListeners('warning');
-  if (argv.includes('--debug') || argv.includes('-d')) process.on('warning', (w) => process.stderr.write(`debug: ${w.name}: ${w.message}\n`));
+  const debug = argv.includes('--debug') || argv.includes('-d');
+  if (debug) process.on('warning', (w) => process.stderr.write(`debug: ${w.name}: ${w.message}\n`));
   import('./main.js')
     .then(({ main }) => main(argv))
     .then(
       (code) => {
-        process.exitCode = code;
+        // The command has finished, cleanup included: a handle left open (a socket waiting out a close
+        // handshake, a library's timer) must not keep the user waiting. --debug names any such handle.
+        if (debug) {
+          const open = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap');
+          if (open.length > 0) process.stderr.write(`debug: exiting with open handles: ${open.join(', ')}\n`);
+        }
+        process.exit(code);
       },
       (error: unknown) => {
         process.stderr.write(`error: ktctl crashed: ${String(error)} [KT_BUG]\n`);
