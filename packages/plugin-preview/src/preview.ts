@@ -12,7 +12,7 @@ import {
   type ShadowHandle,
   type ShadowProgress,
 } from '@ktctl/kube';
-import { exposeLocalPorts, type PortMapping, type ReverseTunnelStatus } from '@ktctl/traffic';
+import { exposeLocalPorts, type ExposedPorts, type PortMapping, type ReverseTunnelStatus } from '@ktctl/traffic';
 import { checkLocalPorts } from '@ktctl/traffic/ports';
 import { previewService, requireFreeName, serviceExistsError, serviceRef, waitForEndpoints } from './service.js';
 
@@ -64,11 +64,26 @@ export async function startPreview(options: PreviewOptions, deps: PreviewDeps): 
     const tunnel = await exposeLocalPorts({ shadow, ports: options.ports, logger: deps.logger, onStatus: deps.onTunnel });
     teardown.defer('reverse tunnel', () => tunnel.close());
     const clusterIP = await createService(client, shadow, options, deps, teardown);
+    await waitReachable(tunnel, clusterIP, options.ports[0]!.remote, options.name, deps);
     return { namespace, service: options.name, clusterIP, shadowPod: shadow.podName, close: () => teardown.run(deps.logger) };
   } catch (error) {
     for (const failure of await teardown.run(deps.logger)) deps.logger.warn(`while undoing a failed start: ${failure}`);
     throw error;
   }
+}
+
+/**
+ * "Ready" means a pod can call the Service now: its endpoint is ready (createService) and kube-proxy has
+ * programmed it, checked by connecting from the shadow pod itself (which then reaches us through the tunnel).
+ */
+async function waitReachable(tunnel: ExposedPorts, clusterIP: string | undefined, port: number, name: string, deps: PreviewDeps): Promise<void> {
+  if (!clusterIP || clusterIP === 'None') return;
+  const deadline = Date.now() + 30_000;
+  while (!deps.signal.aborted && Date.now() < deadline) {
+    if (await tunnel.reachable(clusterIP, port)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!deps.signal.aborted) deps.logger.warn(`Service ${name} does not answer from inside the cluster yet; calls to it may fail for a moment`);
 }
 
 async function createShadow(client: KubeClient, options: PreviewOptions, deps: PreviewDeps, teardown: Teardown): Promise<ShadowHandle> {

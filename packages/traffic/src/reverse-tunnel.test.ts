@@ -113,6 +113,13 @@ describe('exposeLocalPorts against the real shadow agent', { timeout: 20_000 }, 
     }
   });
 
+  it('tells whether an address answers from the shadow pod (a new Service may lag behind its endpoints)', async () => {
+    const [local, remote, closed] = [await localServer('r'), await freePort(), await freePort()];
+    const { tunnel } = await setup([{ local, remote }]);
+    expect(await tunnel.reachable('127.0.0.1', remote)).toBe(true);
+    expect(await tunnel.reachable('127.0.0.1', closed)).toBe(false);
+  });
+
   it('refuses a connection whose local port is closed with a warning, and keeps working', async () => {
     const [dead, live, rd, rl] = [await freePort(), await localServer('live'), await freePort(), await freePort()];
     const { logger } = await setup([{ local: dead, remote: rd }, { local: live, remote: rl }]);

@@ -43,6 +43,11 @@ export interface ExposedPorts extends EventEmitter {
   readonly status: ReverseTunnelStatus;
   /** Connections being carried now. */
   readonly activeConnections: number;
+  /**
+   * Connects from inside the cluster (the shadow pod) to host:port and hangs up: true once that works.
+   * A new Service answers only after kube-proxy has programmed it, which can lag behind its endpoints.
+   */
+  reachable(host: string, port: number): Promise<boolean>;
   /** Stops accepting, ends the SSH session and the port-forward; open connections are cut. Idempotent. */
   close(): Promise<void>;
 }
@@ -94,6 +99,18 @@ class ReverseTunnel extends EventEmitter implements ExposedPorts {
       throw error;
     }
     this.setStatus('connected', `cluster port${this.options.ports.length > 1 ? 's' : ''} ${this.describePorts()} → this machine`);
+  }
+
+  async reachable(host: string, port: number): Promise<boolean> {
+    const session = this.session;
+    if (!session) return false;
+    try {
+      const channel = await session.dial(host, port);
+      channel.destroy();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async close(): Promise<void> {
