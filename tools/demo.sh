@@ -31,7 +31,7 @@ log="$(mktemp)"
 # Started directly (not through the function) so that $! is ktctl itself: ip netns exec and env exec it.
 ip netns exec "$netns" env KT_HOME="$repo/.cache/demo-kt" "$ktctl" connect -c "$kubeconfig" -n "$ns" >"$log" 2>&1 &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 120); do grep -q 'Press Ctrl-C' "$log" && break; kill -0 $pid 2>/dev/null || break; sleep 0.5; done
 cat "$log"
 grep -q 'Press Ctrl-C' "$log" || { echo "ktctl connect did not come up" >&2; exit 1; }
@@ -54,4 +54,5 @@ kill -TERM $pid
 wait $pid || true
 trap - EXIT
 tail -n 1 "$log"
+rm -f "$log"
 in_laptop curl -sS --max-time 3 "http://web.$ns/" || echo "(unreachable again, as before)"

@@ -1,11 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildImageLayout, refAnnotations, type ImageSpec } from './image.js';
+
+/** Temporary folders this file made, removed when it is done. */
+const made: string[] = [];
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const spec: ImageSpec = {
   ref: 'ktctl.local/demo:1',
@@ -18,6 +22,7 @@ const spec: ImageSpec = {
 
 function unpack(tar: Buffer): string {
   const dir = mkdtempSync(join(tmpdir(), 'oci-test-'));
+  made.push(dir);
   writeFileSync(join(dir, 'image.tar'), tar);
   execFileSync('tar', ['-xf', 'image.tar'], { cwd: dir });
   return dir;

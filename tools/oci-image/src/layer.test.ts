@@ -1,12 +1,17 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { imagePath, layerEntries } from './layer.js';
+
+/** Temporary folders this file made, removed when it is done. */
+const made: string[] = [];
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('layerEntries', () => {
   it('copies a host tree, adds parent directories, sorts, and lets later items win', async () => {
     const src = mkdtempSync(join(tmpdir(), 'layer-test-'));
+    made.push(src);
     mkdirSync(join(src, 'sub'));
     writeFileSync(join(src, 'sub/run'), 'x', { mode: 0o700 });
     writeFileSync(join(src, 'data'), 'y', { mode: 0o600 });

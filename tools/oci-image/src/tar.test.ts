@@ -1,14 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { writeTar } from './tar.js';
+
+/** Temporary folders this file made, removed when it is done. */
+const made: string[] = [];
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const longName = `deep/${'x'.repeat(120)}/file.txt`;
 
 function extract(buf: Buffer): string {
   const dir = mkdtempSync(join(tmpdir(), 'tar-test-'));
+  made.push(dir);
   writeFileSync(join(dir, 'a.tar'), buf);
   execFileSync('tar', ['-xf', 'a.tar', '--no-same-owner'], { cwd: dir });
   return dir;
