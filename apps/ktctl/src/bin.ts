@@ -19,7 +19,9 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
           const open = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap');
           if (open.length > 0) process.stderr.write(`debug: exiting with open handles: ${open.join(', ')}\n`);
         }
-        process.exit(code);
+        // Pipes are asynchronous on macOS and Windows: let what was printed drain before exiting.
+        const drained = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
+        void Promise.all([drained(process.stdout), drained(process.stderr)]).then(() => process.exit(code));
       },
       (error: unknown) => {
         process.stderr.write(`error: ktctl crashed: ${String(error)} [KT_BUG]\n`);
