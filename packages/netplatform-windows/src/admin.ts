@@ -22,9 +22,5 @@ export function notAdministrator(action: string): UserError {
   });
 }
 
-/** KT_RESTORE_FAILED with the Windows way to retry. */
-export function restoreFailedWindows(errors: readonly string[]): UserError {
-  return new UserError('KT_RESTORE_FAILED', `could not undo every laptop change: ${errors.join('; ')}`, {
-    hint: 'run `ktctl clean` from an Administrator terminal to retry; the journal under ~/.kt/journal keeps what is left to undo',
-  });
-}
+/** How a Windows user runs `ktctl clean` with the rights it needs. */
+export const ADMIN_CLEAN = 'run `ktctl clean` from an Administrator terminal';

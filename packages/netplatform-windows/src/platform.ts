@@ -7,11 +7,12 @@ import {
   type NetPlatform,
   type NetSession,
   platformPaths,
+  restoreFailed,
   runBookkeeping,
   spawnRunner,
   type Undoers,
 } from '@ktctl/netplatform';
-import { type ExitCodeRunner, isElevated, notAdministrator, restoreFailedWindows, spawnExitCode } from './admin.js';
+import { ADMIN_CLEAN, type ExitCodeRunner, isElevated, notAdministrator, spawnExitCode } from './admin.js';
 import { createWindowsDns, dnsUndoers } from './dns.js';
 import { createRouteTable, routeUndoers } from './routes.js';
 import { createWintunFactory, wintunUndoers } from './tun.js';
@@ -69,7 +70,7 @@ export function createWindowsPlatform(options: WindowsPlatformOptions): NetPlatf
     undoers,
     isAlive: options.isAlive,
     isAdmin,
-    adminAdvice: 'need Administrator rights: run `ktctl clean` from an Administrator terminal',
+    adminAdvice: `need Administrator rights: ${ADMIN_CLEAN}`,
   });
 
   return {
@@ -93,7 +94,7 @@ export function createWindowsPlatform(options: WindowsPlatformOptions): NetPlatf
         tun: createWintunFactory(runner, journal, loadedWintun),
         async close() {
           const errors = await journal.undoAll();
-          if (errors.length > 0) throw restoreFailedWindows(errors);
+          if (errors.length > 0) throw restoreFailed(errors, ADMIN_CLEAN);
           unloadWintun();
         },
       };

@@ -19,9 +19,12 @@ export function requireRoot(action: string, geteuid: (() => number) | undefined 
   if (!geteuid || geteuid() !== 0) throw notRoot(action);
 }
 
-/** A change ktctl cannot undo cleanly: the user is told how to finish the clean-up. */
-export function restoreFailed(errors: readonly string[]): UserError {
+/**
+ * A change ktctl cannot undo cleanly: the user is told how to finish the clean-up (`retry`: how to run
+ * `ktctl clean` with admin rights on this OS).
+ */
+export function restoreFailed(errors: readonly string[], retry = 'run `sudo ktctl clean`'): UserError {
   return new UserError('KT_RESTORE_FAILED', `could not undo every laptop change: ${errors.join('; ')}`, {
-    hint: 'run `sudo ktctl clean` to retry; the journal under ~/.kt/journal keeps what is left to undo',
+    hint: `${retry} to retry; the journal under ~/.kt/journal keeps what is left to undo`,
   });
 }
