@@ -1,5 +1,6 @@
 import type { Logger } from '@ktctl/plugin-api';
-import { AGENT_SSH_PORT, PortForwarder, type KubeClient, type ShadowHandle } from '@ktctl/kube';
+import { AGENT_SSH_PORT } from '@ktctl/agent-contract';
+import { PortForwarder, type KubeClient, type ShadowHandle } from '@ktctl/kube';
 import { ProxyServer, SshPool, type TunnelStatus } from '@ktctl/tunnel';
 import type { ConnectEvent, ConnectOptions } from './options.js';
 import { portInUse } from './platform-check.js';

@@ -9,7 +9,6 @@ export { ApiTransport, type ApiResponse, type ConnectOptions, type RequestSpec }
 export { KubeApiError, apiError, describeAction, isStatus, type Action } from './errors.js';
 export * from './names.js';
 export { generateSshKeyPair, sudoOwner, writePrivateKey, type KeyFile, type SshKeyPair } from './keys.js';
-export * from './shadow/agent.js';
 export { keysConfigMap, parsePodQuota, shadowDeployment, shadowPod, shadowMetadata, type ShadowSpecInput } from './shadow/spec.js';
 export { assessPod, type ShadowPhase, type ShadowProgress } from './shadow/wait.js';
 export { waitForShadowPod, type PodLocator, type WaitReadyOptions } from './shadow/ready.js';

@@ -1,8 +1,6 @@
 import { userInfo } from 'node:os';
 import { ErrorCode, Teardown, UserError, type Logger } from '@ktctl/plugin-api';
 import {
-  AGENT_DNS_PORT,
-  AGENT_SSH_PORT,
   Heartbeat,
   KubeClient,
   ShadowManager,
@@ -18,6 +16,7 @@ import {
   type ServiceView,
   type ShadowHandle,
 } from '@ktctl/kube';
+import { AGENT_DNS_PORT, AGENT_SSH_PORT } from '@ktctl/agent-contract';
 import { checkRemotePorts, serviceTargetPorts, TARGET_PORT_HINT } from './expose.js';
 import { checkLocalPorts, parseExpose } from './ports.js';
 import { redirectService } from './redirect.js';

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { AGENT_DNS_PORT, AGENT_SSH_PORT } from '@ktctl/kube';
+import { AGENT_DNS_PORT, AGENT_SSH_PORT } from '@ktctl/agent-contract';
 import { AGENT_PORTS, checkLocalPorts, parseExpose } from './ports.js';
 
 describe('parseExpose', () => {

@@ -1,11 +1,12 @@
 // `--expose` and the local-port check shared by exchange, mesh and preview. Light on purpose (no cluster
 // code): a command's module imports it at load time, through `@ktctl/traffic/ports`.
 import { connect } from 'node:net';
+import { AGENT_DNS_PORT, AGENT_SSH_PORT } from '@ktctl/agent-contract';
 import { ErrorCode, UsageError, UserError } from '@ktctl/plugin-api';
 import type { PortMapping } from './reverse-tunnel.js';
 
-/** The shadow agent's own ports (@ktctl/kube's AGENT_SSH_PORT and AGENT_DNS_PORT): never a remote port. */
-export const AGENT_PORTS: readonly number[] = [22, 53];
+/** The shadow agent's own ports: never a remote port. */
+export const AGENT_PORTS: readonly number[] = [AGENT_SSH_PORT, AGENT_DNS_PORT];
 
 function port(text: string, whole: string): number {
   const n = Number(text);

@@ -4,11 +4,13 @@
  */
 export const LAYER_RULES: Readonly<Record<string, readonly string[]>> = {
   // The ktctl CLI: composes plugins, and is the only place that picks a netplatform-<os> implementation.
-  'layer:app': ['layer:plugin', 'layer:core', 'layer:platform', 'layer:platform-os', 'layer:api'],
+  'layer:app': ['layer:plugin', 'layer:core', 'layer:contract', 'layer:platform', 'layer:platform-os', 'layer:api'],
   // In-cluster programs (shadow agent, mesh router): built from core pieces, never from the laptop's plugins.
-  'layer:agent': ['layer:core', 'layer:api'],
-  'layer:plugin': ['layer:core', 'layer:platform', 'layer:api'],
-  'layer:core': ['layer:core', 'layer:platform', 'layer:api'],
+  'layer:agent': ['layer:core', 'layer:contract', 'layer:api'],
+  'layer:plugin': ['layer:core', 'layer:contract', 'layer:platform', 'layer:api'],
+  'layer:core': ['layer:core', 'layer:contract', 'layer:platform', 'layer:api'],
+  // What the in-cluster programs and the laptop agree on (ports, env, wire formats): depends on nothing.
+  'layer:contract': [],
   // The netplatform contract.
   'layer:platform': ['layer:api'],
   // netplatform-linux/-darwin/-windows (and shared Unix code among them).
@@ -16,8 +18,8 @@ export const LAYER_RULES: Readonly<Record<string, readonly string[]>> = {
   'layer:api': [],
   // Outside-plugin examples: only what an outside plugin may import.
   'layer:example': ['layer:api'],
-  'layer:tool': ['layer:tool', 'layer:core', 'layer:api'],
-  'layer:e2e': ['layer:tool', 'layer:core', 'layer:platform', 'layer:api'],
+  'layer:tool': ['layer:tool', 'layer:core', 'layer:contract', 'layer:api'],
+  'layer:e2e': ['layer:tool', 'layer:core', 'layer:contract', 'layer:platform', 'layer:api'],
 };
 
 export interface ProjectNode {

@@ -7,7 +7,7 @@ import { isStatus } from '../errors.js';
 import { requirePermissions, shadowPermissions } from '../rbac.js';
 import { generateSshKeyPair, sudoOwner, writePrivateKey } from '../keys.js';
 import { invokingUser, parseKeyValues, randomLetters, shadowName, type ShadowPurpose } from '../names.js';
-import type { AgentSettings } from './agent.js';
+import type { AgentSettings } from '@ktctl/agent-contract';
 import { Heartbeat } from './heartbeat.js';
 import { ShadowHandle, type ShadowRefs } from './handle.js';
 import { waitForShadowPod } from './ready.js';

@@ -1,7 +1,7 @@
 import type { KubeClient, ObjectRef } from '../client.js';
 import { isStatus } from '../errors.js';
 import { Keys } from '../names.js';
-import { AGENT_AUTHORIZED_KEYS_FILE } from './agent.js';
+import { AGENT_AUTHORIZED_KEYS_FILE } from '@ktctl/agent-contract';
 
 interface Meta {
   metadata: { resourceVersion?: string; annotations?: Record<string, string>; deletionTimestamp?: string };

@@ -1,6 +1,6 @@
 import { ErrorCode, UsageError } from '@ktctl/plugin-api';
 import { CONTROLLED_BY_KT, Keys, formatKeyValues, shadowRole, type ShadowPurpose } from '../names.js';
-import { AGENT_AUTHORIZED_KEYS_FILE, AGENT_KEYS_DIR, AGENT_SSH_PORT, agentEnv, agentPorts, type AgentSettings } from './agent.js';
+import { AGENT_AUTHORIZED_KEYS_FILE, AGENT_KEYS_DIR, AGENT_SSH_PORT, agentEnv, agentPorts, type AgentSettings } from '@ktctl/agent-contract';
 
 /** Everything that shapes the shadow's objects; built from the global flags by the manager. */
 export interface ShadowSpecInput {

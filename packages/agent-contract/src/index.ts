@@ -1,0 +1,5 @@
+/**
+ * @ktctl/agent-contract — the one place where the shadow agent, the mesh router and the laptop side agree
+ * on ports, paths, environment variables and wire formats. Depends on nothing, so every side can import it.
+ */
+export * from './shadow.js';
