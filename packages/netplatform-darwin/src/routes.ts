@@ -1,7 +1,7 @@
 import type { RouteSpec, RouteTable } from '@ktctl/netplatform';
 import { type CommandRunner, type Journal, type JournalEntry, mustRun, type Undoers } from '@ktctl/netplatform';
 import { UserError } from '@ktctl/plugin-api';
-import { isDefaultRoute, isIpv6Cidr, normalizeCidr } from '@ktctl/netplatform';
+import { isDefaultRoute, isIpv6Cidr, netmask, normalizeCidr } from '@ktctl/netplatform';
 
 export interface RouteAddedEntry extends JournalEntry {
   readonly kind: 'route-added';
@@ -53,11 +53,6 @@ function sameIpv4(shown: string, address: string): boolean {
   const parts = shown.split('.');
   while (parts.length < 4) parts.push('0');
   return parts.join('.') === address;
-}
-
-export function netmask(prefix: number): string {
-  const bits = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return [24, 16, 8, 0].map((shift) => (bits >>> shift) & 0xff).join('.');
 }
 
 /** Routes through `route(8)`, each journaled before it is added. */

@@ -1,7 +1,6 @@
 import type { TunDevice, TunFactory, TunOptions } from '@ktctl/netplatform';
-import { type CommandRunner, type Journal, type JournalEntry, mustRun, type Undoers } from '@ktctl/netplatform';
+import { type CommandRunner, type Journal, type JournalEntry, mustRun, netmask, type Undoers } from '@ktctl/netplatform';
 import type { Libc } from './libc.js';
-import { netmask } from './routes.js';
 
 // From the macOS SDK: <sys/socket.h>, <sys/sys_domain.h>, <sys/kern_control.h>, <net/if_utun.h>,
 // <sys/_types/_timeval.h>.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isDefaultRoute, isIpv6Cidr, netmask, normalizeCidr } from './cidr.js';
+import { cidrWithMask } from './ipv4-ranges.js';
 
 describe('CIDR helpers shared by every OS implementation', () => {
   it('normalizes addresses and prefixes, refusing anything else', () => {
@@ -17,7 +18,14 @@ describe('CIDR helpers shared by every OS implementation', () => {
     expect(isDefaultRoute('10.0.0.0/8')).toBe(false);
     expect(isIpv6Cidr('fd00::/108')).toBe(true);
     expect(netmask(16)).toBe('255.255.0.0');
+    expect(netmask(12)).toBe('255.240.0.0');
+    expect(netmask(32)).toBe('255.255.255.255');
     expect(netmask(0)).toBe('0.0.0.0');
     expect(netmask(32)).toBe('255.255.255.255');
+  });
+
+  it('writes a CIDR as network and mask, as Windows takes it', () => {
+    expect(cidrWithMask('10.96.0.0/12')).toEqual({ network: '10.96.0.0', mask: '255.240.0.0' });
+    expect(cidrWithMask('10.96.0.10')).toEqual({ network: '10.96.0.10', mask: '255.255.255.255' });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clusterCidrs, groupAddresses } from './group.js';
-import { parseCidr, rangeToCidrs } from './ipv4.js';
+import { parseCidr, rangeToCidrs } from '@ktctl/netplatform';
 
 describe('ipv4 helpers', () => {
   it('parse CIDRs and cover ranges with the fewest blocks', () => {

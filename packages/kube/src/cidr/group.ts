@@ -1,4 +1,4 @@
-import { parseCidr, parseIPv4, rangeToCidrs, subtract, union, type Range } from './ipv4.js';
+import { parseCidr, parseIPv4, rangeToCidrs, subtract, union, type Ipv4Range as Range } from '@ktctl/netplatform';
 
 /** What the cluster showed us and what the user asked for. */
 export interface CidrInput {

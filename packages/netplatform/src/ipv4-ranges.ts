@@ -1,6 +1,10 @@
-/** IPv4 ranges as [start, end] of unsigned 32-bit numbers, and the CIDR arithmetic the routes need. */
+/**
+ * IPv4 ranges as [start, end] of unsigned 32-bit numbers, and the CIDR arithmetic routes need: the one home
+ * of this math for cluster range discovery (kube), the TUN address choice (connect) and every OS adapter.
+ */
+import { netmask } from './cidr.js';
 
-export interface Range {
+export interface Ipv4Range {
   start: number;
   end: number;
 }
@@ -22,7 +26,7 @@ export function formatIPv4(n: number): string {
 }
 
 /** `10.0.0.0/16` or a bare address (a /32) → range; undefined when not IPv4. */
-export function parseCidr(text: string): Range | undefined {
+export function parseCidr(text: string): Ipv4Range | undefined {
   const [addr, bitsText] = text.trim().split('/');
   const ip = parseIPv4(addr ?? '');
   const bits = bitsText === undefined ? 32 : Number(bitsText);
@@ -33,7 +37,7 @@ export function parseCidr(text: string): Range | undefined {
 }
 
 /** Covers a range with the fewest CIDRs (largest aligned blocks first). */
-export function rangeToCidrs(range: Range): string[] {
+export function rangeToCidrs(range: Ipv4Range): string[] {
   const out: string[] = [];
   let start = range.start;
   while (start <= range.end) {
@@ -50,9 +54,9 @@ export function rangeToCidrs(range: Range): string[] {
 }
 
 /** Sorted, merged union of ranges. */
-export function union(ranges: readonly Range[]): Range[] {
+export function union(ranges: readonly Ipv4Range[]): Ipv4Range[] {
   const sorted = [...ranges].sort((a, b) => a.start - b.start);
-  const out: Range[] = [];
+  const out: Ipv4Range[] = [];
   for (const r of sorted) {
     const last = out.at(-1);
     if (last && r.start <= last.end + 1) last.end = Math.max(last.end, r.end);
@@ -62,10 +66,10 @@ export function union(ranges: readonly Range[]): Range[] {
 }
 
 /** `ranges` minus every range of `holes`. */
-export function subtract(ranges: readonly Range[], holes: readonly Range[]): Range[] {
+export function subtract(ranges: readonly Ipv4Range[], holes: readonly Ipv4Range[]): Ipv4Range[] {
   let current = union(ranges);
   for (const hole of holes) {
-    const next: Range[] = [];
+    const next: Ipv4Range[] = [];
     for (const r of current) {
       if (hole.end < r.start || hole.start > r.end) next.push(r);
       else {
@@ -76,4 +80,10 @@ export function subtract(ranges: readonly Range[], holes: readonly Range[]): Ran
     current = next;
   }
   return current;
+}
+
+/** `10.96.0.0/16` → `10.96.0.0 mask 255.255.0.0`, the form Windows' `route` and `netsh` take. */
+export function cidrWithMask(cidr: string): { network: string; mask: string } {
+  const [network = cidr, bits = '32'] = cidr.split('/');
+  return { network, mask: netmask(Number(bits)) };
 }
