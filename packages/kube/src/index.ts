@@ -28,4 +28,3 @@ export { planClusterClean, applyClusterClean } from './clean/apply.js';
 export { staleKeyFiles, removeKeyFiles } from './clean/keys.js';
 export { canI, requirePermissions, shadowPermissions } from './rbac.js';
 export { watchObjects, type WatchEvent, type WatchOptions } from './watch.js';
-export * from './forward/index.js';

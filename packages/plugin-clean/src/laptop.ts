@@ -3,7 +3,7 @@ import { ErrorCode, isUserError, type CommandContext } from '@ktctl/plugin-api';
 import { ktHome } from '@ktctl/config';
 import type { NetPlatform } from '@ktctl/netplatform';
 // Type-only: brings in the netplatform service on the handler context, loads nothing at run time.
-import type {} from '@ktctl/connect';
+import type {} from '@ktctl/access/connect';
 
 /** The platform, or undefined where ktctl has none yet (the cluster part of clean still runs). */
 async function platformOrNone(ctx: CommandContext): Promise<NetPlatform | undefined> {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { defineCommand, type CommandContext } from '@ktctl/plugin-api';
 import { shadowImage } from '@ktctl/config';
-import type { ConnectEvent, ConnectOptions } from '@ktctl/connect';
+import type { ConnectEvent, ConnectOptions } from '@ktctl/access/connect';
 import { connectFlags } from './flags.js';
 import { runWithProxy } from './run-with-proxy.js';
 
@@ -33,7 +33,7 @@ export const connectCommand = defineCommand({
   async handler(ctx) {
     const options = { ...ctx.options, image: shadowImage(ctx.options as Record<string, unknown>, ctx.version) } as unknown as ConnectOptions;
     // The service (Kubernetes client, SSH, DNS) loads only when connect runs, keeping other commands fast.
-    const { connect } = await import('@ktctl/connect');
+    const { connect } = await import('@ktctl/access/connect');
     const connection = await connect(options, {
       platform: () => ctx.services.netplatform(),
       logger: ctx.logger,

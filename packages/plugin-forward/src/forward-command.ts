@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { defineCommand, type CommandContext } from '@ktctl/plugin-api';
-import type { FollowEvent, ForwardStatus, ServiceForward, ServicePortView } from '@ktctl/kube';
+import type { ForwardStatus, ServicePortView } from '@ktctl/kube';
+import type { FollowEvent, ServiceForward } from '@ktctl/access/forward';
 import { askChoice, processTerminal } from './prompt.js';
 import { serviceOfTarget } from './target.js';
 
@@ -28,7 +29,8 @@ export const forwardCommand = defineCommand({
   ],
   async handler(ctx) {
     const service = serviceOfTarget(String(ctx.args.service));
-    const { KubeClient, clientOptionsFromFlags, describeServicePort, forwardService, forwarderOptionsFromFlags, parsePortPair } = await import('@ktctl/kube');
+    const { KubeClient, clientOptionsFromFlags, forwarderOptionsFromFlags } = await import('@ktctl/kube');
+    const { describeServicePort, forwardService, parsePortPair } = await import('@ktctl/access/forward');
     const { local, remote } = parsePortPair(ctx.args.ports as string | undefined);
     const client = KubeClient.fromOptions(clientOptionsFromFlags(ctx.options));
     const terminal = processTerminal();

@@ -5,7 +5,7 @@ import type { NetSession } from '@ktctl/netplatform';
 import type { SshPool } from '@ktctl/tunnel';
 import type { ConnectOptions } from './options.js';
 import { serviceWatcher } from './service-watch.js';
-import type { Teardown } from './teardown.js';
+import type { Teardown } from '@ktctl/plugin-api';
 
 export interface DnsSetup {
   readonly mode: DnsMode;

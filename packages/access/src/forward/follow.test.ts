@@ -1,8 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KubeClient } from '../client.js';
-import type { ServiceView } from '../services.js';
+import type { KubeClient, ServiceView } from '@ktctl/kube';
 import { ServicePodFollower, type FollowEvent } from './follow.js';
 
 const service: ServiceView = { metadata: { name: 'web', namespace: 'dev' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } };

@@ -1,5 +1,5 @@
 import { ErrorCode, UsageError, UserError } from '@ktctl/plugin-api';
-import type { ServicePortView, ServiceView } from '../services.js';
+import type { ServicePortView, ServiceView } from '@ktctl/kube';
 
 /** `8080` or `8080:80` as given on the command line: either side may be missing. */
 export interface PortPair {

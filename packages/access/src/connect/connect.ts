@@ -5,11 +5,11 @@ import { KubeClient, ShadowManager, applyClusterClean, describeCleanAction, plan
 import type { InstanceLock, NetPlatform, NetSession } from '@ktctl/netplatform';
 import type { ConnectEvent, ConnectOptions } from './options.js';
 import { checkPlatform } from './platform-check.js';
-import { redirectClusterTcp } from './redirect.js';
-import { Teardown } from './teardown.js';
+import { redirectClusterTcp } from './kernel-redirect.js';
+import { Teardown } from '@ktctl/plugin-api';
 import { openTunnel, type TunnelParts } from './tunnel.js';
 import { configureDns, type DnsSetup } from './dns.js';
-import { clusterTargets, type ClusterTargets } from './targets.js';
+import { clusterTargets, type ClusterTargets } from './cluster-ranges.js';
 import { routeThroughTun, type TunSetup } from './tun2socks.js';
 
 /** clean's default threshold: five minutes without a heartbeat. */

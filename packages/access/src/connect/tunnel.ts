@@ -4,7 +4,7 @@ import { PortForwarder, type KubeClient, type ShadowHandle } from '@ktctl/kube';
 import { ProxyServer, SshPool, type TunnelStatus } from '@ktctl/tunnel';
 import type { ConnectEvent, ConnectOptions } from './options.js';
 import { portInUse } from './platform-check.js';
-import type { Teardown } from './teardown.js';
+import type { Teardown } from '@ktctl/plugin-api';
 
 export interface TunnelParts {
   readonly pool: SshPool;

@@ -1,8 +1,5 @@
 import { ErrorCode, UserError } from '@ktctl/plugin-api';
-import type { KubeClient } from '../client.js';
-import { PortForwarder, type LocalForward, type PortForwarderOptions } from '../port-forward/forwarder.js';
-import { requirePermissions } from '../rbac.js';
-import { getService, resolveTargetPort, type ServicePortView, type ServiceView } from '../services.js';
+import { PortForwarder, getService, requirePermissions, resolveTargetPort, type KubeClient, type LocalForward, type PortForwarderOptions, type ServicePortView, type ServiceView } from '@ktctl/kube';
 import { ServicePodFollower, type FollowEvent } from './follow.js';
 import { forwardablePorts, pickServicePort, severalPortsError, userPort } from './ports.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ServiceView } from '../services.js';
+import type { ServiceView } from '@ktctl/kube';
 import { describeServicePort, parsePortPair, pickServicePort, severalPortsError } from './ports.js';
 
 const echo: ServiceView = {

@@ -1,7 +1,7 @@
 import type { Logger } from '@ktctl/plugin-api';
 import type { NetSession } from '@ktctl/netplatform';
 import { RedirectListener, type SshPool } from '@ktctl/tunnel';
-import type { Teardown } from './teardown.js';
+import type { Teardown } from '@ktctl/plugin-api';
 
 /**
  * sshuttle mode: a local listener, and kernel rules sending TCP for the cluster CIDRs to it. The API

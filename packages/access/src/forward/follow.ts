@@ -1,8 +1,5 @@
 import { ErrorCode, UserError } from '@ktctl/plugin-api';
-import type { KubeClient } from '../client.js';
-import { getService, readyPodsOfService, selectorQuery, type PodWithPorts, type ServiceView } from '../services.js';
-import { assessPod } from '../shadow/wait.js';
-import { watchObjects } from '../watch.js';
+import { assessPod, getService, readyPodsOfService, selectorQuery, watchObjects, type KubeClient, type PodWithPorts, type ServiceView } from '@ktctl/kube';
 
 /** What the follower tells the user: the pod it forwards to went away, or it now forwards to another. */
 export type FollowEvent = { kind: 'lost'; pod: string; why: string } | { kind: 'following'; pod: string; previous?: string | undefined };

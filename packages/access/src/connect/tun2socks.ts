@@ -3,7 +3,7 @@ import type { NetSession, TunDevice } from '@ktctl/netplatform';
 import { NetStack, type TcpConnection } from '@ktctl/netstack';
 import type { Duplex } from 'node:stream';
 import { splice, UDP_RELAY_SUBSYSTEM, UdpRelayClient, type TunnelStatus } from '@ktctl/tunnel';
-import type { Teardown } from './teardown.js';
+import type { Teardown } from '@ktctl/plugin-api';
 import { routeCommand, tunAddress } from './tun-address.js';
 
 /** The TUN device's name where the OS lets us choose it (Linux). */

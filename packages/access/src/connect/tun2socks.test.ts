@@ -9,7 +9,7 @@ import type { NetSession, RouteSpec, TunDevice, TunOptions } from '@ktctl/netpla
 import type { Logger } from '@ktctl/plugin-api';
 import { echoRequest, parsePacket, TCP_FLAGS, tcpPacket, type ParsedPacket } from '@ktctl/netstack/testing';
 import type { TunnelStatus } from '@ktctl/tunnel';
-import { Teardown } from './teardown.js';
+import { Teardown } from '@ktctl/plugin-api';
 import { routeThroughTun, type TunnelLink } from './tun2socks.js';
 
 const LAPTOP = '198.18.0.1';
