@@ -1,7 +1,8 @@
 // The real shadow agent image started by ShadowManager and reached the way connect will: our WebSocket
 // port-forward to its SSH port, OpenSSH with the run's private key, a direct-tcpip channel to a Service.
 import { afterAll, describe, expect, it } from 'vitest';
-import { KubeClient, ShadowManager, generateSshKeyPair, writePrivateKey, type ForwardStatus } from '@ktctl/kube';
+import { KubeClient, ShadowManager, writePrivateKey, type ForwardStatus } from '@ktctl/kube';
+import { generateSshKeyPair } from '@ktctl/tunnel/keys';
 import { spawn } from 'node:child_process';
 import { run, useClusterEnv, waitFor } from '../../harness/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateEd25519KeyPair } from '@ktctl/tunnel';
+import { generateSshKeyPair } from '@ktctl/tunnel/keys';
 import { freePort, startBackground, type Background } from './processes.js';
 
 const SHADOW = fileURLToPath(new URL('../../../apps/shadow/', import.meta.url));
@@ -26,7 +26,7 @@ export function bundleAgent(): void {
  */
 export async function startShadowAgent(clusterDns: { host: string; port: number }, namespace: string, localDomains: string[], extraEnv: Record<string, string> = {}): Promise<ShadowAgent> {
   const dir = await mkdtemp(join(tmpdir(), 'kt-dns-agent-'));
-  const keys = generateEd25519KeyPair();
+  const keys = generateSshKeyPair();
   await writeFile(join(dir, 'authorized_keys'), `${keys.publicKey}\n`);
   await writeFile(join(dir, 'resolv.conf'), `search ${namespace}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n`);
   const env = {

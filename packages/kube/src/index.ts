@@ -8,7 +8,7 @@ export { loadKubeconfig, kubeconfigFiles, mergeFirstWins, type KubeconfigOptions
 export { ApiTransport, type ApiResponse, type ConnectOptions, type RequestSpec } from './transport.js';
 export { KubeApiError, apiError, describeAction, isStatus, type Action } from './errors.js';
 export * from './names.js';
-export { generateSshKeyPair, sudoOwner, writePrivateKey, type KeyFile, type SshKeyPair } from './keys.js';
+export { sudoOwner, writePrivateKey, type KeyFile } from './private-key-file.js';
 export { keysConfigMap, parsePodQuota, shadowDeployment, shadowPod, shadowMetadata, type ShadowSpecInput } from './shadow/spec.js';
 export { assessPod, type ShadowPhase, type ShadowProgress } from './shadow/wait.js';
 export { waitForShadowPod, type PodLocator, type WaitReadyOptions } from './shadow/ready.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateEd25519KeyPair } from '../src/ssh/keys.js';
+import { generateSshKeyPair } from '../src/ssh/keys.js';
 
 const AGENT = fileURLToPath(new URL('../../../apps/shadow/dist/shadow.cjs', import.meta.url));
 
@@ -16,7 +16,7 @@ export interface Agent {
 
 /** A fresh ed25519 key pair in OpenSSH format. */
 export function keyPair(): { privateKey: string; publicKey: string } {
-  return generateEd25519KeyPair();
+  return generateSshKeyPair();
 }
 
 /** Runs the real shadow agent on loopback with one authorized key; resolves once it is listening. */

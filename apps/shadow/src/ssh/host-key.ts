@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { generateEd25519KeyPair } from '@ktctl/tunnel';
+import { generateSshKeyPair } from '@ktctl/tunnel/keys';
 
 /**
  * The SSH host key: the file at `path` if given, else a fresh Ed25519 key. A fresh key per pod is enough
@@ -7,5 +7,5 @@ import { generateEd25519KeyPair } from '@ktctl/tunnel';
  */
 export async function loadHostKey(path: string | undefined): Promise<string | Buffer> {
   if (path) return readFile(path);
-  return generateEd25519KeyPair().privateKey;
+  return generateSshKeyPair().privateKey;
 }

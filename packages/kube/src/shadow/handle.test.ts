@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeClient, ObjectRef } from '../client.js';
-import { generateSshKeyPair } from '../keys.js';
+import { generateSshKeyPair } from '@ktctl/tunnel/keys';
 import { ShadowHandle } from './handle.js';
 import { Heartbeat } from './heartbeat.js';
 import type { ShadowProgress } from './wait.js';

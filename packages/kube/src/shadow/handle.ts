@@ -1,7 +1,8 @@
 import type { KubeClient, ObjectRef } from '../client.js';
 import { PortForwarder, type PortForwarderOptions } from '../port-forward/forwarder.js';
 import { watchObjects } from '../watch.js';
-import type { KeyFile, SshKeyPair } from '../keys.js';
+import type { SshKeyPair } from '@ktctl/tunnel/keys';
+import type { KeyFile } from '../private-key-file.js';
 import type { Heartbeat } from './heartbeat.js';
 import { waitForShadowPod, type PodLocator } from './ready.js';
 import { leaveSharedShadow } from './shared.js';

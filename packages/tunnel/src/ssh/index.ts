@@ -1,3 +1,3 @@
 export { SshPool, type SshPoolOptions, type TunnelStatus } from './ssh-pool.js';
 export { SshSession, type SshSessionOptions } from './ssh-session.js';
-export { generateEd25519KeyPair, type Ed25519KeyPair } from './keys.js';
+export { generateSshKeyPair, type SshKeyPair } from './keys.js';
