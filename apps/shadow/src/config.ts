@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { AGENT_AUTHORIZED_KEYS_PATH, AGENT_DNS_PORT, AGENT_ENV, AGENT_SSH_PORT } from '@ktctl/agent-contract';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 
 /** Everything the agent reads from its environment; see README for each variable. */
@@ -31,19 +32,20 @@ const list = z.string().transform((s) => s.split(/[\s,]+/).filter(Boolean));
 const hostPort = z.string().transform((s, ctx) => parseHostPort(s) ?? (ctx.addIssue({ code: 'custom', message: 'expected <ip> or <ip>:<port> ([<ipv6>]:<port>)' }), z.NEVER));
 
 const EnvSchema = z.object({
-  KT_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  // The variables the laptop sets are named by the contract; the rest are the agent's own knobs.
+  [AGENT_ENV.logLevel]: z.enum(LOG_LEVELS).default('info'),
   KT_SSH_HOST: z.string().default(''),
-  KT_SSH_PORT: port.default(22),
-  KT_AUTHORIZED_KEYS: z.string().min(1).default('/etc/kt/authorized_keys'),
+  [AGENT_ENV.sshPort]: port.default(AGENT_SSH_PORT),
+  [AGENT_ENV.authorizedKeys]: z.string().min(1).default(AGENT_AUTHORIZED_KEYS_PATH),
   KT_HOST_KEY: z.string().min(1).optional(),
   KT_KEEPALIVE_INTERVAL: z.coerce.number().positive().default(15),
   KT_KEEPALIVE_COUNT_MAX: z.coerce.number().int().min(1).default(4),
   KT_DNS_HOST: z.string().default('0.0.0.0'),
-  KT_DNS_PORT: port.default(53),
-  KT_DNS_CACHE_TTL: seconds.default(60),
+  [AGENT_ENV.dnsPort]: port.default(AGENT_DNS_PORT),
+  [AGENT_ENV.dnsCacheTtl]: seconds.default(60),
   KT_DNS_UPSTREAM: hostPort.optional(),
   KT_RESOLV_CONF: z.string().min(1).default('/etc/resolv.conf'),
-  KT_LOCAL_DOMAINS: list.default([]),
+  [AGENT_ENV.localDomains]: list.default([]),
   KT_UDP_FLOW_IDLE: seconds.default(60),
 });
 
@@ -58,24 +60,24 @@ export function parseHostPort(text: string): { host: string; port: number } | un
 
 /** Reads the agent's configuration from environment variables (KtConnect's LOG_LEVEL and LOCAL_DOMAIN too). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
-  const withAliases = { KT_LOG_LEVEL: env.LOG_LEVEL, KT_LOCAL_DOMAINS: env.LOCAL_DOMAIN, ...definedOnly(env) };
+  const withAliases = { [AGENT_ENV.logLevel]: env.LOG_LEVEL, [AGENT_ENV.localDomains]: env.LOCAL_DOMAIN, ...definedOnly(env) };
   const parsed = EnvSchema.safeParse(withAliases);
   if (!parsed.success) throw new ConfigError(`invalid environment:\n${z.prettifyError(parsed.error)}`);
   const e = parsed.data;
   return {
-    logLevel: e.KT_LOG_LEVEL,
+    logLevel: e[AGENT_ENV.logLevel],
     sshHost: e.KT_SSH_HOST,
-    sshPort: e.KT_SSH_PORT,
-    authorizedKeysPath: e.KT_AUTHORIZED_KEYS,
+    sshPort: e[AGENT_ENV.sshPort],
+    authorizedKeysPath: e[AGENT_ENV.authorizedKeys],
     hostKeyPath: e.KT_HOST_KEY,
     keepaliveIntervalMs: e.KT_KEEPALIVE_INTERVAL * 1000,
     keepaliveCountMax: e.KT_KEEPALIVE_COUNT_MAX,
     dnsHost: e.KT_DNS_HOST,
-    dnsPort: e.KT_DNS_PORT,
-    dnsCacheTtl: e.KT_DNS_CACHE_TTL,
+    dnsPort: e[AGENT_ENV.dnsPort],
+    dnsCacheTtl: e[AGENT_ENV.dnsCacheTtl],
     dnsUpstream: e.KT_DNS_UPSTREAM,
     resolvConfPath: e.KT_RESOLV_CONF,
-    localDomains: e.KT_LOCAL_DOMAINS,
+    localDomains: e[AGENT_ENV.localDomains],
     udpFlowIdleMs: e.KT_UDP_FLOW_IDLE * 1000,
   };
 }

@@ -2,7 +2,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { ClientChannel } from 'ssh2';
 import type ssh2 from 'ssh2';
-import { encodeFrame, FrameDecoder, FrameKind, UDP_RELAY_SUBSYSTEM, type RelayFrame } from '@ktctl/tunnel';
+import { encodeFrame, FrameDecoder, FrameKind, UDP_RELAY_SUBSYSTEM, type RelayFrame } from '@ktctl/agent-contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnAgent, type AgentProcess } from './support/agent.js';
 import { freePort } from './support/net.js';

@@ -1,5 +1,7 @@
 /**
  * @ktctl/agent-contract — the one place where the shadow agent, the mesh router and the laptop side agree
- * on ports, paths, environment variables and wire formats. Depends on nothing, so every side can import it.
+ * on ports, paths, environment variables and wire formats. Depends on nothing but zod (for the router's rule
+ * set schema), so every side can import it.
  */
 export * from './shadow.js';
+export * from './udp-relay/index.js';

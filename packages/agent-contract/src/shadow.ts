@@ -11,6 +11,19 @@ export const AGENT_AUTHORIZED_KEYS_FILE = 'authorized_keys';
 export const AGENT_SSH_PORT = 22;
 export const AGENT_DNS_PORT = 53;
 
+/** The environment variables through which the laptop configures the agent (apps/shadow src/config.ts). */
+export const AGENT_ENV = {
+  sshPort: 'KT_SSH_PORT',
+  dnsPort: 'KT_DNS_PORT',
+  authorizedKeys: 'KT_AUTHORIZED_KEYS',
+  logLevel: 'KT_LOG_LEVEL',
+  localDomains: 'KT_LOCAL_DOMAINS',
+  dnsCacheTtl: 'KT_DNS_CACHE_TTL',
+} as const;
+
+/** The authorized-keys file inside the agent's container. */
+export const AGENT_AUTHORIZED_KEYS_PATH = `${AGENT_KEYS_DIR}/${AGENT_AUTHORIZED_KEYS_FILE}`;
+
 /** What the laptop tells the agent. */
 export interface AgentSettings {
   /** KT_LOG_LEVEL: debug, info, warn, error. */
@@ -24,13 +37,13 @@ export interface AgentSettings {
 /** The container env of the agent. */
 export function agentEnv(settings: AgentSettings = {}): Array<{ name: string; value: string }> {
   const env: Record<string, string> = {
-    KT_SSH_PORT: String(AGENT_SSH_PORT),
-    KT_DNS_PORT: String(AGENT_DNS_PORT),
-    KT_AUTHORIZED_KEYS: `${AGENT_KEYS_DIR}/${AGENT_AUTHORIZED_KEYS_FILE}`,
+    [AGENT_ENV.sshPort]: String(AGENT_SSH_PORT),
+    [AGENT_ENV.dnsPort]: String(AGENT_DNS_PORT),
+    [AGENT_ENV.authorizedKeys]: AGENT_AUTHORIZED_KEYS_PATH,
   };
-  if (settings.logLevel) env.KT_LOG_LEVEL = settings.logLevel;
-  if (settings.localDomains?.length) env.KT_LOCAL_DOMAINS = settings.localDomains.join(',');
-  if (settings.dnsCacheTtl !== undefined) env.KT_DNS_CACHE_TTL = String(settings.dnsCacheTtl);
+  if (settings.logLevel) env[AGENT_ENV.logLevel] = settings.logLevel;
+  if (settings.localDomains?.length) env[AGENT_ENV.localDomains] = settings.localDomains.join(',');
+  if (settings.dnsCacheTtl !== undefined) env[AGENT_ENV.dnsCacheTtl] = String(settings.dnsCacheTtl);
   return Object.entries(env).map(([name, value]) => ({ name, value }));
 }
 

@@ -1,6 +1,6 @@
 import ssh2 from 'ssh2';
 import type { AuthContext, CipherAlgorithm, Connection, Session } from 'ssh2';
-import { UDP_RELAY_SUBSYSTEM } from '@ktctl/tunnel';
+import { UDP_RELAY_SUBSYSTEM } from '@ktctl/agent-contract';
 import type { Log } from '../log.js';
 import { UdpRelaySession } from '../udp-relay/relay-session.js';
 import { findKey, loadAuthorizedKeys } from './authorized-keys.js';

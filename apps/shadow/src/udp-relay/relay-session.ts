@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { encodeFrame, FrameDecoder, FrameKind, type DatagramFrame, type RelayFrame } from '@ktctl/tunnel';
+import { encodeFrame, FrameDecoder, FrameKind, type DatagramFrame, type RelayFrame } from '@ktctl/agent-contract';
 import type { Log } from '../log.js';
 
 export interface RelayOptions {

@@ -1,4 +1,1 @@
-export { UDP_RELAY_SUBSYSTEM, FrameKind, FrameError, MAX_DATAGRAM_PAYLOAD, MAX_FRAME_BODY, encodeFrame, decodeFrameBody } from './frame.js';
-export type { RelayFrame, DatagramFrame, CloseFlowFrame } from './frame.js';
-export { FrameDecoder } from './decoder.js';
 export { UdpRelayClient, type UdpRelayClientOptions, type UdpEndpoint, type RelayedDatagram, type UdpRelayStats } from './relay-client.js';

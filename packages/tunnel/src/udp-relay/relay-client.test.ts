@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../test/agent.js';
 import { SshPool } from '../ssh/ssh-pool.js';
-import { UDP_RELAY_SUBSYSTEM } from './frame.js';
+import { UDP_RELAY_SUBSYSTEM } from '@ktctl/agent-contract';
 import { UdpRelayClient, type RelayedDatagram } from './relay-client.js';
 
 let agent: Agent;

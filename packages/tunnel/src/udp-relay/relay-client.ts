@@ -1,7 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@ktctl/plugin-api';
-import { FrameDecoder } from './decoder.js';
-import { encodeFrame, FrameKind, MAX_DATAGRAM_PAYLOAD, type RelayFrame } from './frame.js';
+import { encodeFrame, FrameDecoder, FrameKind, MAX_DATAGRAM_PAYLOAD, type RelayFrame } from '@ktctl/agent-contract';
 
 /** An IP address and port. */
 export interface UdpEndpoint {

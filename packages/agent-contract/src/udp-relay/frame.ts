@@ -1,6 +1,6 @@
 /**
  * The UDP relay's wire format. SSH has no datagram channels, so datagrams travel as length-prefixed frames
- * inside one ordinary byte channel (the `udp-relay-v1@ktctl` subsystem of a session channel); see README.
+ * inside one ordinary byte channel (the `udp-relay-v1@ktctl` subsystem of a session channel); see @ktctl/tunnel's README.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 
