@@ -22,6 +22,6 @@ export { HostsSync } from './hosts/hosts-sync.js';
 export type { HostsSyncOptions } from './hosts/hosts-sync.js';
 export { hostNames, hostsEntries } from './hosts/hosts-entries.js';
 export type { HostsNaming, SkippedService } from './hosts/hosts-entries.js';
-export type { WatchedService, WatchedServicePort, ServiceEvent, StopWatching, WatchServices, HostsEntry } from './hosts/services.js';
+export type { WatchedService, WatchedServicePort, ServiceEvent, StopWatching, WatchServices, HostsEntry } from './hosts/watched-service.js';
 export { answerRequest } from './respond.js';
 export type { DnsAnswer, RespondLog } from './respond.js';

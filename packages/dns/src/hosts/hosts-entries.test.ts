@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hostNames, hostsEntries } from './hosts-entries.js';
-import type { WatchedService } from './services.js';
+import type { WatchedService } from './watched-service.js';
 
 const naming = { namespace: 'team-a', clusterDomain: 'cluster.local' };
 const service = (name: string, namespace: string, extra: Partial<WatchedService> = {}): WatchedService => ({

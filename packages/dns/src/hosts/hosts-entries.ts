@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { HostsEntry, WatchedService } from './services.js';
+import type { HostsEntry, WatchedService } from './watched-service.js';
 
 export interface HostsNaming {
   /** The connect namespace: only its Services also get the bare `svc` name. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createHostsFile, hostsUndoers, Journal } from '@ktctl/netplatform';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostsSync } from './hosts-sync.js';
-import type { ServiceEvent } from './services.js';
+import type { ServiceEvent } from './watched-service.js';
 
 let dir: string | undefined;
 afterEach(() => dir && rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HostsSync, type HostsSyncOptions } from './hosts-sync.js';
-import type { HostsEntry, ServiceEvent, WatchedService } from './services.js';
+import type { HostsEntry, ServiceEvent, WatchedService } from './watched-service.js';
 
 const svc = (name: string, namespace: string, clusterIP: string): WatchedService => ({ name, namespace, clusterIP, headless: false, ports: [{ port: 80 }] });
 

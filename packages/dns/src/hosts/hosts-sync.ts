@@ -1,6 +1,6 @@
 import type { Logger } from '@ktctl/plugin-api';
 import { hostsEntries } from './hosts-entries.js';
-import type { HostsEntry, ServiceEvent, StopWatching, WatchedService, WatchServices } from './services.js';
+import type { HostsEntry, ServiceEvent, StopWatching, WatchedService, WatchServices } from './watched-service.js';
 
 export interface HostsSyncOptions {
   /** Namespaces from `hosts:ns1,ns2`; empty means the connect namespace alone. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveTargetPort, selectorQuery, type PodWithPorts } from './services.js';
+import { resolveTargetPort, selectorQuery, type PodWithPorts } from './service-lookup.js';
 
 const pod: PodWithPorts = {
   metadata: { name: 'web-1' },
