@@ -1,17 +1,4 @@
-import {
-  type CommandRunner,
-  createHostsFile,
-  hostsUndoers,
-  Journal,
-  type NetPlatform,
-  type NetSession,
-  platformPaths,
-  requireRoot,
-  runBookkeeping,
-  restoreFailed,
-  spawnRunner,
-  type Undoers,
-} from '@ktctl/netplatform';
+import { type CommandRunner, composePlatform, createHostsFile, hostsUndoers, type NetPlatform, requireRoot, spawnRunner, type Undoers } from '@ktctl/netplatform';
 import { type Libc, systemLibc } from './libc.js';
 import { createPfRedirect, pfUndoers } from './pf.js';
 import { createDarwinDns, resolverUndoers } from './resolver.js';
@@ -40,42 +27,29 @@ export function darwinUndoers(runner: CommandRunner): Undoers {
 export function createDarwinPlatform(options: DarwinPlatformOptions): NetPlatform {
   const runner = options.runner ?? spawnRunner;
   const libc = options.libc ?? systemLibc;
-  const paths = platformPaths(options.ktHome);
-  const undoers = darwinUndoers(runner);
   const getuid = options.getuid ?? process.getuid;
-  const isAdmin = () => getuid?.() === 0;
-  const bookkeeping = runBookkeeping({ ...paths, undoers, isAlive: options.isAlive, isAdmin, adminAdvice: 'need root to undo: run `sudo ktctl clean`' });
-
-  return {
+  // No start time: macOS has no /proc. A killed run whose pid another process took meanwhile waits (its
+  // journal kept) until that process ends.
+  return composePlatform({
     os: 'darwin',
     capabilities: { kernelRedirect: true, tun: true },
-    isAdmin,
+    ktHome: options.ktHome,
+    undoers: darwinUndoers(runner),
+    isAdmin: () => getuid?.() === 0,
     requireAdmin: (action) => requireRoot(action, getuid),
-    ...bookkeeping,
-    async openSession({ command }): Promise<NetSession> {
-      requireRoot(`ktctl ${command}`, getuid);
-      const restoredStale = await bookkeeping.restoreStale();
-      // No start time: macOS has no /proc. A killed run whose pid another process took meanwhile waits
-      // (its journal kept) until that process ends.
-      const journal = Journal.create(paths.journalDir, { command }, undoers);
-      return {
+    adminAdvice: 'need root to undo: run `sudo ktctl clean`',
+    isAlive: options.isAlive,
+    sessionParts: (journal) => ({
+      routes: createRouteTable(runner, journal),
+      dns: createDarwinDns({
+        runner,
         journal,
-        restoredStale,
-        routes: createRouteTable(runner, journal),
-        dns: createDarwinDns({
-          runner,
-          journal,
-          resolverDir: options.resolverDir ?? '/etc/resolver',
-          resolvConfPath: options.resolvConfPath ?? '/etc/resolv.conf',
-        }),
-        hosts: createHostsFile(options.hostsPath ?? '/etc/hosts', journal),
-        redirect: createPfRedirect(runner, journal, libc),
-        tun: createUtunFactory(runner, journal, libc),
-        async close() {
-          const errors = await journal.undoAll();
-          if (errors.length > 0) throw restoreFailed(errors);
-        },
-      };
-    },
-  };
+        resolverDir: options.resolverDir ?? '/etc/resolver',
+        resolvConfPath: options.resolvConfPath ?? '/etc/resolv.conf',
+      }),
+      hosts: createHostsFile(options.hostsPath ?? '/etc/hosts', journal),
+      redirect: createPfRedirect(runner, journal, libc),
+      tun: createUtunFactory(runner, journal, libc),
+    }),
+  });
 }

@@ -1,16 +1,12 @@
 import {
   type CommandRunner,
+  composePlatform,
   createHostsFile,
   hostsUndoers,
-  Journal,
   type NetPlatform,
-  type NetSession,
-  platformPaths,
   processStartTime,
   replacedFileUndoers,
   requireRoot,
-  runBookkeeping,
-  restoreFailed,
   spawnRunner,
   type Undoers,
 } from '@ktctl/netplatform';
@@ -49,42 +45,28 @@ export function linuxUndoers(runner: CommandRunner): Undoers {
 /** The Linux laptop side: ip route, resolv.conf or systemd-resolved, iptables/nft, the hosts file. */
 export function createLinuxPlatform(options: LinuxPlatformOptions): NetPlatform {
   const runner = options.runner ?? spawnRunner;
-  const paths = platformPaths(options.ktHome);
-  const undoers = linuxUndoers(runner);
   const geteuid = options.geteuid ?? process.geteuid;
-  const isAdmin = () => geteuid?.() === 0;
-  const bookkeeping = runBookkeeping({ ...paths, undoers, isAlive: options.isAlive, isAdmin, adminAdvice: 'need root to undo: run `sudo ktctl clean`' });
-
-  return {
+  return composePlatform({
     os: 'linux',
     capabilities: { kernelRedirect: true, tun: true },
-    isAdmin,
+    ktHome: options.ktHome,
+    undoers: linuxUndoers(runner),
+    isAdmin: () => geteuid?.() === 0,
     requireAdmin: (action) => requireRoot(action, geteuid),
-    ...bookkeeping,
-    async openSession({ command }): Promise<NetSession> {
-      requireRoot(`ktctl ${command}`, geteuid);
-      const restoredStale = await bookkeeping.restoreStale();
-      const startTime = processStartTime(process.pid);
-      const journal = Journal.create(paths.journalDir, { command, ...(startTime ? { startTime } : {}) }, undoers);
-      const redirect = createKernelRedirect(runner, journal, options.redirectBackend);
-      return {
+    adminAdvice: 'need root to undo: run `sudo ktctl clean`',
+    isAlive: options.isAlive,
+    startTime: () => processStartTime(process.pid),
+    sessionParts: (journal) => ({
+      routes: createRouteTable(runner, journal),
+      dns: createLinuxDns({
+        runner,
         journal,
-        restoredStale,
-        routes: createRouteTable(runner, journal),
-        dns: createLinuxDns({
-          runner,
-          journal,
-          resolvConfPath: options.resolvConfPath ?? '/etc/resolv.conf',
-          resolvedUpstreamPath: options.resolvedUpstreamPath ?? '/run/systemd/resolve/resolv.conf',
-        }),
-        hosts: createHostsFile(options.hostsPath ?? '/etc/hosts', journal),
-        redirect,
-        tun: createTunFactory(runner, journal),
-        async close() {
-          const errors = await journal.undoAll();
-          if (errors.length > 0) throw restoreFailed(errors);
-        },
-      };
-    },
-  };
+        resolvConfPath: options.resolvConfPath ?? '/etc/resolv.conf',
+        resolvedUpstreamPath: options.resolvedUpstreamPath ?? '/run/systemd/resolve/resolv.conf',
+      }),
+      hosts: createHostsFile(options.hostsPath ?? '/etc/hosts', journal),
+      redirect: createKernelRedirect(runner, journal, options.redirectBackend),
+      tun: createTunFactory(runner, journal),
+    }),
+  });
 }

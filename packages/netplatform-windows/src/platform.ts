@@ -1,17 +1,5 @@
 import { win32 } from 'node:path';
-import {
-  type CommandRunner,
-  createHostsFile,
-  hostsUndoers,
-  Journal,
-  type NetPlatform,
-  type NetSession,
-  platformPaths,
-  restoreFailed,
-  runBookkeeping,
-  spawnRunner,
-  type Undoers,
-} from '@ktctl/netplatform';
+import { type CommandRunner, composePlatform, createHostsFile, hostsUndoers, type NetPlatform, spawnRunner, type Undoers } from '@ktctl/netplatform';
 import { ADMIN_CLEAN, type ExitCodeRunner, isElevated, notAdministrator, spawnExitCode } from './admin.js';
 import { createWindowsDns, dnsUndoers } from './dns.js';
 import { createRouteTable, routeUndoers } from './routes.js';
@@ -46,8 +34,6 @@ export function windowsUndoers(runner: CommandRunner): Undoers {
 /** The Windows laptop side: a Wintun adapter, netsh routes and DNS, NRPT rules, the hosts file. No sshuttle mode. */
 export function createWindowsPlatform(options: WindowsPlatformOptions): NetPlatform {
   const runner = options.runner ?? spawnRunner;
-  const paths = platformPaths(options.ktHome);
-  const undoers = windowsUndoers(runner);
   let elevated: boolean | undefined;
   const isAdmin = () => (elevated ??= isElevated(options.exitCode ?? spawnExitCode));
   const requireAdmin = (action: string) => {
@@ -65,39 +51,24 @@ export function createWindowsPlatform(options: WindowsPlatformOptions): NetPlatf
     wintun?.unload?.();
     wintun = undefined;
   };
-  const bookkeeping = runBookkeeping({
-    ...paths,
-    undoers,
-    isAlive: options.isAlive,
-    isAdmin,
-    adminAdvice: `need Administrator rights: ${ADMIN_CLEAN}`,
-  });
-
-  return {
+  return composePlatform({
     os: 'win32',
     capabilities: { kernelRedirect: false, tun: true },
+    ktHome: options.ktHome,
+    undoers: windowsUndoers(runner),
     isAdmin,
     requireAdmin,
-    ...bookkeeping,
-    async openSession({ command }): Promise<NetSession> {
-      requireAdmin(`ktctl ${command}`);
-      const restoredStale = await bookkeeping.restoreStale();
-      const journal = Journal.create(paths.journalDir, { command }, undoers);
-      return {
-        journal,
-        restoredStale,
-        routes: createRouteTable(runner, journal),
-        dns: createWindowsDns(runner, journal),
-        hosts: createHostsFile(options.hostsPath ?? windowsHostsPath(options.env ?? process.env), journal),
-        // Windows has no kernel redirect with an original-destination lookup: sshuttle mode is refused.
-        redirect: undefined,
-        tun: createWintunFactory(runner, journal, loadedWintun),
-        async close() {
-          const errors = await journal.undoAll();
-          if (errors.length > 0) throw restoreFailed(errors, ADMIN_CLEAN);
-          unloadWintun();
-        },
-      };
-    },
-  };
+    adminAdvice: `need Administrator rights: ${ADMIN_CLEAN}`,
+    restoreRetry: ADMIN_CLEAN,
+    isAlive: options.isAlive,
+    sessionParts: (journal) => ({
+      routes: createRouteTable(runner, journal),
+      dns: createWindowsDns(runner, journal),
+      hosts: createHostsFile(options.hostsPath ?? windowsHostsPath(options.env ?? process.env), journal),
+      // Windows has no kernel redirect with an original-destination lookup: sshuttle mode is refused.
+      redirect: undefined,
+      tun: createWintunFactory(runner, journal, loadedWintun),
+    }),
+    afterClose: unloadWintun,
+  });
 }

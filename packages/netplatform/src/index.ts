@@ -1,4 +1,5 @@
 export * from './cidr.js';
+export * from './compose-platform.js';
 export * from './ipv4-ranges.js';
 export * from './contract.js';
 export * from './errors.js';
