@@ -1,21 +1,24 @@
 import { defineCommand } from '@ktctl/plugin-api';
-import { cleanLaptop } from './laptop.js';
+import { STALE_AFTER_SECONDS } from '@ktctl/traffic/stale';
+// Type-only: brings in the netplatform service on the handler context, loads nothing at run time.
+import type {} from '@ktctl/access/connect';
 
 /** `ktctl clean`: only what is stale, judged by heartbeat in cluster time; never a live user's objects. */
 export const cleanCommand = defineCommand({
   name: 'clean',
   description: 'Remove what dead ktctl runs left behind: stale shadow pods, redirected Services, laptop DNS/routes/firewall changes',
   flags: [
-    { name: 'thresholdInMinus', type: 'number', default: 5, description: 'Minutes without a heartbeat (cluster time) after which an object is stale' },
+    { name: 'thresholdInMinus', type: 'number', default: STALE_AFTER_SECONDS / 60, description: 'Minutes without a heartbeat (cluster time) after which an object is stale' },
     { name: 'dryRun', type: 'boolean', default: false, configurable: false, description: 'Print what would be done, change nothing' },
     { name: 'localOnly', type: 'boolean', default: false, configurable: false, description: 'Only clean this machine, not the cluster' },
   ],
   async handler(ctx) {
     const { dryRun, localOnly, thresholdInMinus } = ctx.options;
-    await cleanLaptop(ctx, dryRun);
+    const { cleanLaptop, planClusterClean, applyClusterClean, describeCleanAction } = await import('@ktctl/traffic/clean');
+    await cleanLaptop({ platform: () => ctx.services.netplatform(), logger: ctx.logger, print: ctx.print, env: process.env }, dryRun);
     if (localOnly) return;
-    const { KubeClient, planClusterClean, applyClusterClean, describeCleanAction } = await import('@ktctl/kube');
-    const client = KubeClient.fromOptions(ctx.options as Parameters<typeof KubeClient.fromOptions>[0]);
+    const { KubeClient, clientOptionsFromFlags } = await import('@ktctl/kube');
+    const client = KubeClient.fromOptions(clientOptionsFromFlags(ctx.options));
     const actions = await planClusterClean(client, thresholdInMinus * 60);
     if (dryRun) {
       for (const action of actions) ctx.print(`would ${describeCleanAction(action)}`);

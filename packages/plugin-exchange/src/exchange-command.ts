@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { defineCommand, type CommandContext } from '@ktctl/plugin-api';
-import type { ExchangeMode, TrafficEvent } from '@ktctl/traffic';
+import type { ExchangeMode, TrafficEvent } from '@ktctl/traffic/exchange';
 
 function describeEvent(ctx: CommandContext, event: TrafficEvent): void {
   if (event.kind === 'progress') ctx.logger.info(`${event.step}: ${event.detail}`);
@@ -25,7 +25,7 @@ export const exchangeCommand = defineCommand({
     ['ktctl exchange web --mode scale --expose 8080', 'scale the Deployment to 0 instead of editing the Service'],
   ],
   async handler(ctx) {
-    const { exchange } = await import('@ktctl/traffic');
+    const { exchange } = await import('@ktctl/traffic/exchange');
     const ex = await exchange(
       {
         target: String(ctx.args.target ?? ''),

@@ -24,7 +24,7 @@ export const previewCommand = defineCommand({
   async handler(ctx) {
     const ports = parseExpose(ctx.options.expose, 'e.g. --expose 8080 (same port) or --expose 3000:80 (local 3000 behind Service port 80)');
     const name = checkPreviewName(String(ctx.args.name));
-    const { startPreview } = await import('./preview.js');
+    const { startPreview } = await import('@ktctl/traffic/preview');
     const preview = await startPreview(
       { name, ports, external: ctx.options.external, skipPortChecking: ctx.options.skipPortChecking, portNamePrefix: ctx.options.portNamePrefix, flags: ctx.options, version: ctx.version },
       {

@@ -7,8 +7,10 @@ export const recoverCommand = defineCommand({
   positionals: [{ name: 'target', required: true, description: 'The Service: <svc>, svc/<name>, or deployment/<name> / pod/<name> (the Service selecting it)' }],
   examples: [['ktctl recover web', 'restore Service web after a ktctl exchange was killed']],
   async handler(ctx) {
-    const { recover, describeRecoverAction } = await import('@ktctl/traffic');
-    const result = await recover(String(ctx.args.target ?? ''), ctx.options, describeRecoverAction);
+    const { KubeClient, clientOptionsFromFlags } = await import('@ktctl/kube');
+    const { recover, describeRecoverAction } = await import('@ktctl/traffic/recover');
+    const client = KubeClient.fromOptions(clientOptionsFromFlags(ctx.options));
+    const result = await recover(client, String(ctx.args.target ?? ''), describeRecoverAction).finally(() => client.close());
     for (const line of result.done) ctx.logger.info(`Recovered: ${line}`);
     for (const note of result.notes) ctx.logger.warn(note);
     for (const failure of result.failures) ctx.logger.warn(failure);

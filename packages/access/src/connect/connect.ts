@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@ktctl/plugin-api';
 import { parseResolvConf } from '@ktctl/dns';
-import { KubeClient, ShadowManager, applyClusterClean, describeCleanAction, planClusterClean, type ShadowHandle, type ShadowProgress } from '@ktctl/kube';
+import { KubeClient, ShadowManager, type ShadowHandle, type ShadowProgress } from '@ktctl/kube';
+import { STALE_AFTER_SECONDS, applyClusterClean, describeCleanAction, planClusterClean } from '@ktctl/traffic/clean';
 import type { InstanceLock, NetPlatform, NetSession } from '@ktctl/netplatform';
 import type { ConnectEvent, ConnectOptions } from './options.js';
 import { checkPlatform } from './platform-check.js';
@@ -11,9 +12,6 @@ import { openTunnel, type TunnelParts } from './tunnel.js';
 import { configureDns, type DnsSetup } from './dns.js';
 import { clusterTargets, type ClusterTargets } from './cluster-ranges.js';
 import { routeThroughTun, type TunSetup } from './tun2socks.js';
-
-/** clean's default threshold: five minutes without a heartbeat. */
-const STALE_AFTER_SECONDS = 300;
 
 export interface ConnectDeps {
   /** The laptop's platform; used unless --disableTunDevice. */

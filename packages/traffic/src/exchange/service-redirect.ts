@@ -1,7 +1,7 @@
 import type { Logger } from '@ktctl/plugin-api';
 import { Heartbeat, Keys, watchObjects, type KubeClient } from '@ktctl/kube';
-import { serviceRef } from './service-lock.js';
-import { isRedirectedTo, redirectPatch, restorePatch, savedSelector, type ServiceOriginal, type ServiceState } from './selector.js';
+import { serviceRef } from '../shared/service-lock.js';
+import { isRedirectedTo, redirectPatch, restorePatch, savedSelector, type ServiceOriginal, type ServiceState } from '../shared/service-selector.js';
 
 /** A Service pointed at a shadow: kept that way while the run lives, put back by `restore()`. */
 export interface ServiceRedirect {

@@ -12,9 +12,9 @@ import {
   type ShadowHandle,
   type ShadowProgress,
 } from '@ktctl/kube';
-import { exposeLocalPorts, type ExposedPorts, type PortMapping, type ReverseTunnelStatus } from '@ktctl/traffic';
-import { checkLocalPorts } from '@ktctl/traffic/ports';
-import { previewService, requireFreeName, serviceExistsError, serviceRef, waitForEndpoints } from './service.js';
+import { exposeLocalPorts, type ExposedPorts, type PortMapping, type ReverseTunnelStatus } from '../shared/reverse-tunnel.js';
+import { checkLocalPorts } from '../shared/ports.js';
+import { previewService, requireFreeName, serviceExistsError, serviceRef, waitForEndpoints } from './preview-service.js';
 
 export interface PreviewOptions {
   name: string;

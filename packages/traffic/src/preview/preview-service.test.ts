@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { previewService, serviceExistsError } from './service.js';
+import { previewService, serviceExistsError } from './preview-service.js';
 
 describe('previewService', () => {
   it('selects the shadow by kt-target and maps each remote port to itself, with KtConnect labels', () => {

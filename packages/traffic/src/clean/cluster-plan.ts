@@ -1,34 +1,15 @@
-import type { ObjectRef } from '../client.js';
-import { CONTROLLED_BY_KT, Keys } from '../names.js';
-
-/** What clean sees of an object ktctl made (or of a Service it redirected). */
-export interface KtObject {
-  readonly ref: ObjectRef;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
-  /** Unix seconds, cluster time. */
-  readonly createdAt: number;
-  /** A Service's current selector. */
-  readonly selector?: Readonly<Record<string, string>>;
-}
+import { CONTROLLED_BY_KT, Keys, type ObjectRef } from '@ktctl/kube';
+import { ktConfigOf, type RestoreAction, type SeenObject } from '../shared/restore.js';
+import { recordedReplicas } from '../shared/scale.js';
+import { savedSelector } from '../shared/service-selector.js';
 
 /** One step of a clean, in the order it must run. */
-export type CleanAction =
-  | { readonly kind: 'restore-selector'; readonly service: ObjectRef; readonly selector: Record<string, string>; readonly why: string }
-  | { readonly kind: 'scale'; readonly deployment: ObjectRef; readonly replicas: number; readonly why: string }
-  | { readonly kind: 'unlock'; readonly service: ObjectRef; readonly why: string }
-  | { readonly kind: 'delete'; readonly ref: ObjectRef; readonly why: string };
-
-/** `k=v,k2=v2` (the kt-config annotation). */
-function configOf(object: KtObject): Record<string, string> {
-  const text = object.annotations[Keys.config] ?? '';
-  return Object.fromEntries(text.split(',').filter((p) => p.includes('=')).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
-}
+export type CleanAction = Exclude<RestoreAction, { kind: 'clear-annotations' }>;
 
 /** Seconds since the owner last proved alive: its heartbeat, else its creation. */
-function silence(object: KtObject, now: number, key: string = Keys.lastHeartBeat): number {
+function silence(object: SeenObject, now: number, key: string = Keys.lastHeartBeat): number {
   const beat = Number(object.annotations[key]);
-  return now - (Number.isFinite(beat) && beat > 0 ? beat : object.createdAt);
+  return now - (Number.isFinite(beat) && beat > 0 ? beat : (object.createdAt ?? 0));
 }
 
 function name(ref: ObjectRef): string {
@@ -40,23 +21,23 @@ function name(ref: ObjectRef): string {
  * older than the threshold are deleted (after putting back the Services and Deployments they changed);
  * live objects, whoever owns them, are never touched; a stale `kt-lock` is released.
  */
-export function planClean(objects: readonly KtObject[], services: readonly KtObject[], now: number, thresholdSeconds: number, scaledDeployments: readonly KtObject[] = []): CleanAction[] {
-  const owned = objects.filter((o) => o.labels['control-by'] === CONTROLLED_BY_KT);
+export function planClean(objects: readonly SeenObject[], services: readonly SeenObject[], now: number, thresholdSeconds: number, scaledDeployments: readonly SeenObject[] = []): CleanAction[] {
+  const owned = objects.filter((o) => o.labels[Keys.controlBy] === CONTROLLED_BY_KT);
   const stale = owned.filter((o) => silence(o, now) > thresholdSeconds);
   const liveTargets = new Set(owned.filter((o) => !stale.includes(o)).map((o) => o.labels[Keys.target]).filter(Boolean));
   const actions: CleanAction[] = [];
   for (const service of services) {
     const redirectedTo = service.selector?.[Keys.target];
-    const original = service.annotations[Keys.selector];
+    const original = savedSelector({ metadata: { annotations: service.annotations } });
     if (original && redirectedTo !== undefined && !liveTargets.has(redirectedTo)) {
-      actions.push({ kind: 'restore-selector', service: service.ref, selector: JSON.parse(original) as Record<string, string>, why: `its selector points at ${redirectedTo}, whose owner is gone` });
+      actions.push({ kind: 'restore-selector', service: service.ref, selector: original, why: `its selector points at ${redirectedTo}, whose owner is gone` });
     }
     if (service.annotations[Keys.lock] !== undefined && silence(service, now, Keys.lock) > thresholdSeconds) {
       actions.push({ kind: 'unlock', service: service.ref, why: 'its kt-lock is stale' });
     }
   }
   for (const object of stale) {
-    const config = configOf(object);
+    const config = ktConfigOf(object);
     if (config.app && config.replicas !== undefined && object.ref.namespace) {
       const deployment = { apiVersion: 'apps/v1', resource: 'deployments', namespace: object.ref.namespace, name: config.app };
       actions.push({ kind: 'scale', deployment, replicas: Number(config.replicas), why: `${name(object.ref)} scaled it to 0` });
@@ -64,11 +45,11 @@ export function planClean(objects: readonly KtObject[], services: readonly KtObj
   }
   // Scale-mode exchange records each Deployment's count on it (kt-config replicas=<n>) and beats on it.
   for (const deployment of scaledDeployments) {
-    const replicas = configOf(deployment).replicas;
-    if (replicas === undefined || !/^\d+$/.test(replicas) || silence(deployment, now) <= thresholdSeconds) continue;
+    const replicas = recordedReplicas({ metadata: { annotations: deployment.annotations } });
+    if (replicas === undefined || silence(deployment, now) <= thresholdSeconds) continue;
     if (actions.some((a) => a.kind === 'scale' && a.deployment.name === deployment.ref.name)) continue;
     const who = deployment.annotations[Keys.user] ? ` by ${deployment.annotations[Keys.user]}` : '';
-    actions.push({ kind: 'scale', deployment: deployment.ref, replicas: Number(replicas), why: `scaled to 0${who}, no heartbeat for ${Math.round(silence(deployment, now) / 60)} min` });
+    actions.push({ kind: 'scale', deployment: deployment.ref, replicas, why: `scaled to 0${who}, no heartbeat for ${Math.round(silence(deployment, now) / 60)} min` });
   }
   for (const object of stale) actions.push({ kind: 'delete', ref: object.ref, why: `no heartbeat for ${Math.round(silence(object, now) / 60)} min` });
   return actions;

@@ -1,6 +1,6 @@
 import { ErrorCode, UserError } from '@ktctl/plugin-api';
 import { CONTROLLED_BY_KT, Keys, Role, type KubeClient, type ObjectRef } from '@ktctl/kube';
-import type { PortMapping } from '@ktctl/traffic';
+import type { PortMapping } from '../shared/reverse-tunnel.js';
 
 /** What the preview Service is made of. */
 export interface PreviewServiceInput {

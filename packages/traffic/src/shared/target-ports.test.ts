@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceView } from '@ktctl/kube';
-import { checkRemotePorts, serviceTargetPorts } from './expose.js';
+import { checkRemotePorts, serviceTargetPorts } from './target-ports.js';
 
 const svc: ServiceView = {
   metadata: { name: 'echo' },

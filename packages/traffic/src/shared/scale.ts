@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, UserError, type Logger } from '@ktctl/plugin-api';
 import { CONTROLLED_BY_KT, Heartbeat, Keys, formatKeyValues, parseKeyValues, type KubeClient, type ObjectRef } from '@ktctl/kube';
-import { selects } from './selector.js';
+import { selects } from './service-selector.js';
 
 export interface DeploymentState {
   metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -29,7 +29,7 @@ export async function deploymentsBehind(client: KubeClient, selector: Readonly<R
 }
 
 /** The count a Deployment had before scale mode took it down (`kt-config: replicas=<n>`), if it carries one. */
-export function recordedReplicas(deployment: { metadata: { annotations?: Record<string, string> } }): number | undefined {
+export function recordedReplicas(deployment: { metadata: { annotations?: Readonly<Record<string, string>> } }): number | undefined {
   try {
     const value = parseKeyValues(deployment.metadata.annotations?.[Keys.config]).replicas;
     return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;

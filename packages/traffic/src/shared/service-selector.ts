@@ -68,7 +68,7 @@ export function isRedirectedTo(svc: ServiceState, target: string): boolean {
 }
 
 /** The original selector a redirected Service carries in `kt-selector`, if it is readable. */
-export function savedSelector(svc: ServiceState): Record<string, string> | undefined {
+export function savedSelector<S extends { metadata: { annotations?: Readonly<Record<string, string>> } }>(svc: S): Record<string, string> | undefined {
   const text = svc.metadata.annotations?.[Keys.selector];
   if (!text) return undefined;
   try {

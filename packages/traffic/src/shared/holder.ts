@@ -1,5 +1,6 @@
 import { Keys, Role, routerName } from '@ktctl/kube';
-import { savedSelector, selects, type ServiceState } from './selector.js';
+import { savedSelector, selects, type ServiceState } from './service-selector.js';
+import { STALE_AFTER_SECONDS } from './stale.js';
 
 /** What ktctl made in the namespace, as the conflict check sees it. */
 export interface KtPod {
@@ -12,9 +13,6 @@ export interface Holder {
   readonly user: string;
   readonly by: string;
 }
-
-/** A lock older than this (cluster seconds) belongs to a dead run; clean's threshold too. */
-export const LOCK_STALE_SECONDS = 300;
 
 /**
  * Who holds a Service now, from the Service and ktctl's pods in its namespace: a fresh `kt-lock`, a
@@ -40,7 +38,7 @@ export function findHolder(svc: ServiceState, pods: readonly KtPod[], now: numbe
     return { what: meshed ? 'meshed' : 'exchanged', user: userOf(twin), by: `shadow ${twin.metadata.name}` };
   }
   const lock = Number(annotations[Keys.lock]);
-  if (annotations[Keys.lock] !== undefined && Number.isFinite(lock) && now - lock < LOCK_STALE_SECONDS) {
+  if (annotations[Keys.lock] !== undefined && Number.isFinite(lock) && now - lock < STALE_AFTER_SECONDS) {
     return { what: 'being redirected', user: annotations[Keys.user] ?? 'an unknown user', by: `kt-lock set ${Math.max(0, now - lock)} s ago` };
   }
   return undefined;

@@ -2,7 +2,7 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '@ktctl/plugin-api';
-import { generateSshKeyPair } from '@ktctl/kube';
+import { generateSshKeyPair } from '@ktctl/tunnel/keys';
 import { startAgent, type Agent } from '@ktctl/tunnel/testing';
 import { exposeLocalPorts, type ReverseTunnelShadow } from './reverse-tunnel.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTarget } from './target.js';
+import { parseTarget } from './command-target.js';
 
 describe('parseTarget', () => {
   it('reads KtConnect’s target forms', () => {

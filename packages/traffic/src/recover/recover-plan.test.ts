@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { describeRecoverAction, planRecover, type SeenObject } from './recover-plan.js';
-import type { ServiceState } from './selector.js';
+import { describeRecoverAction, planRecover } from './recover-plan.js';
+import type { SeenObject } from '../shared/restore.js';
+import type { ServiceState } from '../shared/service-selector.js';
 
 const NOW = 1_800_000_000;
 const ns = 'team';

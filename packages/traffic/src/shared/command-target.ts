@@ -1,6 +1,6 @@
 import { ErrorCode, UsageError, UserError } from '@ktctl/plugin-api';
 import type { KubeClient } from '@ktctl/kube';
-import { savedSelector, selects, type ServiceState } from './selector.js';
+import { savedSelector, selects, type ServiceState } from './service-selector.js';
 
 /** What the user named: a Service directly, or a Deployment/pod whose Service is to be found. */
 export type TargetRef = { kind: 'service' | 'deployment' | 'pod'; name: string };

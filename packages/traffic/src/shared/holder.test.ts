@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findHolder, type KtPod } from './holder.js';
-import type { ServiceState } from './selector.js';
+import type { ServiceState } from './service-selector.js';
 
 const NOW = 1_800_000_000;
 const svc = (selector: Record<string, string>, annotations: Record<string, string> = {}): ServiceState => ({ metadata: { name: 'web', annotations }, spec: { selector } });

@@ -17,13 +17,13 @@ import {
   type ShadowHandle,
 } from '@ktctl/kube';
 import { AGENT_DNS_PORT, AGENT_SSH_PORT } from '@ktctl/agent-contract';
-import { checkRemotePorts, serviceTargetPorts, TARGET_PORT_HINT } from './expose.js';
-import { checkLocalPorts, parseExpose } from './ports.js';
-import { redirectService } from './redirect.js';
-import { exposeLocalPorts, type ExposedPorts, type PortMapping, type ReverseTunnelStatus } from './reverse-tunnel.js';
-import { deploymentsBehind, requireDeployments, scaleBack, scaleDown, waitForReplicas, type DeploymentState, type ScaledDeployment } from './scale.js';
-import { lockService, refuseIfHeld, unlockService } from './service-lock.js';
-import { parseTarget, resolveServiceName } from './target.js';
+import { checkRemotePorts, serviceTargetPorts, TARGET_PORT_HINT } from '../shared/target-ports.js';
+import { checkLocalPorts, parseExpose } from '../shared/ports.js';
+import { redirectService } from './service-redirect.js';
+import { exposeLocalPorts, type ExposedPorts, type PortMapping, type ReverseTunnelStatus } from '../shared/reverse-tunnel.js';
+import { deploymentsBehind, requireDeployments, scaleBack, scaleDown, waitForReplicas, type DeploymentState, type ScaledDeployment } from '../shared/scale.js';
+import { lockService, refuseIfHeld, unlockService } from '../shared/service-lock.js';
+import { parseTarget, resolveServiceName } from '../shared/command-target.js';
 
 export const EXCHANGE_MODES = ['selector', 'scale', 'ephemeral'] as const;
 export type ExchangeMode = (typeof EXCHANGE_MODES)[number];

@@ -1,7 +1,7 @@
 import { ErrorCode, UserError } from '@ktctl/plugin-api';
 import { CONTROLLED_BY_KT, Keys, isStatus, type KubeClient, type ObjectRef } from '@ktctl/kube';
 import { findHolder, type KtPod } from './holder.js';
-import { lockPatch, snapshot, unlockPatch, type ServiceOriginal, type ServiceState } from './selector.js';
+import { lockPatch, snapshot, unlockPatch, type ServiceOriginal, type ServiceState } from './service-selector.js';
 
 export function serviceRef(client: KubeClient, name: string): ObjectRef {
   return { apiVersion: 'v1', resource: 'services', namespace: client.namespace, name };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeCleanAction, planClean, type KtObject } from './plan.js';
+import { describeCleanAction, planClean } from './cluster-plan.js';
+import type { SeenObject as KtObject } from '../shared/restore.js';
 
 const NOW = 1_800_000_000;
 const ns = 'team';

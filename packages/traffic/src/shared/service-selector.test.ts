@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exactMapPatch, isRedirectedTo, lockPatch, redirectPatch, restorePatch, savedSelector, selects, snapshot, unlockPatch, type ServiceState } from './selector.js';
-import { editedOriginal } from './redirect.js';
+import { exactMapPatch, isRedirectedTo, lockPatch, redirectPatch, restorePatch, savedSelector, selects, snapshot, unlockPatch, type ServiceState } from './service-selector.js';
+import { editedOriginal } from '../exchange/service-redirect.js';
 
 const svc: ServiceState = { metadata: { name: 'web', resourceVersion: '7', annotations: { owner: 'team' } }, spec: { selector: { app: 'web', tier: 'fe' } } };
 
