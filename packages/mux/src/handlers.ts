@@ -80,8 +80,8 @@ export function listenTcp(port: number, onConnection: (socket: Socket) => void):
  * the stream, which stops granting credit). FINs pass through as half-closes; an error either side
  * aborts the other (a socket's clean close waits for the stream, which may still owe data held for credit).
  */
-export function join(stream: Duplex, socket: Socket): void {
-  socket.setNoDelay(true);
+export function join(stream: Duplex, socket: Duplex): void {
+  (socket as Partial<Socket>).setNoDelay?.(true);
   socket.pipe(stream);
   stream.pipe(socket);
   socket.on('error', (error) => stream.destroy(error));

@@ -38,7 +38,7 @@ export function ed25519PublicKey(raw: Buffer): KeyObject {
 
 /** The 32 raw bytes of an Ed25519 public (or private) KeyObject. */
 export function rawPublicKey(key: KeyObject): Buffer {
-  const jwk = createPublicKey(key).export({ format: 'jwk' });
+  const jwk = (key.type === 'public' ? key : createPublicKey(key)).export({ format: 'jwk' });
   if (jwk.crv !== 'Ed25519' || !jwk.x) throw new Error('not an Ed25519 key');
   return Buffer.from(jwk.x, 'base64url');
 }

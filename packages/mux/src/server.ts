@@ -151,7 +151,7 @@ export class ServerSession extends MuxSession implements DatagramPeer {
         if (stream.destroyed) return void socket.destroy();
         this.writer.frame(FrameType.OpenReply, 0, stream.id, encodeOpenReply(ErrorCode.Ok, this.streamWindow));
         stream.grantCredit(window);
-        join(stream, socket as Socket);
+        join(stream, socket);
       },
       (error: Error) => {
         const code = error instanceof HandlerError ? error.code : ErrorCode.Internal;

@@ -50,6 +50,11 @@ export class MuxStream extends Duplex {
     super({ allowHalfOpen: true, readableHighWaterMark: window, writableHighWaterMark: 64 * 1024 });
   }
 
+  /** Bytes the peer allows us to send now. */
+  get sendCredit(): number {
+    return this.credit;
+  }
+
   /** The peer allowed `bytes` more (its OpenReply/Open window, then WINDOW frames). */
   grantCredit(bytes: number): void {
     this.credit += bytes;
