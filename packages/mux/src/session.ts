@@ -135,7 +135,7 @@ export abstract class MuxSession extends EventEmitter implements StreamHost {
 
   private checkAlive(interval: number, timeout: number): void {
     const quiet = Date.now() - this.lastReceived;
-    if (quiet >= timeout) return this.end(new MuxSessionError(ErrorCode.Keepalive, `no answer from the peer for ${Math.round(quiet / 1000)} s`), ErrorCode.Keepalive, 'keepalive timeout');
+    if (quiet >= timeout) return this.end(new MuxSessionError(ErrorCode.Keepalive, `no answer from the peer for ${quiet} ms`), ErrorCode.Keepalive, 'keepalive timeout');
     if (quiet >= interval) this.writer.frame(FrameType.Ping, 0, 0, Buffer.alloc(8));
   }
 
