@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { Packet, type Question } from 'dns2';
-import { quantile } from './stats.js';
+import { quantile } from '@ktctl/testkit';
 
 /** Milliseconds for one A question over UDP to 127.0.0.1:port (a fresh socket, like a stub resolver). */
 async function lookupMs(port: number, name: string): Promise<number> {

@@ -8,23 +8,20 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle } from '../scripts/bundle.mjs';
 import { spawnAgent } from '../test/support/agent.js';
-import { freePort } from '../test/support/net.js';
+import { freePort } from '@ktctl/testkit';
 import { connectClient } from '../test/support/ssh-client.js';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { startClusterDns } from '../test/support/dnsmasq.js';
 import { benchChannels } from './channels.js';
 import { benchDns } from './dns.js';
 import { benchStartup } from './startup.js';
-import { saveResult, table } from './stats.js';
+import { saveResult, table } from '@ktctl/testkit';
 import { benchThroughput } from './throughput.js';
 
 const repoDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 async function main(): Promise<void> {
   await bundle();
-  const dir = await mkdtemp(join(tmpdir(), 'kt-bench-'));
-  const clusterDns = await startClusterDns(dir, ['web.team-a.svc.cluster.local,10.0.0.1'], []);
+  const clusterDns = await startClusterDns(['web.team-a.svc.cluster.local,10.0.0.1'], []);
   const agent = await spawnAgent({ KT_LOG_LEVEL: 'info', KT_DNS_UPSTREAM: `127.0.0.1:${clusterDns.port}` }, { dnsPort: await freePort() });
   try {
     const startupEnv = { PATH: process.env.PATH ?? '', KT_SSH_HOST: '127.0.0.1', KT_SSH_PORT: '0', KT_DNS_HOST: '127.0.0.1', KT_AUTHORIZED_KEYS: join(agent.dir, 'authorized_keys'), KT_RESOLV_CONF: join(agent.dir, 'resolv.conf'), KT_LOG_LEVEL: 'info' };
@@ -47,7 +44,6 @@ async function main(): Promise<void> {
   } finally {
     await agent.stop();
     await clusterDns.stop();
-    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { AGENT_BUNDLE } from '../test/support/agent.js';
-import { freePort } from '../test/support/net.js';
-import { median } from './stats.js';
+import { freePort } from '@ktctl/testkit';
+import { median } from '@ktctl/testkit';
 
 /** Milliseconds from spawn until `node -e 0` exits: the floor any Node program starts from. */
 async function nodeBaseline(): Promise<number> {

@@ -3,11 +3,11 @@ import type { Duplex } from 'node:stream';
 import type ssh2 from 'ssh2';
 import type { AgentProcess } from '../test/support/agent.js';
 import { sshOptions } from '../test/support/agent.js';
-import { startBackground } from '../test/support/process.js';
-import { freePort } from '../test/support/net.js';
+import { startBackground } from '@ktctl/testkit';
+import { freePort } from '@ktctl/testkit';
 import { openChannel } from '../test/support/ssh-client.js';
 import { waitForPort } from '../test/support/wait.js';
-import { median } from './stats.js';
+import { median } from '@ktctl/testkit';
 
 /** A loopback server that sends `bytes` to every connection and closes it. */
 export async function dataServer(bytes: number): Promise<{ port: number; server: Server }> {

@@ -6,11 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnAgent, type AgentProcess } from './support/agent.js';
 import { dig, startClusterDns, withoutTtl, type ClusterDns } from './support/dnsmasq.js';
-import { freePort } from './support/net.js';
-import { run } from './support/process.js';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { freePort, run } from '@ktctl/testkit';
 
 const RECORDS = [
   'web.team-a.svc.cluster.local,10.0.0.1,fd00::1',
@@ -29,18 +25,15 @@ const SRV = ['_http._tcp.web.team-a.svc.cluster.local,web.team-a.svc.cluster.loc
 
 let agent: AgentProcess;
 let clusterDns: ClusterDns;
-let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kt-dnsmasq-'));
-  clusterDns = await startClusterDns(dir, RECORDS, SRV);
+  clusterDns = await startClusterDns(RECORDS, SRV);
   agent = await spawnAgent({ KT_DNS_UPSTREAM: `127.0.0.1:${clusterDns.port}`, KT_LOCAL_DOMAINS: 'corp.example' }, { dnsPort: await freePort() });
 });
 
 afterAll(async () => {
   await agent?.stop();
   await clusterDns?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const ask = (name: string, type = 'A', extra: string[] = []) => dig(agent.dnsPort, name, type, extra);

@@ -2,8 +2,8 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AGENT_BUNDLE, spawnAgent } from './support/agent.js';
-import { freePort } from './support/net.js';
-import { run } from './support/process.js';
+import { freePort } from '@ktctl/testkit';
+import { run } from '@ktctl/testkit';
 import { connectClient, openChannel } from './support/ssh-client.js';
 
 describe('agent lifecycle', () => {

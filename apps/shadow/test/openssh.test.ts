@@ -7,8 +7,9 @@ import { writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnAgent, sshOptions, type AgentProcess } from './support/agent.js';
-import { freePort, httpServer } from './support/net.js';
-import { run, startBackground, type Background } from './support/process.js';
+import { freePort } from '@ktctl/testkit';
+import { httpServer } from './support/net.js';
+import { run, startBackground, type Background } from '@ktctl/testkit';
 import { waitForPort } from './support/wait.js';
 
 let agent: AgentProcess;

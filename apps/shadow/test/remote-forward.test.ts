@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import type ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnAgent, type AgentProcess } from './support/agent.js';
-import { freePort } from './support/net.js';
+import { freePort } from '@ktctl/testkit';
 import { connectClient } from './support/ssh-client.js';
 
 let agent: AgentProcess;

@@ -5,7 +5,7 @@ import type ssh2 from 'ssh2';
 import { encodeFrame, FrameDecoder, FrameKind, UDP_RELAY_SUBSYSTEM, type RelayFrame } from '@ktctl/agent-contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnAgent, type AgentProcess } from './support/agent.js';
-import { freePort } from './support/net.js';
+import { freePort } from '@ktctl/testkit';
 import { connectClient, openSubsystem } from './support/ssh-client.js';
 
 let agent: AgentProcess;

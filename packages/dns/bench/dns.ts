@@ -11,9 +11,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SshPool } from '@ktctl/tunnel';
 import { startLocalDns, type LocalDns } from '../src/index.js';
-import { startDnsmasq, type Dnsmasq } from '../test/dnsmasq.js';
+import { startDnsmasq, type Dnsmasq } from '@ktctl/testkit';
 import { bundleAgent, startShadowAgent, type ShadowAgent } from '../test/shadow-agent.js';
-import { median, quantile, saveResult, table, type Row } from './stats.js';
+import { median, quantile, saveResult, table, type Row } from '@ktctl/testkit';
 import { sequentialLookups } from './udp-lookups.js';
 
 const repoDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

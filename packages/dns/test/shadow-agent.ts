@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSshKeyPair } from '@ktctl/tunnel/keys';
-import { freePort, startBackground, type Background } from './processes.js';
+import { freePort, startBackground, type Background } from '@ktctl/testkit';
 
 const SHADOW = fileURLToPath(new URL('../../../apps/shadow/', import.meta.url));
 
@@ -47,9 +47,10 @@ export async function startShadowAgent(clusterDns: { host: string; port: number 
     throw error;
   });
   const [, ssh, dns] = /ready: ssh port (\d+), dns port (\d+)/.exec(agent.output()) ?? [];
-  const stop = async (): Promise<void> => {
-    await agent.stop();
+  const stop = async () => {
+    const exit = await agent.stop();
     await rm(dir, { recursive: true, force: true });
+    return exit;
   };
   return { ...agent, stop, sshPort: Number(ssh), dnsPort: Number(dns), privateKey: keys.privateKey };
 }

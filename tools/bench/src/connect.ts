@@ -4,7 +4,7 @@
 // baselines again, and ratios are taken within a turn. Needs root and the local test cluster
 // (npm run cluster:up). Every step is bounded.
 import { join } from 'node:path';
-import { quantile, saveResult, table, type Row } from './stats.js';
+import { quantile, saveResult, table, type Row } from '@ktctl/testkit';
 import { clusterFacts, footprint, inLaptop, sh, startInLaptop, stop, waitForOutput, type ClusterFacts } from './proc.js';
 
 const BULK = 256 * 1024 * 1024;

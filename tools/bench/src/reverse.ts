@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusterFacts, sh, startInLaptop, stop, waitForOutput, type ClusterFacts } from './proc.js';
-import { quantile, saveResult, table, type Row } from './stats.js';
+import { quantile, saveResult, table, type Row } from '@ktctl/testkit';
 
 const BULK = 256 * 1024 * 1024;
 const REQUESTS = 2000;

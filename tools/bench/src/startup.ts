@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { quantile, saveResult, table, type Row } from './stats.js';
+import { quantile, saveResult, table, type Row } from '@ktctl/testkit';
 
 interface Subject {
   readonly name: string;

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, startBackground, type Background } from './process.js';
+import { run, startBackground, type Background } from '@ktctl/testkit';
 
 /** The bundled agent, as built by the global setup. */
 export const AGENT_BUNDLE = fileURLToPath(new URL('../../dist/shadow.cjs', import.meta.url));

@@ -7,7 +7,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshPool } from '@ktctl/tunnel';
-import { dig, startDnsmasq, withoutTtl, type Dnsmasq } from '../../test/dnsmasq.js';
+import { dig, startDnsmasq, withoutTtl, type Dnsmasq } from '@ktctl/testkit';
 import { bundleAgent, startShadowAgent, type ShadowAgent } from '../../test/shadow-agent.js';
 import { startLocalDns, type LocalDns } from './local-dns.js';
 

@@ -19,7 +19,7 @@ export interface Background {
 }
 
 /** Starts a process and waits until its output matches `ready` (or it dies, or `timeoutMs` passes); no `ready`, no wait. */
-export async function startBackground(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; ready?: RegExp; timeoutMs?: number }): Promise<Background> {
+export async function startBackground(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; ready?: RegExp; timeoutMs?: number } = {}): Promise<Background> {
   const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;

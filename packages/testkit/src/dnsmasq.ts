@@ -2,7 +2,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, run, startBackground } from './processes.js';
+import { freePort } from './ports.js';
+import { run, startBackground } from './processes.js';
 
 /** A dnsmasq on loopback serving fixed records, logging the queries it gets. */
 export interface Dnsmasq {
