@@ -174,6 +174,7 @@ export async function runSelection(selection: Selection, config: ConfigStore, io
     services,
     print: (text) => io.stdout.write(`${text}\n`),
     version: VERSION,
+    env: io.env,
   };
   const result = await leaf.handler(context);
   return typeof result === 'number' ? result : 0;

@@ -1,4 +1,5 @@
-import type { FlagSpec } from '@ktctl/plugin-api';
+import type { FlagSpec, InferFlags } from '@ktctl/plugin-api';
+import { flagValueSchema } from './flag-values.js';
 
 /** Flags every command takes (KtConnect's global options). */
 export const globalFlags = [
@@ -19,6 +20,24 @@ export const globalFlags = [
   { name: 'forceUpdate', alias: 'f', type: 'boolean', default: false, description: 'Always pull the shadow image' },
   { name: 'podQuota', type: 'string', description: 'Shadow pod resources, as cpu,memory (e.g. 0.5,512Mi)' },
 ] as const satisfies readonly FlagSpec[];
+
+/** The global flags' resolved values, typed from the table above (the one place they are written). */
+export type GlobalFlagValues = InferFlags<typeof globalFlags>;
+
+/**
+ * The global flags out of a command's resolved options, each kept only when its value has the table's
+ * type (else its default, if it has one): where untyped options meet typed code, this is the one
+ * narrowing, so there are no casts at the seams.
+ */
+export function globalFlagValues(options: Readonly<Record<string, unknown>>): GlobalFlagValues {
+  const picked: Record<string, unknown> = {};
+  for (const spec of globalFlags as readonly FlagSpec[]) {
+    const value = options[spec.name];
+    if (flagValueSchema(spec).safeParse(value).success) picked[spec.name] = value;
+    else if (spec.default !== undefined) picked[spec.name] = spec.default;
+  }
+  return picked as GlobalFlagValues;
+}
 
 /** The config-file section holding the global flags. */
 export const GLOBAL_SECTION = 'global';

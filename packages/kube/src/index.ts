@@ -15,6 +15,7 @@ export { waitForShadowPod, type PodLocator, type WaitReadyOptions } from './shad
 export { Heartbeat, HEARTBEAT_INTERVAL_MS } from './shadow/heartbeat.js';
 export { ShadowHandle, type ShadowRefs } from './shadow/handle.js';
 export { ShadowManager, type ShadowHooks, type ShadowOptions } from './shadow/manager.js';
+export { startShadow, type StartShadowHooks } from './shadow/start.js';
 export { updateRefCount } from './shadow/shared.js';
 export { discoverClusterCidrs, type DiscoverOptions, type DiscoveredCidrs } from './cidr/discover.js';
 export { clusterCidrs, groupAddresses, type CidrInput } from './cidr/group.js';
@@ -22,6 +23,6 @@ export { PortForwarder, type ForwardStatus, type LocalForward, type PortForwardT
 export { PortForwardError, PortForwardStream, openForwardStream, type ForwardTarget, type StreamOptions } from './port-forward/stream.js';
 export { PORT_FORWARD_PROTOCOL } from './port-forward/protocol.js';
 export { getService, readyPodsOfService, resolveTargetPort, selectorQuery, servicePodResolver, type PodWithPorts, type ServicePortView, type ServiceView } from './service-lookup.js';
-export { clientOptionsFromFlags, forwarderOptionsFromFlags, shadowOptionsFromFlags, type GlobalFlagValues } from './flags.js';
+export { clientFromFlags, clientOptionsFromFlags, forwarderOptionsFromFlags, shadowOptionsFromFlags } from './flags.js';
 export { canI, requirePermissions, shadowPermissions } from './rbac.js';
 export { watchObjects, type WatchEvent, type WatchOptions } from './watch.js';

@@ -74,6 +74,8 @@ export interface CommandContext<O = Record<string, unknown>> {
   readonly print: (text: string) => void;
   /** ktctl's release version (it names the matching shadow image). */
   readonly version: string;
+  /** The environment ktctl runs in (process.env in the app): handed to services instead of them reading it. */
+  readonly env: NodeJS.ProcessEnv;
 }
 
 /** A command a plugin contributes. Handlers return nothing, or an exit code. */

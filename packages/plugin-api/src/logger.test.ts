@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, createProgress } from './logger.js';
+import { createLogger, createProgress, progressReporter } from './logger.js';
 
 function sink() {
   const lines: string[] = [];
@@ -22,5 +22,14 @@ describe('logger', () => {
     step.update('scheduled');
     step.done();
     expect(out.lines).toEqual(['Waiting for pod…\n', 'Waiting for pod: scheduled\n', 'Waiting for pod: done\n']);
+  });
+
+  it('reports service progress events one line each, the first starting the step', () => {
+    const out = sink();
+    const report = progressReporter(createProgress(createLogger('info', out)));
+    report('shadow pod', 'scheduled');
+    report('shadow pod', 'ready');
+    report('scale', 'web scaled from 2 to 0');
+    expect(out.lines).toEqual(['shadow pod: scheduled\n', 'shadow pod: ready\n', 'scale: web scaled from 2 to 0\n']);
   });
 });

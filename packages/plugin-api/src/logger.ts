@@ -13,7 +13,8 @@ export interface Logger {
 
 /** Reports progress of a long step ("waiting for pod… 3/5"), ending with done or fail. */
 export interface Progress {
-  start(step: string): ProgressStep;
+  /** Starts a step; with a first detail, that is the step's first line ("shadow pod: scheduled"). */
+  start(step: string, detail?: string): ProgressStep;
 }
 
 export interface ProgressStep {
@@ -47,13 +48,26 @@ export function createLogger(level: LogLevel, sink: LoggerSink = process.stderr)
 /** Progress shown as lines through a logger; one line per state change, so logs stay readable in CI. */
 export function createProgress(logger: Logger): Progress {
   return {
-    start(step) {
-      logger.info(`${step}…`);
+    start(step, detail) {
+      logger.info(detail === undefined ? `${step}…` : `${step}: ${detail}`);
       return {
         update: (detail) => logger.info(`${step}: ${detail}`),
         done: (detail) => logger.info(`${step}: ${detail ?? 'done'}`),
         fail: (detail) => logger.warn(`${step}: ${detail ?? 'failed'}`),
       };
     },
+  };
+}
+
+/**
+ * Turns a service's progress events (`step`, `detail`) into progress steps: the first event of a step
+ * starts it, later ones update it. Each event is one line, as before.
+ */
+export function progressReporter(progress: Progress): (step: string, detail: string) => void {
+  const steps = new Map<string, ProgressStep>();
+  return (step, detail) => {
+    const current = steps.get(step);
+    if (current) current.update(detail);
+    else steps.set(step, progress.start(step, detail));
   };
 }

@@ -33,3 +33,27 @@ export class Teardown {
     return failures;
   }
 }
+
+/** What a started service hands back: its own fields, and `close()`, which runs its teardown once. */
+export type Closable<T> = T & { close(): Promise<string[]> };
+
+/**
+ * The start of a command that creates things: runs `setup` with a fresh Teardown (each step registers its
+ * undo there). When setup throws, `beforeUndo` runs, then the teardown, each failure is warned, and the
+ * error is rethrown; otherwise setup's result comes back with a `close()` that runs the teardown.
+ */
+export async function startWithTeardown<T extends object>(
+  logger: Logger,
+  setup: (teardown: Teardown) => Promise<T>,
+  options: { beforeUndo?: () => void } = {},
+): Promise<Closable<T>> {
+  const teardown = new Teardown();
+  try {
+    const value = await setup(teardown);
+    return { ...value, close: () => teardown.run(logger) };
+  } catch (error) {
+    options.beforeUndo?.();
+    for (const failure of await teardown.run(logger)) logger.warn(`while undoing a failed start: ${failure}`);
+    throw error;
+  }
+}

@@ -15,10 +15,10 @@ export const cleanCommand = defineCommand({
   async handler(ctx) {
     const { dryRun, localOnly, thresholdInMinus } = ctx.options;
     const { cleanLaptop, planClusterClean, applyClusterClean, describeCleanAction } = await import('@ktctl/traffic/clean');
-    await cleanLaptop({ platform: () => ctx.services.netplatform(), logger: ctx.logger, print: ctx.print, env: process.env }, dryRun);
+    await cleanLaptop({ platform: () => ctx.services.netplatform(), logger: ctx.logger, print: ctx.print, env: ctx.env }, dryRun);
     if (localOnly) return;
-    const { KubeClient, clientOptionsFromFlags } = await import('@ktctl/kube');
-    const client = KubeClient.fromOptions(clientOptionsFromFlags(ctx.options));
+    const { clientFromFlags } = await import('@ktctl/kube');
+    const client = clientFromFlags(ctx.options);
     const actions = await planClusterClean(client, thresholdInMinus * 60);
     if (dryRun) {
       for (const action of actions) ctx.print(`would ${describeCleanAction(action)}`);

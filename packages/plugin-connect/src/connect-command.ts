@@ -1,12 +1,11 @@
-import { once } from 'node:events';
-import { defineCommand, type CommandContext } from '@ktctl/plugin-api';
-import { shadowImage } from '@ktctl/config';
-import type { ConnectEvent, ConnectOptions } from '@ktctl/access/connect';
+import { defineCommand, progressReporter, runUntilStopped, type CommandContext } from '@ktctl/plugin-api';
+import { globalFlagValues, shadowImage } from '@ktctl/config';
+import type { ConnectEvent, ConnectMode, ConnectOptions } from '@ktctl/access/connect';
 import { connectFlags } from './flags.js';
 import { runWithProxy } from './run-with-proxy.js';
 
-function describeEvent(ctx: CommandContext, event: ConnectEvent): void {
-  if (event.kind === 'progress') ctx.logger.info(`${event.step}: ${event.detail}`);
+function describeEvent(ctx: CommandContext, progress: (step: string, detail: string) => void, event: ConnectEvent): void {
+  if (event.kind === 'progress') progress(event.step, event.detail);
   else if (event.status === 'connected') ctx.logger.info('Tunnel: connected');
   else ctx.logger.warn(`Tunnel: ${event.detail}`);
 }
@@ -31,27 +30,27 @@ export const connectCommand = defineCommand({
     ['ktctl connect --disableTunDevice -- curl http://web.dev', 'no root: run one command through the proxy'],
   ],
   async handler(ctx) {
-    const options = { ...ctx.options, image: shadowImage(ctx.options as Record<string, unknown>, ctx.version) } as unknown as ConnectOptions;
+    const globals = globalFlagValues(ctx.options);
+    const options: ConnectOptions = { ...ctx.options, ...globals, mode: ctx.options.mode as ConnectMode, image: shadowImage(globals, ctx.version) };
     // The service (Kubernetes client, SSH, DNS) loads only when connect runs, keeping other commands fast.
+    const { clientFromFlags } = await import('@ktctl/kube');
     const { connect } = await import('@ktctl/access/connect');
-    const connection = await connect(options, {
-      platform: () => ctx.services.netplatform(),
-      logger: ctx.logger,
-      onEvent: (event) => describeEvent(ctx, event),
-      signal: ctx.signal,
-      env: process.env,
-    });
+    const client = clientFromFlags(ctx.options);
     try {
+      const progress = progressReporter(ctx.progress);
+      const connection = await connect(options, { client, platform: () => ctx.services.netplatform(), logger: ctx.logger, onEvent: (event) => describeEvent(ctx, progress, event), signal: ctx.signal, env: ctx.env });
       const { host, port } = connection.proxy;
-      ctx.logger.info(`Connected to namespace ${connection.namespace} through shadow pod ${connection.shadowPod}`);
-      ctx.logger.info(`SOCKS5 and HTTP proxy: ${host}:${port}${routedText(connection)}`);
       const command = ctx.args.command;
-      if (Array.isArray(command) && command.length) return await runWithProxy(command, connection.proxy, process.env, ctx.signal);
-      ctx.logger.info('Press Ctrl-C to disconnect');
-      if (!ctx.signal.aborted) await once(ctx.signal, 'abort');
+      return await runUntilStopped(ctx, {
+        ready: [`Connected to namespace ${connection.namespace} through shadow pod ${connection.shadowPod}`, `SOCKS5 and HTTP proxy: ${host}:${port}${routedText(connection)}`],
+        stopHint: 'Press Ctrl-C to disconnect',
+        ...(Array.isArray(command) && command.length ? { run: () => runWithProxy(command, connection.proxy, ctx.env, ctx.signal) } : {}),
+        closing: 'Disconnecting…',
+        close: () => connection.close(),
+        retry: '"ktctl clean"',
+      });
     } finally {
-      ctx.logger.info('Disconnecting…');
-      for (const failure of await connection.close()) ctx.logger.warn(`cleanup: ${failure}; "ktctl clean" will retry`);
+      client.close();
     }
   },
 });

@@ -1,9 +1,8 @@
-import { once } from 'node:events';
-import { defineCommand, type CommandContext } from '@ktctl/plugin-api';
+import { defineCommand, progressReporter, runUntilStopped, type CommandContext } from '@ktctl/plugin-api';
 import type { ExchangeMode, TrafficEvent } from '@ktctl/traffic/exchange';
 
-function describeEvent(ctx: CommandContext, event: TrafficEvent): void {
-  if (event.kind === 'progress') ctx.logger.info(`${event.step}: ${event.detail}`);
+function describeEvent(ctx: CommandContext, progress: (step: string, detail: string) => void, event: TrafficEvent): void {
+  if (event.kind === 'progress') progress(event.step, event.detail);
   else if (event.status === 'connected') ctx.logger.info(`Tunnel: connected (${event.detail})`);
   else if (event.status !== 'closed') ctx.logger.warn(`Tunnel: ${event.detail}`);
 }
@@ -25,31 +24,35 @@ export const exchangeCommand = defineCommand({
     ['ktctl exchange web --mode scale --expose 8080', 'scale the Deployment to 0 instead of editing the Service'],
   ],
   async handler(ctx) {
+    const { clientFromFlags } = await import('@ktctl/kube');
     const { exchange } = await import('@ktctl/traffic/exchange');
-    const ex = await exchange(
-      {
-        target: String(ctx.args.target ?? ''),
-        mode: ctx.options.mode as ExchangeMode,
-        expose: ctx.options.expose ?? '',
-        recoverWaitTime: ctx.options.recoverWaitTime,
-        skipPortChecking: ctx.options.skipPortChecking,
-        flags: ctx.options,
-        version: ctx.version,
-      },
-      { logger: ctx.logger, onEvent: (e) => describeEvent(ctx, e), signal: ctx.signal, env: process.env },
-    );
-    let failed = false;
+    const client = clientFromFlags(ctx.options);
     try {
+      const progress = progressReporter(ctx.progress);
+      const ex = await exchange(
+        {
+          target: String(ctx.args.target ?? ''),
+          mode: ctx.options.mode as ExchangeMode,
+          expose: ctx.options.expose ?? '',
+          recoverWaitTime: ctx.options.recoverWaitTime,
+          skipPortChecking: ctx.options.skipPortChecking,
+          flags: ctx.options,
+          version: ctx.version,
+        },
+        { client, logger: ctx.logger, onEvent: (e) => describeEvent(ctx, progress, e), signal: ctx.signal, env: ctx.env },
+      );
       const ports = ex.ports.map((p) => `${p.remote} → localhost:${p.local}`).join(', ');
-      ctx.logger.info(`Service ${ex.service} in namespace ${ex.namespace} is exchanged (${ex.mode} mode, shadow ${ex.shadow}): ${ports}`);
-      ctx.logger.info('Press Ctrl-C to end the exchange');
-      const gaveUp = new Promise<void>((resolve) => ex.tunnel.on('status', (s: string) => s === 'failed' && ((failed = true), resolve())));
-      if (!ctx.signal.aborted) await Promise.race([once(ctx.signal, 'abort'), gaveUp]);
+      return await runUntilStopped(ctx, {
+        ready: [`Service ${ex.service} in namespace ${ex.namespace} is exchanged (${ex.mode} mode, shadow ${ex.shadow}): ${ports}`],
+        stopHint: 'Press Ctrl-C to end the exchange',
+        failed: new Promise<void>((resolve) => ex.tunnel.on('status', (s: string) => s === 'failed' && resolve())),
+        closing: `Ending the exchange of ${ex.service}…`,
+        close: () => ex.close(ctx.insist),
+        retry: `"ktctl recover ${ex.service}"`,
+        closed: `Service ${ex.service} is back to its own pods`,
+      });
     } finally {
-      ctx.logger.info(`Ending the exchange of ${ex.service}…`);
-      for (const failure of await ex.close(ctx.insist)) ctx.logger.warn(`cleanup: ${failure}; "ktctl recover ${ex.service}" will retry`);
-      ctx.logger.info(`Service ${ex.service} is back to its own pods`);
+      client.close();
     }
-    return failed ? 1 : 0;
   },
 });

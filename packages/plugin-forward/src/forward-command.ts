@@ -1,5 +1,4 @@
-import { once } from 'node:events';
-import { defineCommand, type CommandContext } from '@ktctl/plugin-api';
+import { defineCommand, runUntilStopped, type CommandContext } from '@ktctl/plugin-api';
 import type { ForwardStatus, ServicePortView } from '@ktctl/kube';
 import type { FollowEvent, ServiceForward } from '@ktctl/access/forward';
 import { askChoice, processTerminal } from './prompt.js';
@@ -29,15 +28,15 @@ export const forwardCommand = defineCommand({
   ],
   async handler(ctx) {
     const service = serviceOfTarget(String(ctx.args.service));
-    const { KubeClient, clientOptionsFromFlags, forwarderOptionsFromFlags } = await import('@ktctl/kube');
+    const { clientFromFlags, forwarderOptionsFromFlags } = await import('@ktctl/kube');
     const { describeServicePort, forwardService, parsePortPair } = await import('@ktctl/access/forward');
     const { local, remote } = parsePortPair(ctx.args.ports as string | undefined);
-    const client = KubeClient.fromOptions(clientOptionsFromFlags(ctx.options));
+    const client = clientFromFlags(ctx.options);
     const terminal = processTerminal();
     const choosePort = terminal
       ? (ports: ServicePortView[]) => askChoice(terminal, `Service ${service} has several ports; forward which one?`, ports.map((p) => ({ label: describeServicePort(p), value: p, keys: [String(p.port), ...(p.name ? [p.name] : [])] })), ctx.signal)
       : undefined;
-    let forward: ServiceForward | undefined;
+    let forward: ServiceForward;
     try {
       forward = await forwardService(client, {
         service,
@@ -47,13 +46,18 @@ export const forwardCommand = defineCommand({
         onEvent: (event) => describeFollow(ctx, service, event),
         forwarder: { ...forwarderOptionsFromFlags(ctx.options), onStatus: (status) => describeStatus(ctx, status) },
       });
-      const { host, localPort, servicePort, targetPort, pod } = forward;
-      ctx.logger.info(`Forwarding ${host}:${localPort} → service ${service} port ${servicePort.port} (pod ${pod}, port ${targetPort}) in namespace ${client.namespace}`);
-      ctx.logger.info('Press Ctrl-C to stop');
-      if (!ctx.signal.aborted) await once(ctx.signal, 'abort');
-    } finally {
-      await forward?.close();
+    } catch (error) {
       client.close();
+      throw error;
     }
+    const { host, localPort, servicePort, targetPort, pod } = forward;
+    return runUntilStopped(ctx, {
+      ready: [`Forwarding ${host}:${localPort} → service ${service} port ${servicePort.port} (pod ${pod}, port ${targetPort}) in namespace ${client.namespace}`],
+      stopHint: 'Press Ctrl-C to stop',
+      close: async () => {
+        await forward.close().finally(() => client.close());
+        return [];
+      },
+    });
   },
 });

@@ -1,5 +1,4 @@
-import { once } from 'node:events';
-import { defineCommand } from '@ktctl/plugin-api';
+import { defineCommand, progressReporter, runUntilStopped } from '@ktctl/plugin-api';
 import { parseExpose } from '@ktctl/traffic/ports';
 import { checkPreviewName } from './expose.js';
 
@@ -24,25 +23,31 @@ export const previewCommand = defineCommand({
   async handler(ctx) {
     const ports = parseExpose(ctx.options.expose, 'e.g. --expose 8080 (same port) or --expose 3000:80 (local 3000 behind Service port 80)');
     const name = checkPreviewName(String(ctx.args.name));
+    const { clientFromFlags } = await import('@ktctl/kube');
     const { startPreview } = await import('@ktctl/traffic/preview');
-    const preview = await startPreview(
-      { name, ports, external: ctx.options.external, skipPortChecking: ctx.options.skipPortChecking, portNamePrefix: ctx.options.portNamePrefix, flags: ctx.options, version: ctx.version },
-      {
-        logger: ctx.logger,
-        onProgress: (line) => ctx.logger.info(line),
-        onTunnel: (status, detail) => (status === 'reconnecting' || status === 'failed' ? ctx.logger.warn(`Tunnel: ${detail}`) : ctx.logger.info(`Tunnel: ${detail}`)),
-        signal: ctx.signal,
-        env: process.env,
-      },
-    );
+    const client = clientFromFlags(ctx.options);
     try {
+      const preview = await startPreview(
+        { name, ports, external: ctx.options.external, skipPortChecking: ctx.options.skipPortChecking, portNamePrefix: ctx.options.portNamePrefix, flags: ctx.options, version: ctx.version },
+        {
+          client,
+          logger: ctx.logger,
+          onProgress: progressReporter(ctx.progress),
+          onTunnel: (status, detail) => (status === 'reconnecting' || status === 'failed' ? ctx.logger.warn(`Tunnel: ${detail}`) : ctx.logger.info(`Tunnel: ${detail}`)),
+          signal: ctx.signal,
+          env: ctx.env,
+        },
+      );
       const where = ports.map((p) => `${name}:${p.remote} → localhost:${p.local}`).join(', ');
-      ctx.logger.info(`Previewing: service ${name}${preview.clusterIP ? ` (${preview.clusterIP})` : ''} in namespace ${preview.namespace}, through shadow pod ${preview.shadowPod}: ${where}`);
-      ctx.logger.info('Press Ctrl-C to stop');
-      if (!ctx.signal.aborted) await once(ctx.signal, 'abort');
+      return await runUntilStopped(ctx, {
+        ready: [`Previewing: service ${name}${preview.clusterIP ? ` (${preview.clusterIP})` : ''} in namespace ${preview.namespace}, through shadow pod ${preview.shadowPod}: ${where}`],
+        stopHint: 'Press Ctrl-C to stop',
+        closing: 'Removing the preview…',
+        close: () => preview.close(),
+        retry: '"ktctl clean"',
+      });
     } finally {
-      ctx.logger.info('Removing the preview…');
-      for (const failure of await preview.close()) ctx.logger.warn(`cleanup: ${failure}; "ktctl clean" will retry`);
+      client.close();
     }
   },
 });

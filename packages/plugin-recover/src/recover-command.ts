@@ -7,9 +7,9 @@ export const recoverCommand = defineCommand({
   positionals: [{ name: 'target', required: true, description: 'The Service: <svc>, svc/<name>, or deployment/<name> / pod/<name> (the Service selecting it)' }],
   examples: [['ktctl recover web', 'restore Service web after a ktctl exchange was killed']],
   async handler(ctx) {
-    const { KubeClient, clientOptionsFromFlags } = await import('@ktctl/kube');
+    const { clientFromFlags } = await import('@ktctl/kube');
     const { recover, describeRecoverAction } = await import('@ktctl/traffic/recover');
-    const client = KubeClient.fromOptions(clientOptionsFromFlags(ctx.options));
+    const client = clientFromFlags(ctx.options);
     const result = await recover(client, String(ctx.args.target ?? ''), describeRecoverAction).finally(() => client.close());
     for (const line of result.done) ctx.logger.info(`Recovered: ${line}`);
     for (const note of result.notes) ctx.logger.warn(note);

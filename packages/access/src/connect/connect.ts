@@ -1,19 +1,20 @@
 import { readFileSync } from 'node:fs';
-import type { Logger } from '@ktctl/plugin-api';
+import { startWithTeardown, type Logger, type Teardown } from '@ktctl/plugin-api';
 import { parseResolvConf } from '@ktctl/dns';
-import { KubeClient, ShadowManager, type ShadowHandle, type ShadowProgress } from '@ktctl/kube';
+import { startShadow, type KubeClient, type ShadowHandle, type ShadowProgress } from '@ktctl/kube';
 import { STALE_AFTER_SECONDS, applyClusterClean, describeCleanAction, planClusterClean } from '@ktctl/traffic/clean';
 import type { InstanceLock, NetPlatform, NetSession } from '@ktctl/netplatform';
 import type { ConnectEvent, ConnectOptions } from './options.js';
 import { checkPlatform } from './platform-check.js';
 import { redirectClusterTcp } from './kernel-redirect.js';
-import { Teardown } from '@ktctl/plugin-api';
 import { openTunnel, type TunnelParts } from './tunnel.js';
 import { configureDns, type DnsSetup } from './dns.js';
 import { clusterTargets, type ClusterTargets } from './cluster-ranges.js';
 import { routeThroughTun, type TunSetup } from './tun2socks.js';
 
 export interface ConnectDeps {
+  /** The cluster (the caller closes it). */
+  readonly client: KubeClient;
   /** The laptop's platform; used unless --disableTunDevice. */
   readonly platform: () => Promise<NetPlatform>;
   readonly logger: Logger;
@@ -40,30 +41,17 @@ export interface Connection {
  * proxy, then (unless --disableTunDevice) the laptop changes. Whatever fails, what was made is undone.
  */
 export async function connect(options: ConnectOptions, deps: ConnectDeps): Promise<Connection> {
-  const teardown = new Teardown();
-  try {
+  const { client } = deps;
+  return startWithTeardown(deps.logger, async (teardown) => {
     const platform = options.disableTunDevice ? undefined : await deps.platform();
     if (platform) checkPlatform(options, platform);
     if (platform) await takeInstance(platform, teardown, deps.logger);
-    const client = KubeClient.fromOptions(options);
     if (!options.skipCleanup) await cleanStaleObjects(client, deps.logger);
     const shadow = await createShadow(client, options, deps, teardown);
     const tunnel = await openTunnel(client, shadow, options, teardown, deps);
     const laptop = platform ? await changeLaptop(platform, client, shadow, tunnel, options, deps, teardown) : undefined;
-    return {
-      proxy: tunnel.proxyAddress,
-      shadowPod: shadow.podName,
-      namespace: client.namespace,
-      targets: laptop?.targets,
-      dns: laptop?.dns,
-      tun: laptop?.tun,
-      close: () => teardown.run(deps.logger),
-    };
-  } catch (error) {
-    const failures = await teardown.run(deps.logger);
-    for (const failure of failures) deps.logger.warn(`while undoing a failed start: ${failure}`);
-    throw error;
-  }
+    return { proxy: tunnel.proxyAddress, shadowPod: shadow.podName, namespace: client.namespace, targets: laptop?.targets, dns: laptop?.dns, tun: laptop?.tun };
+  });
 }
 
 /** The laptop's own search domains, which the agent strips from queries a laptop resolver suffixed. */
@@ -94,17 +82,16 @@ async function takeInstance(platform: NetPlatform, teardown: Teardown, logger: L
   for (const run of report.failed) logger.warn(`Could not fully restore the changes of dead pid ${run.pid}: ${run.errors.join('; ')}`);
 }
 
-async function createShadow(client: KubeClient, options: ConnectOptions, deps: ConnectDeps, teardown: Teardown): Promise<ShadowHandle> {
+function createShadow(client: KubeClient, options: ConnectOptions, deps: ConnectDeps, teardown: Teardown): Promise<ShadowHandle> {
   const onProgress = (p: ShadowProgress): void => deps.onEvent({ kind: 'progress', step: 'shadow pod', detail: p.detail ?? p.phase });
-  const shadow = await new ShadowManager(client, { onProgress, logger: deps.logger }).create({
-    purpose: { kind: 'connect', shared: options.shareShadow },
+  const shadowOptions = {
+    purpose: { kind: 'connect', shared: options.shareShadow } as const,
     ...options,
     agent: { localDomains: laptopSearchDomains(), dnsCacheTtl: options.dnsCacheTtl },
     env: deps.env,
     signal: deps.signal,
-  });
-  teardown.defer(`shadow ${shadow.name}`, () => shadow.cleanup());
-  return shadow;
+  };
+  return startShadow(client, shadowOptions, { teardown, logger: deps.logger, onProgress });
 }
 
 async function changeLaptop(

@@ -1,20 +1,15 @@
+import type { GlobalFlagValues } from '@ktctl/config';
+
+/** The global flags connect honours, typed from @ktctl/config's table. */
+type ConnectGlobals = Pick<
+  GlobalFlagValues,
+  'namespace' | 'kubeconfig' | 'context' | 'imagePullSecret' | 'serviceAccount' | 'nodeSelector' | 'withLabel' | 'withAnnotation' | 'podQuota' | 'useShadowDeployment' | 'forceUpdate' | 'portForwardTimeout' | 'podCreationTimeout'
+>;
+
 /** Connect's options, resolved from flags, config and KT_* variables (names as KtConnect's flags). */
-export interface ConnectOptions {
-  readonly namespace?: string | undefined;
-  readonly kubeconfig?: string | undefined;
-  readonly context?: string | undefined;
+export interface ConnectOptions extends Readonly<ConnectGlobals> {
   /** The shadow image reference, already resolved (`shadowImage()` of @ktctl/config). */
   readonly image: string;
-  readonly imagePullSecret?: string | undefined;
-  readonly serviceAccount?: string | undefined;
-  readonly nodeSelector?: string | undefined;
-  readonly withLabel?: string | undefined;
-  readonly withAnnotation?: string | undefined;
-  readonly podQuota?: string | undefined;
-  readonly useShadowDeployment: boolean;
-  readonly forceUpdate: boolean;
-  readonly portForwardTimeout: number;
-  readonly podCreationTimeout: number;
   readonly mode: ConnectMode;
   readonly dnsMode: string;
   readonly shareShadow: boolean;

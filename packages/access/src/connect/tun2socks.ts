@@ -1,9 +1,9 @@
-import type { Logger } from '@ktctl/plugin-api';
+import type { Duplex } from 'node:stream';
+import type { Logger, Teardown } from '@ktctl/plugin-api';
+import { UDP_RELAY_SUBSYSTEM } from '@ktctl/agent-contract';
 import type { NetSession, TunDevice } from '@ktctl/netplatform';
 import { NetStack, type TcpConnection } from '@ktctl/netstack';
-import type { Duplex } from 'node:stream';
-import { splice, UDP_RELAY_SUBSYSTEM, UdpRelayClient, type TunnelStatus } from '@ktctl/tunnel';
-import type { Teardown } from '@ktctl/plugin-api';
+import { splice, UdpRelayClient, type TunnelStatus } from '@ktctl/tunnel';
 import { routeCommand, tunAddress } from './tun-address.js';
 
 /** The TUN device's name where the OS lets us choose it (Linux). */

@@ -1,10 +1,7 @@
 import { userInfo } from 'node:os';
-import { ErrorCode, Teardown, UserError, type Logger } from '@ktctl/plugin-api';
+import { ErrorCode, UserError, startWithTeardown, type Logger, type Teardown } from '@ktctl/plugin-api';
 import {
   Heartbeat,
-  KubeClient,
-  ShadowManager,
-  clientOptionsFromFlags,
   forwarderOptionsFromFlags,
   getService,
   invokingUser,
@@ -12,9 +9,12 @@ import {
   selectorQuery,
   shadowOptionsFromFlags,
   shadowPermissions,
+  startShadow,
+  type KubeClient,
   type PodWithPorts,
   type ServiceView,
   type ShadowHandle,
+  type ShadowOptions,
 } from '@ktctl/kube';
 import { AGENT_DNS_PORT, AGENT_SSH_PORT } from '@ktctl/agent-contract';
 import { checkRemotePorts, serviceTargetPorts, TARGET_PORT_HINT } from '../shared/target-ports.js';
@@ -52,11 +52,13 @@ export type TrafficEvent =
   | { readonly kind: 'status'; readonly status: ReverseTunnelStatus; readonly detail: string };
 
 export interface ExchangeDeps {
+  /** The cluster (the caller closes it). */
+  readonly client: KubeClient;
   readonly logger: Logger;
   readonly onEvent: (event: TrafficEvent) => void;
   /** Aborts the start (Ctrl-C while the shadow starts). */
   readonly signal: AbortSignal;
-  readonly env?: NodeJS.ProcessEnv;
+  readonly env: NodeJS.ProcessEnv;
 }
 
 /** A running exchange. */
@@ -84,53 +86,46 @@ export async function exchange(options: ExchangeOptions, deps: ExchangeDeps): Pr
     throw new UserError('KT_MODE_UNSUPPORTED', 'exchange --mode ephemeral is not supported by ktctl', { hint: 'Use --mode selector (the default) or --mode scale' });
   }
   const ports = parseExpose(options.expose, `e.g. --expose 8080 or --expose 3000:8080; ${TARGET_PORT_HINT}`);
-  const client = KubeClient.fromOptions(clientOptionsFromFlags(options.flags));
-  const teardown = new Teardown();
   let skipWait: AbortSignal | undefined;
-  try {
-    const name = await resolveServiceName(client, parseTarget(options.target));
-    const svc = await getService(client, name);
-    const selector = svc.spec.selector ?? {};
-    await requirePermissions(client, exchangePermissions(client.namespace, options));
-    await refuseIfHeld(client, svc, 'exchange');
-    if (!Object.keys(selector).length) throw new UserError(ErrorCode.NotFound, `Service ${name} has no selector, so it has no pods to stand in for`, { hint: 'Exchange a Service that selects pods' });
-    const deployments = options.mode === 'scale' ? await deploymentsBehind(client, selector) : [];
-    if (options.mode === 'scale') requireDeployments(name, deployments);
-    const portNames = await checkPorts(client, svc, ports, deployments, options, deps.logger);
-    // Names this run to whoever finds the Service held: the sudo invoker, $USER, else the account name.
-    const user = invokingUser(deps.env, () => userInfo().username);
-    const lock = await lockService(client, name, user, 'exchange', () => getService(client, name));
-    let lockHeld = true;
-    teardown.defer(`kt-lock on service ${name}`, () => (lockHeld ? unlockService(client, name, lock.original) : undefined));
-    const scaled: ScaledDeployment[] = [];
-    // Registered before the shadow so it runs after the shadow is gone: the wait is the last thing.
-    teardown.defer('waiting for the Deployments', () => waitScaledBack(client, scaled, options.recoverWaitTime, deps, skipWait));
-    const shadow = await createShadow(client, options, deps, teardown, { service: name, ports, portNames, selector, deployments });
-    const tunnel = await exposeLocalPorts({ shadow: { privateKey: shadow.privateKey, forwarder: (p) => shadow.forwarder(p, forwarderOptionsFromFlags(options.flags)) }, ports, localHost: options.localHost, logger: deps.logger, onStatus: (status, detail) => deps.onEvent({ kind: 'status', status, detail }) });
-    teardown.defer('reverse tunnel', () => tunnel.close());
-    if (options.mode === 'selector') {
-      const redirect = await redirectService(client, name, lock.original, shadow.target, user, deps.logger);
-      lockHeld = false;
-      teardown.defer(`selector of service ${name}`, () => redirect.restore());
-    } else {
-      await scaleDownDeployments(client, deployments, user, deps, teardown, scaled);
-      await unlockService(client, name, lock.original);
-      lockHeld = false;
-    }
-    return {
-      service: name,
-      namespace: client.namespace,
-      shadow: shadow.name,
-      mode: options.mode,
-      ports,
-      tunnel,
-      close: (skip) => ((skipWait = skip), teardown.run(deps.logger)),
-    };
-  } catch (error) {
-    skipWait = AbortSignal.abort();
-    for (const failure of await teardown.run(deps.logger)) deps.logger.warn(`while undoing a failed start: ${failure}`);
-    throw error;
+  const started = await startWithTeardown(deps.logger, (teardown) => startExchange(options, deps, ports, teardown, () => skipWait), {
+    // A failed start has nothing worth waiting for.
+    beforeUndo: () => void (skipWait = AbortSignal.abort()),
+  });
+  return { ...started, close: (skip) => ((skipWait = skip), started.close()) };
+}
+
+async function startExchange(options: ExchangeOptions, deps: ExchangeDeps, ports: PortMapping[], teardown: Teardown, skipWait: () => AbortSignal | undefined): Promise<Omit<Exchange, 'close'>> {
+  const { client } = deps;
+  const name = await resolveServiceName(client, parseTarget(options.target));
+  const svc = await getService(client, name);
+  const selector = svc.spec.selector ?? {};
+  await requirePermissions(client, exchangePermissions(client.namespace, options));
+  await refuseIfHeld(client, svc, 'exchange');
+  if (!Object.keys(selector).length) throw new UserError(ErrorCode.NotFound, `Service ${name} has no selector, so it has no pods to stand in for`, { hint: 'Exchange a Service that selects pods' });
+  const deployments = options.mode === 'scale' ? await deploymentsBehind(client, selector) : [];
+  if (options.mode === 'scale') requireDeployments(name, deployments);
+  const portNames = await checkPorts(client, svc, ports, deployments, options, deps.logger);
+  // Names this run to whoever finds the Service held: the sudo invoker, $USER, else the account name.
+  const user = invokingUser(deps.env, () => userInfo().username);
+  const lock = await lockService(client, name, user, 'exchange', () => getService(client, name));
+  let lockHeld = true;
+  teardown.defer(`kt-lock on service ${name}`, () => (lockHeld ? unlockService(client, name, lock.original) : undefined));
+  const scaled: ScaledDeployment[] = [];
+  // Registered before the shadow so it runs after the shadow is gone: the wait is the last thing.
+  teardown.defer('waiting for the Deployments', () => waitScaledBack(client, scaled, options.recoverWaitTime, deps, skipWait()));
+  const shadow = await createShadow(client, options, deps, teardown, { service: name, ports, portNames, selector, deployments });
+  const tunnel = await exposeLocalPorts({ shadow: { privateKey: shadow.privateKey, forwarder: (p) => shadow.forwarder(p, forwarderOptionsFromFlags(options.flags)) }, ports, localHost: options.localHost, logger: deps.logger, onStatus: (status, detail) => deps.onEvent({ kind: 'status', status, detail }) });
+  teardown.defer('reverse tunnel', () => tunnel.close());
+  if (options.mode === 'selector') {
+    const redirect = await redirectService(client, name, lock.original, shadow.target, user, deps.logger);
+    lockHeld = false;
+    teardown.defer(`selector of service ${name}`, () => redirect.restore());
+  } else {
+    await scaleDownDeployments(client, deployments, user, deps, teardown, scaled);
+    await unlockService(client, name, lock.original);
+    lockHeld = false;
   }
+  return { service: name, namespace: client.namespace, shadow: shadow.name, mode: options.mode, ports, tunnel };
 }
 
 /** Everything exchange does in the namespace, checked in one go before anything changes. */
@@ -186,7 +181,7 @@ async function createShadow(client: KubeClient, options: ExchangeOptions, deps: 
   const first = plan.deployments[0];
   const base = shadowOptionsFromFlags(options.flags, { kind: 'exchange', service: plan.service }, options.version);
   const onProgress = (p: { phase: string; detail?: string }): void => deps.onEvent({ kind: 'progress', step: 'shadow pod', detail: p.detail ?? p.phase });
-  const shadow = await new ShadowManager(client, { onProgress, logger: deps.logger }).create({
+  const shadowOptions: ShadowOptions = {
     ...base,
     // KtConnect's kt-config: the Service, or the Deployment and its count in scale mode (clean scales it back).
     config: scale && first ? { app: first.metadata.name, replicas: first.spec.replicas ?? 1 } : { service: plan.service },
@@ -200,10 +195,8 @@ async function createShadow(client: KubeClient, options: ExchangeOptions, deps: 
     },
     env: deps.env,
     signal: deps.signal,
-  });
-  teardown.defer(`shadow ${shadow.name}`, () => shadow.cleanup());
-  shadow.supervise(30_000, (err) => deps.logger.debug(`shadow supervision: ${(err as Error).message}`));
-  return shadow;
+  };
+  return startShadow(client, shadowOptions, { teardown, logger: deps.logger, onProgress, supervise: true });
 }
 
 async function scaleDownDeployments(client: KubeClient, deployments: readonly DeploymentState[], user: string, deps: ExchangeDeps, teardown: Teardown, scaled: ScaledDeployment[]): Promise<void> {

@@ -1,14 +1,14 @@
-import { Teardown, type Logger } from '@ktctl/plugin-api';
+import { startWithTeardown, type Logger, type Teardown } from '@ktctl/plugin-api';
 import {
   Heartbeat,
-  KubeClient,
-  ShadowManager,
   invokingUser,
   isStatus,
   parseKeyValues,
   requirePermissions,
   shadowOptionsFromFlags,
   shadowPermissions,
+  startShadow,
+  type KubeClient,
   type ShadowHandle,
   type ShadowProgress,
 } from '@ktctl/kube';
@@ -28,11 +28,14 @@ export interface PreviewOptions {
 }
 
 export interface PreviewDeps {
+  /** The cluster (the caller closes it). */
+  client: KubeClient;
   logger: Logger;
-  onProgress: (line: string) => void;
+  /** A step of the start and its news ("shadow pod", "scheduled"). */
+  onProgress: (step: string, detail: string) => void;
   onTunnel: (status: ReverseTunnelStatus, detail: string) => void;
   signal: AbortSignal;
-  env?: NodeJS.ProcessEnv;
+  env: NodeJS.ProcessEnv;
 }
 
 /** A running preview: its Service, the shadow behind it, and how to remove both. */
@@ -52,10 +55,8 @@ export interface Preview {
  */
 export async function startPreview(options: PreviewOptions, deps: PreviewDeps): Promise<Preview> {
   if (!options.skipPortChecking) await checkLocalPorts(options.ports);
-  const client = KubeClient.fromOptions(options.flags as Parameters<typeof KubeClient.fromOptions>[0]);
-  const teardown = new Teardown();
-  teardown.defer('kubernetes client', () => client.close());
-  try {
+  const { client } = deps;
+  return startWithTeardown(deps.logger, async (teardown) => {
     const namespace = client.namespace;
     const verbs = ['create', 'patch', 'delete'].map((verb) => ({ verb, resource: 'services', namespace }));
     await requirePermissions(client, [...verbs, ...shadowPermissions(namespace, options.flags.useShadowDeployment === true)]);
@@ -65,11 +66,8 @@ export async function startPreview(options: PreviewOptions, deps: PreviewDeps): 
     teardown.defer('reverse tunnel', () => tunnel.close());
     const clusterIP = await createService(client, shadow, options, deps, teardown);
     await waitReachable(tunnel, clusterIP, options.ports[0]!.remote, options.name, deps);
-    return { namespace, service: options.name, clusterIP, shadowPod: shadow.podName, close: () => teardown.run(deps.logger) };
-  } catch (error) {
-    for (const failure of await teardown.run(deps.logger)) deps.logger.warn(`while undoing a failed start: ${failure}`);
-    throw error;
-  }
+    return { namespace, service: options.name, clusterIP, shadowPod: shadow.podName };
+  });
 }
 
 /**
@@ -86,19 +84,17 @@ async function waitReachable(tunnel: ExposedPorts, clusterIP: string | undefined
   if (!deps.signal.aborted) deps.logger.warn(`Service ${name} does not answer from inside the cluster yet; calls to it may fail for a moment`);
 }
 
-async function createShadow(client: KubeClient, options: PreviewOptions, deps: PreviewDeps, teardown: Teardown): Promise<ShadowHandle> {
-  const onProgress = (p: ShadowProgress): void => deps.onProgress(`shadow pod: ${p.detail ?? p.phase}`);
-  const shadow = await new ShadowManager(client, { onProgress, logger: deps.logger }).create({
+function createShadow(client: KubeClient, options: PreviewOptions, deps: PreviewDeps, teardown: Teardown): Promise<ShadowHandle> {
+  const onProgress = (p: ShadowProgress): void => deps.onProgress('shadow pod', p.detail ?? p.phase);
+  const shadowOptions = {
     ...shadowOptionsFromFlags(options.flags, { kind: 'preview', name: options.name }, options.version),
     exposePorts: options.ports.map((p) => p.remote),
     config: { service: options.name },
     env: deps.env,
     signal: deps.signal,
-  });
-  teardown.defer(`shadow ${shadow.name}`, () => shadow.cleanup());
-  // A deleted shadow pod is recreated at once (same kt-target, so the Service follows it); the tunnel reconnects.
-  shadow.supervise(30_000, (err) => deps.logger.debug(`shadow supervision: ${(err as Error).message}`));
-  return shadow;
+  };
+  // Supervised: a deleted shadow pod is recreated at once (same kt-target, so the Service follows it); the tunnel reconnects.
+  return startShadow(client, shadowOptions, { teardown, logger: deps.logger, onProgress, supervise: true });
 }
 
 async function createService(client: KubeClient, shadow: ShadowHandle, options: PreviewOptions, deps: PreviewDeps, teardown: Teardown): Promise<string | undefined> {
