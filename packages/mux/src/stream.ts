@@ -117,8 +117,9 @@ export class MuxStream extends Duplex {
     if (this.finReceived || this.destroyed) return;
     const consumed = this.received - this.readableLength;
     const grant = consumed - this.reported;
-    // Small grants cost a frame each; a quarter window is enough slack, and an empty buffer always grants.
-    if (grant <= 0 || (grant < this.window / 4 && this.readableLength > 0)) return;
+    // Grants in quarter windows: one frame per 256 KiB, not one per chunk read. This cannot stall: a peer
+    // out of credit has sent a whole window, so once the reader empties the buffer the grant is a window.
+    if (grant < this.window / 4) return;
     this.reported = consumed;
     const payload = Buffer.allocUnsafe(4);
     payload.writeUInt32BE(grant, 0);
