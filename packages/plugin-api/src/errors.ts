@@ -34,6 +34,15 @@ export const ErrorCode = {
   AlreadyRunning: 'KT_ALREADY_RUNNING',
   Cancelled: 'KT_CANCELLED',
   PermissionDenied: 'KT_PERMISSION_DENIED',
+  AlreadyExists: 'KT_ALREADY_EXISTS',
+  ModeUnsupported: 'KT_MODE_UNSUPPORTED',
+  IPv6Unsupported: 'KT_IPV6_UNSUPPORTED',
+  RouteExists: 'KT_ROUTE_EXISTS',
+  RestoreFailed: 'KT_RESTORE_FAILED',
+  NoFirewallTool: 'KT_NO_FIREWALL_TOOL',
+  PfNoAnchor: 'KT_PF_NO_ANCHOR',
+  PfSkipsLoopback: 'KT_PF_SKIPS_LOOPBACK',
+  WintunMissing: 'KT_WINTUN_MISSING',
   Bug: 'KT_BUG',
 } as const;
 

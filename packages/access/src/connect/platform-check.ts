@@ -14,12 +14,12 @@ export function checkPlatform(options: ConnectOptions, platform: NetPlatform): v
   if (options.disableTunDevice) return;
   platform.requireAdmin('connect');
   if (options.mode === 'sshuttle' && !platform.capabilities.kernelRedirect) {
-    throw new UserError('KT_MODE_UNSUPPORTED', `--mode sshuttle is not available on ${osName(platform.os)}`, {
+    throw new UserError(ErrorCode.ModeUnsupported, `--mode sshuttle is not available on ${osName(platform.os)}`, {
       hint: 'Use --mode tun2socks, or --disableTunDevice for the proxy only',
     });
   }
   if (options.mode === 'tun2socks' && !platform.capabilities.tun) {
-    throw new UserError('KT_MODE_UNSUPPORTED', `--mode tun2socks is not available on ${osName(platform.os)} in this release`, {
+    throw new UserError(ErrorCode.ModeUnsupported, `--mode tun2socks is not available on ${osName(platform.os)} in this release`, {
       hint: platform.capabilities.kernelRedirect ? 'Use --mode sshuttle, or --disableTunDevice for the proxy only' : 'Use --disableTunDevice for the proxy only',
     });
   }

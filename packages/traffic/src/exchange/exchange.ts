@@ -83,7 +83,7 @@ export interface Exchange {
  */
 export async function exchange(options: ExchangeOptions, deps: ExchangeDeps): Promise<Exchange> {
   if (options.mode === 'ephemeral') {
-    throw new UserError('KT_MODE_UNSUPPORTED', 'exchange --mode ephemeral is not supported by ktctl', { hint: 'Use --mode selector (the default) or --mode scale' });
+    throw new UserError(ErrorCode.ModeUnsupported, 'exchange --mode ephemeral is not supported by ktctl', { hint: 'Use --mode selector (the default) or --mode scale' });
   }
   const ports = parseExpose(options.expose, `e.g. --expose 8080 or --expose 3000:8080; ${TARGET_PORT_HINT}`);
   let skipWait: AbortSignal | undefined;

@@ -60,7 +60,7 @@ export function serviceExistsError(name: string, namespace: string, existing: Se
       hint: 'Pick another name; if that run is dead, "ktctl clean" removes it once its heartbeat is 5 minutes old',
     });
   }
-  return new UserError('KT_ALREADY_EXISTS', `Service ${name} already exists in namespace ${namespace} and was not made by ktctl`, {
+  return new UserError(ErrorCode.AlreadyExists, `Service ${name} already exists in namespace ${namespace} and was not made by ktctl`, {
     hint: 'Pick another name for the preview: ktctl never overwrites a Service it does not own',
   });
 }
