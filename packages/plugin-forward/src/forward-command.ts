@@ -2,7 +2,7 @@ import { defineCommand, runUntilStopped, type CommandContext } from '@ktctl/plug
 import type { ForwardStatus, ServicePortView } from '@ktctl/kube';
 import type { FollowEvent, ServiceForward } from '@ktctl/access/forward';
 import { askChoice, processTerminal } from './prompt.js';
-import { serviceOfTarget } from './target.js';
+import { serviceOfTarget } from './service-argument.js';
 
 function describeFollow(ctx: CommandContext, service: string, event: FollowEvent): void {
   if (event.kind === 'lost') ctx.logger.warn(`Pod ${event.pod} is ${event.why}; waiting for another ready pod of service ${service}…`);

@@ -1,6 +1,6 @@
 import { defineCommand, progressReporter, runUntilStopped } from '@ktctl/plugin-api';
 import { parseExpose } from '@ktctl/traffic/ports';
-import { checkPreviewName } from './expose.js';
+import { checkPreviewName } from './preview-name.js';
 
 /** preview's own flags, as KtConnect named them. */
 export const previewFlags = [

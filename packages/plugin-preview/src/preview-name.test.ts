@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPreviewName } from './expose.js';
+import { checkPreviewName } from './preview-name.js';
 
 describe('checkPreviewName', () => {
   it('takes DNS-1035 labels that leave room for the shadow suffix', () => {

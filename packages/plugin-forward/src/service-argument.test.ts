@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serviceOfTarget } from './target.js';
+import { serviceOfTarget } from './service-argument.js';
 
 describe('serviceOfTarget', () => {
   it('takes a name, svc/<name> and service/<name>', () => {
