@@ -8,6 +8,7 @@ import { HEADER_BYTES, MuxProtocolError, maxPayload, type Frame } from './wire.j
  */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
+  private head = 0;
   private buffered = 0;
   private header: { type: number; flags: number; stream: number; length: number } | undefined;
 
@@ -44,26 +45,41 @@ export class FrameDecoder {
     return { type, flags: bytes.readUInt8(1), stream: bytes.readUInt32BE(2), length };
   }
 
-  /** The next `n` buffered bytes (n ≤ buffered): a view when they lie in one chunk, else one copy. */
+  /**
+   * The next `n` buffered bytes (n ≤ buffered): a view when they lie in one chunk, else one copy. Chunks
+   * are consumed by index, not shift(): a peer trickling one-byte segments must not cost quadratic time.
+   */
   private take(n: number): Buffer {
     this.buffered -= n;
-    const first = this.chunks[0];
+    const first = this.chunks[this.head];
     if (n === 0 || !first) return Buffer.alloc(0);
     if (first.length >= n) {
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
+      this.consume(first, n);
       return first.subarray(0, n);
     }
     const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const chunk = this.chunks[0]!;
+    for (let filled = 0; filled < n; ) {
+      const chunk = this.chunks[this.head]!;
       const part = Math.min(chunk.length, n - filled);
       chunk.copy(out, filled, 0, part);
       filled += part;
-      if (part === chunk.length) this.chunks.shift();
-      else this.chunks[0] = chunk.subarray(part);
+      this.consume(chunk, part);
     }
     return out;
+  }
+
+  private consume(chunk: Buffer, n: number): void {
+    if (n < chunk.length) {
+      this.chunks[this.head] = chunk.subarray(n);
+      return;
+    }
+    this.head++;
+    if (this.head === this.chunks.length) {
+      this.chunks = [];
+      this.head = 0;
+    } else if (this.head >= 1024) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
+    }
   }
 }
