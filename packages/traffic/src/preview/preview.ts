@@ -1,4 +1,5 @@
 import { startWithTeardown, type Logger, type Teardown } from '@ktctl/plugin-api';
+import { globalFlagValues } from '@ktctl/config';
 import {
   Heartbeat,
   invokingUser,
@@ -108,8 +109,8 @@ async function createService(client: KubeClient, shadow: ShadowHandle, options: 
     portNamePrefix: options.portNamePrefix,
     user: invokingUser(deps.env),
     heartbeat: await client.clusterUnixSeconds(),
-    extraLabels: parseKeyValues(options.flags.withLabel as string | undefined, '--withLabel'),
-    extraAnnotations: parseKeyValues(options.flags.withAnnotation as string | undefined, '--withAnnotation'),
+    extraLabels: parseKeyValues(globalFlagValues(options.flags).withLabel, '--withLabel'),
+    extraAnnotations: parseKeyValues(globalFlagValues(options.flags).withAnnotation, '--withAnnotation'),
   });
   let created: { spec?: { clusterIP?: string } };
   try {
