@@ -72,6 +72,23 @@ describe('robustness', () => {
     expect(client.isOpen).toBe(true);
   }, 30_000);
 
+  it('close() is a clean end on both sides: GoAway(Ok), no error, open streams fail', async () => {
+    fixture = await startFixture();
+    const target = await tcpServer((socket) => socket.resume());
+    try {
+      const client = await fixture.connect();
+      const stream = await client.dial('127.0.0.1', target.port);
+      const streamError = once(stream, 'error');
+      const serverClosed = once([...fixture.server.sessions][0]!, 'close');
+      client.close();
+      expect((await serverClosed)[0]).toBeUndefined();
+      expect(((await streamError)[0] as Error).message).toMatch(/session ended/);
+      expect(fixture.server.sessions.size).toBe(0);
+    } finally {
+      await target.close();
+    }
+  });
+
   it('the keepalive ends a session whose peer went silent', async () => {
     fixture = await startFixture();
     const client = await fixture.connect({ keepaliveIntervalMs: 50, keepaliveTimeoutMs: 300 });

@@ -100,6 +100,18 @@ describe('streams', () => {
     expect(client.load).toBe(0);
   }, 30_000);
 
+  it('sends what 100 streams write in one event-loop turn as one transport write (one WebSocket message)', async () => {
+    const [fixture, port] = await Promise.all([setup(), echoServer()]);
+    const client = await fixture.connect();
+    const streams = await Promise.all(Array.from({ length: 100 }, () => client.dial('127.0.0.1', port)));
+    await new Promise((r) => setImmediate(r));
+    const before = client.writer.writes;
+    for (const stream of streams) stream.write(Buffer.alloc(1000, 5));
+    await new Promise((r) => setImmediate(r));
+    expect(client.writer.writes - before).toBe(1);
+    for (const stream of streams) stream.destroy();
+  });
+
   it('resets: destroying the laptop side closes the target connection', async () => {
     const fixture = await setup();
     let closed: Promise<unknown> = Promise.resolve();

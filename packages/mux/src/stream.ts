@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import { codeName, ErrorCode, Flag, FrameType } from './wire.js';
+import { codeName, ErrorCode, Flag, FrameType, socksReplyFor } from './wire.js';
 import { encodeRefusal } from './payloads.js';
 import type { FrameWriter } from './writer.js';
 
@@ -17,6 +17,11 @@ export class MuxStreamError extends Error {
   override name = 'MuxStreamError';
   constructor(readonly code: number, message: string, options?: ErrorOptions) {
     super(message, options);
+  }
+
+  /** The SOCKS5 reply for this failure, as @ktctl/tunnel's SSH dial errors carry one today. */
+  get socksReply(): number {
+    return socksReplyFor(this.code);
   }
 }
 
