@@ -5,3 +5,4 @@
  */
 export * from './shadow.js';
 export * from './udp-relay/index.js';
+export * from './router.js';
