@@ -42,6 +42,13 @@ function options() {
   return { arches, version, ref, out };
 }
 
+/** Bundles the mesh router (apps/router, run as a program: an app does not import another app). */
+function bundleRouter(): string {
+  const routerDir = join(repoDir, 'apps', 'router');
+  execFileSync(process.execPath, [join(routerDir, 'scripts', 'bundle.mjs')], { cwd: routerDir, stdio: ['ignore', 'inherit', 'inherit'] });
+  return join(routerDir, 'dist', 'router.cjs');
+}
+
 /** Runs the OCI image builder on a spec file. */
 function runImageBuilder(specFile: string, out: string): void {
   const cli = join(repoDir, 'tools', 'oci-image', 'src', 'cli.ts');
@@ -52,6 +59,7 @@ async function main(): Promise<void> {
   const { arches, version, ref, out } = options();
   const warn = (m: string): void => void process.stderr.write(`build-image: warning: ${m}\n`);
   const agent = await bundle();
+  const router = bundleRouter();
   const platforms = arches.map((arch): PlatformInput => {
     const node = strippedNode(arch, cacheDir, warn);
     return { arch, node, ...nodeLibraries(arch, node) };
@@ -59,7 +67,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'kt-shadow-image-'));
   try {
     const specFile = join(work, 'spec.json');
-    writeFileSync(specFile, JSON.stringify(shadowImageSpec(ref, version, agent, platforms)));
+    writeFileSync(specFile, JSON.stringify(shadowImageSpec(ref, version, agent, router, platforms)));
     mkdirSync(dirname(out), { recursive: true });
     runImageBuilder(specFile, out);
   } finally {

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AGENT_PATH, NODE_PATH, shadowImageSpec } from './spec.js';
+import { AGENT_PATH, NODE_PATH, ROUTER_PATH, shadowImageSpec } from './spec.js';
 
 const libs = (triplet: string, loader: string) => ['libc.so.6', loader].map((n) => ({ path: `/lib/${triplet}/${n}`, from: `/host/${n}` }));
 
 describe('shadowImageSpec', () => {
-  const spec = shadowImageSpec('ghcr.io/ktctl/shadow:1.2.3', '1.2.3', '/build/shadow.cjs', [
+  const spec = shadowImageSpec('ghcr.io/ktctl/shadow:1.2.3', '1.2.3', '/build/shadow.cjs', '/build/router.cjs', [
     { arch: 'amd64', node: '/cache/node-amd64', libraries: libs('x86_64-linux-gnu', 'ld-linux-x86-64.so.2'), interpreter: '/lib64/ld-linux-x86-64.so.2' },
     { arch: 'arm64', node: '/cache/node-arm64', libraries: libs('aarch64-linux-gnu', 'ld-linux-aarch64.so.1'), interpreter: '/lib/ld-linux-aarch64.so.1' },
   ]);
@@ -21,8 +21,14 @@ describe('shadowImageSpec', () => {
     expect(arm64).toContainEqual({ path: NODE_PATH, from: '/cache/node-arm64', mode: 0o755 });
   });
 
-  it('keeps the agent in its own top layer, so a new release reuses the runtime layer', () => {
-    for (const platform of spec.platforms) expect(platform.layers[1]).toEqual([{ path: AGENT_PATH, from: '/build/shadow.cjs', mode: 0o644 }]);
+  it('keeps the agent and the mesh router in their own top layer, so a new release reuses the runtime layer', () => {
+    for (const platform of spec.platforms) {
+      expect(platform.layers[1]).toEqual([
+        { path: AGENT_PATH, from: '/build/shadow.cjs', mode: 0o644 },
+        { path: '/opt/ktctl/router.cjs', from: '/build/router.cjs', mode: 0o644 },
+      ]);
+    }
+    expect(ROUTER_PATH).toBe('/opt/ktctl/router.cjs');
   });
 });
 

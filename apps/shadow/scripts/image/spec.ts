@@ -3,6 +3,7 @@
  * types mirror that tool's ImageSpec; they are not imported because an agent must not depend on a tool
  * package (nx layer rules), and the builder is run as a program anyway.
  */
+import { ROUTER_ENTRY_PATH } from '@ktctl/agent-contract';
 import { ARCHES, type Arch } from './node-base.js';
 import type { Library } from './libraries.js';
 
@@ -29,6 +30,8 @@ export interface PlatformInput {
 /** In-image paths. */
 export const NODE_PATH = '/usr/local/bin/node';
 export const AGENT_PATH = '/opt/ktctl/shadow.cjs';
+/** The mesh router ships in the same image; its pod runs `node ROUTER_PATH` instead of the entry point. */
+export const ROUTER_PATH = ROUTER_ENTRY_PATH;
 
 /** The few files glibc and Node look for in /etc; resolv.conf and hosts are mounted by the kubelet. */
 const ETC: LayerItem[] = [
@@ -39,8 +42,8 @@ const ETC: LayerItem[] = [
   { path: '/root', dir: true, mode: 0o700 },
 ];
 
-/** Two layers per platform: the runtime (Node and its libraries; changes rarely, so pulls reuse it) and the agent. */
-export function shadowImageSpec(ref: string, version: string, bundle: string, platforms: PlatformInput[]): ImageSpec {
+/** Two layers per platform: the runtime (Node and its libraries; changes rarely, so pulls reuse it) and the programs. */
+export function shadowImageSpec(ref: string, version: string, bundle: string, routerBundle: string, platforms: PlatformInput[]): ImageSpec {
   return {
     ref,
     config: {
@@ -56,8 +59,15 @@ export function shadowImageSpec(ref: string, version: string, bundle: string, pl
         'org.opencontainers.image.licenses': 'Apache-2.0',
       },
     },
-    platforms: platforms.map((p) => ({ architecture: p.arch, layers: [runtimeLayer(p), [{ path: AGENT_PATH, from: bundle, mode: 0o644 }]] })),
+    platforms: platforms.map((p) => ({ architecture: p.arch, layers: [runtimeLayer(p), programsLayer(bundle, routerBundle)] })),
   };
+}
+
+function programsLayer(agent: string, router: string): LayerItem[] {
+  return [
+    { path: AGENT_PATH, from: agent, mode: 0o644 },
+    { path: ROUTER_PATH, from: router, mode: 0o644 },
+  ];
 }
 
 function runtimeLayer(p: PlatformInput): LayerItem[] {
