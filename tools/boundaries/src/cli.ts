@@ -1,16 +1,29 @@
 // `npm run lint`: asks nx for the project graph (imports and package.json dependencies alike) and fails on
-// any edge that crosses the layers the wrong way.
+// any edge that crosses the layers the wrong way, and on shipped files that import the testkit.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { boundaryViolations, type Edge, type ProjectNode } from './rules.js';
+import { join, relative } from 'node:path';
+import { boundaryViolations, shippedTestkitImports, TESTKIT_LAYER, type Edge, type ProjectNode } from './rules.js';
 
 interface NxGraph {
   graph: {
-    nodes: Record<string, { data: { tags?: string[] } }>;
+    nodes: Record<string, { data: { root: string; tags?: string[] } }>;
     dependencies: Record<string, { source: string; target: string }[]>;
   };
+}
+
+const repo = join(import.meta.dirname, '..', '..', '..');
+
+/** Every TypeScript/JavaScript source under a project root, with the module specifiers it imports. */
+function sourceImports(root: string): { path: string; imports: string[] }[] {
+  const files = readdirSync(join(repo, root), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.[cm]?[jt]s$/.test(e.name) && !/node_modules|\/dist\//.test(join(e.parentPath, e.name)))
+    .map((e) => join(e.parentPath, e.name));
+  return files.map((file) => ({
+    path: relative(repo, file),
+    imports: [...readFileSync(file, 'utf8').matchAll(/(?:from|import\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!),
+  }));
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ktctl-graph-'));
@@ -20,7 +33,9 @@ try {
   const { graph } = JSON.parse(readFileSync(file, 'utf8')) as NxGraph;
   const projects: ProjectNode[] = Object.entries(graph.nodes).map(([name, node]) => ({ name, tags: node.data.tags ?? [] }));
   const edges: Edge[] = Object.values(graph.dependencies).flat();
-  const problems = boundaryViolations(projects, edges);
+  const testkits = projects.filter((p) => p.tags.includes(TESTKIT_LAYER)).map((p) => p.name);
+  const users = [...new Set(edges.filter((e) => testkits.includes(e.target)).map((e) => e.source))];
+  const problems = [...boundaryViolations(projects, edges), ...users.flatMap((u) => shippedTestkitImports(sourceImports(graph.nodes[u]!.data.root), testkits))];
   for (const problem of problems) console.error(`boundaries: ${problem}`);
   console.log(`boundaries: ${projects.length} projects, ${edges.filter((e) => !e.target.startsWith('npm:')).length} internal edges, ${problems.length} violations`);
   process.exitCode = problems.length ? 1 : 0;

@@ -1,15 +1,21 @@
 /**
  * ktctl's layers, as nx project tags, and which layers each may depend on. Every project carries exactly
- * one `layer:*` tag. The plugin API is the floor every layer may stand on; nothing depends on an app.
+ * one `layer:*` tag. From the top: app → plugin → service → foundation → platform contract → plugin API;
+ * in-cluster agents stand on the foundation and the agent contract. Nothing depends on an app.
  */
 export const LAYER_RULES: Readonly<Record<string, readonly string[]>> = {
   // The ktctl CLI: composes plugins, and is the only place that picks a netplatform-<os> implementation.
-  'layer:app': ['layer:plugin', 'layer:core', 'layer:contract', 'layer:platform', 'layer:platform-os', 'layer:api'],
-  // In-cluster programs (shadow agent, mesh router): built from core pieces, never from the laptop's plugins.
-  'layer:agent': ['layer:core', 'layer:contract', 'layer:api'],
-  'layer:plugin': ['layer:core', 'layer:contract', 'layer:platform', 'layer:api'],
-  'layer:core': ['layer:core', 'layer:contract', 'layer:platform', 'layer:api'],
-  // What the in-cluster programs and the laptop agree on (ports, env, wire formats): depends on nothing.
+  'layer:app': ['layer:plugin', 'layer:service', 'layer:foundation', 'layer:contract', 'layer:platform', 'layer:platform-os', 'layer:api'],
+  // One package per command: flags, parsing, one call into a service, printing.
+  'layer:plugin': ['layer:service', 'layer:foundation', 'layer:contract', 'layer:platform', 'layer:api'],
+  // What the commands do, one home per direction (access: laptop → cluster; traffic: cluster → laptop and
+  // undoing it). connect cleans what dead runs left before it starts, so a service may use the other's.
+  'layer:service': ['layer:service', 'layer:foundation', 'layer:contract', 'layer:platform', 'layer:api'],
+  // Cluster access, tunnels, DNS, the userspace stack, configuration: know nothing of commands.
+  'layer:foundation': ['layer:foundation', 'layer:contract', 'layer:platform', 'layer:api'],
+  // In-cluster programs (shadow agent, mesh router): built from the foundation, never from laptop services.
+  'layer:agent': ['layer:foundation', 'layer:contract', 'layer:api'],
+  // What the in-cluster programs and the laptop agree on (ports, env, wire formats).
   'layer:contract': [],
   // The netplatform contract.
   'layer:platform': ['layer:api'],
@@ -18,9 +24,19 @@ export const LAYER_RULES: Readonly<Record<string, readonly string[]>> = {
   'layer:api': [],
   // Outside-plugin examples: only what an outside plugin may import.
   'layer:example': ['layer:api'],
-  'layer:tool': ['layer:tool', 'layer:core', 'layer:contract', 'layer:api'],
-  'layer:e2e': ['layer:tool', 'layer:core', 'layer:contract', 'layer:platform', 'layer:api'],
+  'layer:tool': ['layer:tool', 'layer:foundation', 'layer:contract', 'layer:api'],
+  'layer:e2e': ['layer:tool', 'layer:service', 'layer:foundation', 'layer:contract', 'layer:platform', 'layer:api'],
+  // Helpers shared by tests and benchmarks; TESTKIT_LAYER below lets every layer use it from test files only.
+  'layer:testkit': [],
 };
+
+/** The layer any project may depend on, but only from its test, bench and testing files. */
+export const TESTKIT_LAYER = 'layer:testkit';
+
+/** Files allowed to import the testkit: tests, test support, benchmarks, testing exports. */
+export function isTestFile(path: string): boolean {
+  return /(^|\/)(test|tests|bench|testing|harness)\//.test(path) || /\.test\.[cm]?ts$/.test(path);
+}
 
 export interface ProjectNode {
   readonly name: string;
@@ -47,8 +63,14 @@ export function boundaryViolations(projects: readonly ProjectNode[], edges: read
   for (const { source, target } of edges) {
     const from = layerOf.get(source);
     const to = layerOf.get(target);
-    if (!from || !to || source === target) continue;
+    if (!from || !to || source === target || to === TESTKIT_LAYER) continue;
     if (!LAYER_RULES[from]!.includes(to)) problems.push(`${source} (${from}) must not depend on ${target} (${to})`);
   }
   return problems;
+}
+
+/** The files that import a testkit package although they ship (are not tests, benches or test support). */
+export function shippedTestkitImports(files: readonly { path: string; imports: readonly string[] }[], testkitPackages: readonly string[]): string[] {
+  const uses = (spec: string) => testkitPackages.some((p) => spec === p || spec.startsWith(`${p}/`));
+  return files.filter((f) => !isTestFile(f.path) && f.imports.some(uses)).map((f) => `${f.path} imports the testkit, which only tests and benchmarks may use`);
 }
