@@ -3,17 +3,25 @@ import { describe, expect, it } from 'vitest';
 import { FrameDecoder } from './decoder.js';
 import { formatIPv6, parseIPv6 } from './ipv6.js';
 import { decodeAccept, decodeDatagram, decodeOpen, decodeOpenReply, encodeAccept, encodeDatagramHeader, encodeOpen, encodeOpenReply } from './payloads.js';
-import { encodeHeader, FrameType, HEADER_BYTES, MAX_DATA_PAYLOAD, MuxProtocolError, type Frame } from './wire.js';
+import { encodeHeader, Flag, FrameType, HEADER_BYTES, MAX_CONTROL_PAYLOAD, MAX_DATA_PAYLOAD, MuxProtocolError, type Frame } from './wire.js';
 
 const frame = (type: number, flags: number, stream: number, payload: Buffer): Buffer => Buffer.concat([encodeHeader(type, flags, stream, payload.length), payload]);
 
 /** Frames with payloads as hex: vitest compares big Buffers byte by byte, slowly. */
 const printable = (frames: Frame[]) => frames.map((f) => ({ ...f, payload: f.payload.toString('hex') }));
 
+/** Decodes, joining the pieces DATA arrives in (adjacent DATA of one stream: the test frames never have two). */
 function decodeAll(chunks: Buffer[]): ReturnType<typeof printable> {
   const decoder = new FrameDecoder();
   const frames: Frame[] = [];
-  for (const chunk of chunks) decoder.push(chunk, (f) => frames.push(f));
+  for (const chunk of chunks) {
+    decoder.push(chunk, (f) => {
+      const last = frames[frames.length - 1];
+      if (last && last.type === FrameType.Data && f.type === FrameType.Data && last.stream === f.stream && f.payload.length > 0) {
+        frames[frames.length - 1] = { ...last, flags: last.flags | f.flags, payload: Buffer.concat([last.payload, f.payload]) };
+      } else frames.push(f);
+    });
+  }
   return printable(frames);
 }
 
@@ -53,15 +61,34 @@ describe('FrameDecoder', () => {
     expect(() => control.push(encodeHeader(FrameType.Open, 0, 1, 0xffff_ffff), () => undefined)).toThrow(MuxProtocolError);
   });
 
-  it('holds at most one header and one largest payload while a frame is incomplete', () => {
+  it('holds at most one header and one largest control payload while a frame is incomplete', () => {
     const decoder = new FrameDecoder();
-    decoder.push(encodeHeader(FrameType.Data, 0, 1, MAX_DATA_PAYLOAD), () => undefined);
-    decoder.push(Buffer.alloc(MAX_DATA_PAYLOAD - 1), () => undefined);
-    expect(decoder.bufferedBytes).toBe(MAX_DATA_PAYLOAD - 1);
+    decoder.push(encodeHeader(FrameType.Datagram, 0, 1, MAX_CONTROL_PAYLOAD), () => undefined);
+    decoder.push(Buffer.alloc(MAX_CONTROL_PAYLOAD - 1), () => undefined);
+    expect(decoder.bufferedBytes).toBe(MAX_CONTROL_PAYLOAD - 1);
     const frames: Frame[] = [];
     decoder.push(Buffer.alloc(1 + HEADER_BYTES - 1), (f) => frames.push(f));
     expect(frames).toHaveLength(1);
     expect(decoder.bufferedBytes).toBe(HEADER_BYTES - 1);
+  });
+
+  it('hands DATA on piece by piece as views of the chunks, FIN on the last piece only, holding none of it', () => {
+    const decoder = new FrameDecoder();
+    const pieces: Frame[] = [];
+    const payload = randomBytes(MAX_DATA_PAYLOAD);
+    const first = Buffer.concat([encodeHeader(FrameType.Data, Flag.Fin, 5, payload.length), payload.subarray(0, 1000)]);
+    decoder.push(first, (f) => pieces.push(f));
+    expect(decoder.bufferedBytes).toBe(0);
+    expect(decoder.midFrame).toBe(true);
+    const rest = payload.subarray(1000);
+    decoder.push(rest, (f) => pieces.push(f));
+    expect(pieces.map((p) => [p.payload.length, p.flags])).toEqual([
+      [1000, 0],
+      [MAX_DATA_PAYLOAD - 1000, Flag.Fin],
+    ]);
+    expect(pieces[1]!.payload.buffer).toBe(rest.buffer); // a view, not a copy
+    expect(Buffer.concat(pieces.map((p) => p.payload)).equals(payload)).toBe(true);
+    expect(decoder.midFrame).toBe(false);
   });
 });
 

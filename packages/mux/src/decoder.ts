@@ -1,10 +1,14 @@
-import { HEADER_BYTES, MuxProtocolError, maxPayload, type Frame } from './wire.js';
+import { Flag, FrameType, HEADER_BYTES, MuxProtocolError, maxPayload, type Frame } from './wire.js';
 
 /**
  * Cuts a byte stream into frames, whatever the chunking. A header is checked (known type, length within
  * that type's bound) as soon as its 10 bytes are in, before any payload is waited for, so a garbage
- * length field can never make it buffer more than one largest frame. A payload that arrived inside one
- * chunk is handed out as a view of it, not copied.
+ * length field can never make it buffer more than one largest frame. A control payload that arrived
+ * inside one chunk is handed out as a view of it, not copied.
+ *
+ * DATA payloads are not reassembled: each piece is handed on as it arrives (a view, never a copy), as a
+ * DATA frame of its own with FIN only on the last piece. A relay then forwards bytes as they come
+ * instead of storing a whole 256 KiB frame first, and holds no DATA payload at all.
  */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
@@ -12,12 +16,17 @@ export class FrameDecoder {
   private buffered = 0;
   private header: { type: number; flags: number; stream: number; length: number } | undefined;
 
-  /** Bytes held, waiting for the rest of a frame; never more than a header plus one largest payload. */
+  /** Bytes held, waiting for the rest of a frame; never more than a header plus one largest control payload. */
   get bufferedBytes(): number {
     return this.buffered;
   }
 
-  /** Adds bytes and calls `onFrame` for each complete frame; throws MuxProtocolError for bad bytes. */
+  /** True while a frame has begun and not ended (a peer that stops now stopped mid-frame). */
+  get midFrame(): boolean {
+    return this.buffered > 0 || this.header !== undefined;
+  }
+
+  /** Adds bytes and calls `onFrame` for each complete frame (or DATA piece); throws MuxProtocolError for bad bytes. */
   push(chunk: Buffer, onFrame: (frame: Frame) => void): void {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
@@ -27,11 +36,19 @@ export class FrameDecoder {
         if (this.buffered < HEADER_BYTES) return;
         this.header = this.readHeader();
       }
-      const { length } = this.header;
-      if (this.buffered < length) return;
-      const { type, flags, stream } = this.header;
+      const header = this.header;
+      if (header.type === FrameType.Data && header.length > 0) {
+        if (this.buffered === 0) return;
+        // The piece at hand, up to the end of its chunk: a view, whatever the chunking.
+        const piece = this.take(Math.min(header.length, this.chunks[this.head]!.length));
+        header.length -= piece.length;
+        if (header.length === 0) this.header = undefined;
+        onFrame({ type: header.type, flags: header.length === 0 ? header.flags : header.flags & ~Flag.Fin, stream: header.stream, payload: piece });
+        continue;
+      }
+      if (this.buffered < header.length) return;
       this.header = undefined;
-      onFrame({ type, flags, stream, payload: this.take(length) });
+      onFrame({ type: header.type, flags: header.flags, stream: header.stream, payload: this.take(header.length) });
     }
   }
 

@@ -72,6 +72,17 @@ describe('robustness', () => {
     expect(client.isOpen).toBe(true);
   }, 30_000);
 
+  it('a too-short payload of every frame type, after authentication, never escapes as an error', async () => {
+    fixture = await startFixture();
+    for (let type = 1; type <= 16; type++) {
+      const socket = await authenticatedSocket();
+      socket.on('error', () => undefined);
+      socket.end(Buffer.concat([encodeHeader(type, 0, 1, 1), Buffer.of(0)]));
+      await once(socket, 'close');
+    }
+    await until(() => fixture.server.sessions.size === 0, 5_000, 'every session to end');
+  });
+
   it('close() is a clean end on both sides: GoAway(Ok), no error, open streams fail', async () => {
     fixture = await startFixture();
     const target = await tcpServer((socket) => socket.resume());

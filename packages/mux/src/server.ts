@@ -103,7 +103,8 @@ export class ServerSession extends MuxSession implements DatagramPeer {
       case FrameType.OpenReply:
         return this.onAcceptReply(frame);
       case FrameType.Listen:
-        return void this.onListen(frame);
+        // Decoded here, not in the async part: a bad frame must end the session, not reject a promise.
+        return void this.listenFor(decodeListen(frame.payload));
       case FrameType.Unlisten:
         if (frame.payload.length !== 2) throw new MuxProtocolError('unlisten frame of the wrong size');
         return this.unlisten(frame.payload.readUInt16BE(0));
@@ -161,8 +162,7 @@ export class ServerSession extends MuxSession implements DatagramPeer {
     );
   }
 
-  private async onListen(frame: Frame): Promise<void> {
-    const { request, port } = decodeListen(frame.payload);
+  private async listenFor({ request, port }: { request: number; port: number }): Promise<void> {
     try {
       const listener = await this.handlers.listen(port, (socket) => this.forward(listener.port, socket));
       if (!this.isOpen) return listener.close();

@@ -141,7 +141,7 @@ export abstract class MuxSession extends EventEmitter implements StreamHost {
 
   private lost(message: string, cause?: Error): void {
     if (this.ended !== null) return;
-    const midFrame = this.decoder.bufferedBytes > 0 ? ' in the middle of a frame' : '';
+    const midFrame = this.decoder.midFrame ? ' in the middle of a frame' : '';
     this.end(new MuxSessionError(ErrorCode.Internal, `${message}${midFrame}`, cause && { cause }), undefined, '');
   }
 

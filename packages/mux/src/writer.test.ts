@@ -1,7 +1,7 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder } from './decoder.js';
-import { FrameType } from './wire.js';
+import { Flag, FrameType } from './wire.js';
 import { FrameWriter } from './writer.js';
 
 /** A transport recording each write() as one message, like a port-forward's WebSocket. */
@@ -25,10 +25,11 @@ class Recorder extends Duplex {
 }
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Frames in the messages; DATA arrives in pieces, so the tests send it with FIN, which marks each end. */
 const framesIn = (messages: Buffer[]): number => {
   let n = 0;
   const decoder = new FrameDecoder();
-  for (const m of messages) decoder.push(m, () => n++);
+  for (const m of messages) decoder.push(m, (f) => (f.type !== FrameType.Data || f.flags & Flag.Fin) && n++);
   return n;
 };
 
@@ -36,7 +37,7 @@ describe('FrameWriter', () => {
   it('writes every frame of one event-loop turn as one message', async () => {
     const transport = new Recorder();
     const writer = new FrameWriter(transport);
-    for (let i = 0; i < 500; i++) writer.frame(FrameType.Data, 0, 1 + 2 * i, Buffer.alloc(100));
+    for (let i = 0; i < 500; i++) writer.frame(FrameType.Data, Flag.Fin, 1 + 2 * i, Buffer.alloc(100));
     expect(transport.messages).toHaveLength(0);
     await turn();
     expect(transport.messages).toHaveLength(1);
@@ -49,7 +50,7 @@ describe('FrameWriter', () => {
   it('cuts a big turn into messages of at most maxWriteBytes, frames intact across them', async () => {
     const transport = new Recorder();
     const writer = new FrameWriter(transport, { maxWriteBytes: 100_000 });
-    for (let i = 0; i < 10; i++) writer.frame(FrameType.Data, 0, 1, Buffer.alloc(60_000));
+    for (let i = 0; i < 10; i++) writer.frame(FrameType.Data, Flag.Fin, 1, Buffer.alloc(60_000));
     await turn();
     expect(transport.messages.every((m) => m.length <= 100_000)).toBe(true);
     expect(transport.messages.reduce((n, m) => n + m.length, 0)).toBe(10 * 60_010);
@@ -60,7 +61,7 @@ describe('FrameWriter', () => {
     const transport = new Recorder(1000);
     transport.hold = true;
     const writer = new FrameWriter(transport, { maxWriteBytes: 2000, highWaterBytes: 5000 });
-    for (let i = 0; i < 10; i++) writer.frame(FrameType.Data, 0, 1, Buffer.alloc(990));
+    for (let i = 0; i < 10; i++) writer.frame(FrameType.Data, Flag.Fin, 1, Buffer.alloc(990));
     await turn();
     expect(transport.messages).toHaveLength(1);
     expect(writer.congested).toBe(true);
