@@ -16,6 +16,7 @@ func serveHTTP(addr string) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/bytes/", handleBytes)
 	mux.HandleFunc("/echo", handleEcho)
+	mux.Handle("/ws", wsEcho)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("X-Pod-Name", podName())
