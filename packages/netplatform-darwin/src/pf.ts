@@ -1,6 +1,6 @@
 import type { KernelRedirect, RedirectSpec } from '@ktctl/netplatform';
 import { type CommandRunner, type Journal, type JournalEntry, mustRun, type Undoers } from '@ktctl/netplatform';
-import { UserError } from '@ktctl/plugin-api';
+import { ErrorCode, UserError } from '@ktctl/plugin-api';
 import { isIpv6Cidr, normalizeCidr } from '@ktctl/netplatform';
 import type { Libc } from './libc.js';
 import { pfOriginalDestination } from './natlook.js';
@@ -62,13 +62,13 @@ async function checkPfReady(runner: CommandRunner): Promise<void> {
   const nat = await mustRun(runner, 'pfctl', ['-s', 'nat']);
   const rules = await mustRun(runner, 'pfctl', ['-s', 'rules']);
   if (!nat.includes('rdr-anchor "com.apple/*"') || !rules.includes('anchor "com.apple/*"')) {
-    throw new UserError('KT_PF_NO_ANCHOR', "pf's main ruleset does not evaluate the com.apple anchors, so ktctl's rules would never apply", {
+    throw new UserError(ErrorCode.PfNoAnchor, "pf's main ruleset does not evaluate the com.apple anchors, so ktctl's rules would never apply", {
       hint: "reload macOS's ruleset with `sudo pfctl -f /etc/pf.conf` (or add the com.apple anchor lines to yours), or use --mode tun2socks",
     });
   }
   const loopback = await mustRun(runner, 'pfctl', ['-s', 'Interfaces', '-i', 'lo0', '-v']);
   if (/\bskip\b/.test(loopback)) {
-    throw new UserError('KT_PF_SKIPS_LOOPBACK', 'pf skips lo0 (`set skip on lo0`), so it cannot redirect connections to ktctl', {
+    throw new UserError(ErrorCode.PfSkipsLoopback, 'pf skips lo0 (`set skip on lo0`), so it cannot redirect connections to ktctl', {
       hint: 'remove `set skip on lo0` from the loaded pf ruleset, or use --mode tun2socks',
     });
   }

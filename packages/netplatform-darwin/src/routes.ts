@@ -1,6 +1,6 @@
 import type { RouteSpec, RouteTable } from '@ktctl/netplatform';
 import { type CommandRunner, type Journal, type JournalEntry, mustRun, type Undoers } from '@ktctl/netplatform';
-import { UserError } from '@ktctl/plugin-api';
+import { ErrorCode, UserError } from '@ktctl/plugin-api';
 import { isDefaultRoute, isIpv6Cidr, netmask, normalizeCidr } from '@ktctl/netplatform';
 
 export interface RouteAddedEntry extends JournalEntry {
@@ -62,7 +62,7 @@ export function createRouteTable(runner: CommandRunner, journal: Journal): Route
       const entry = checkedRoute(route);
       const existing = await runner('route', routeArgs('get', entry));
       if (existing.code === 0 && isExactRoute(existing.stdout, entry.cidr)) {
-        throw new UserError('KT_ROUTE_EXISTS', `a route for ${entry.cidr} already exists`, {
+        throw new UserError(ErrorCode.RouteExists, `a route for ${entry.cidr} already exists`, {
           hint: 'another VPN or tool routes that range; remove it, or leave the range out with --excludeIps',
         });
       }

@@ -1,6 +1,6 @@
 import type { KernelRedirect, RedirectSpec } from '@ktctl/netplatform';
 import { type CommandRunner, type Journal, type JournalEntry, mustRun, type Undoers } from '@ktctl/netplatform';
-import { UserError } from '@ktctl/plugin-api';
+import { ErrorCode, UserError } from '@ktctl/plugin-api';
 import { isIpv6Cidr } from '@ktctl/netplatform';
 import {
   chainCreateCommands,
@@ -26,7 +26,7 @@ export async function detectRedirectBackend(runner: CommandRunner): Promise<Redi
     );
     if (found) return backend;
   }
-  throw new UserError('KT_NO_FIREWALL_TOOL', 'sshuttle mode needs iptables or nft, and neither is installed', {
+  throw new UserError(ErrorCode.NoFirewallTool, 'sshuttle mode needs iptables or nft, and neither is installed', {
     hint: 'install iptables (or nftables), or use the default tun2socks mode',
   });
 }

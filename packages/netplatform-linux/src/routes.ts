@@ -1,6 +1,6 @@
 import type { RouteSpec, RouteTable } from '@ktctl/netplatform';
 import { type CommandRunner, type Journal, type JournalEntry, mustRun, type Undoers } from '@ktctl/netplatform';
-import { UserError } from '@ktctl/plugin-api';
+import { ErrorCode, UserError } from '@ktctl/plugin-api';
 import { isDefaultRoute, isIpv6Cidr, normalizeCidr } from '@ktctl/netplatform';
 
 export interface RouteAddedEntry extends JournalEntry {
@@ -38,7 +38,7 @@ export function createRouteTable(runner: CommandRunner, journal: Journal): Route
       const entry = checkedRoute(route);
       const existing = await mustRun(runner, 'ip', ipRouteArgs('show', entry));
       if (existing.trim() !== '') {
-        throw new UserError('KT_ROUTE_EXISTS', `a route for ${entry.cidr} already exists: ${existing.trim()}`, {
+        throw new UserError(ErrorCode.RouteExists, `a route for ${entry.cidr} already exists: ${existing.trim()}`, {
           hint: 'another VPN or tool routes that range; remove it, or leave the range out with --excludeIps',
         });
       }

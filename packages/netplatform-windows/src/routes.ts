@@ -1,6 +1,6 @@
 import type { RouteSpec, RouteTable } from '@ktctl/netplatform';
 import { type CommandRunner, type Journal, type JournalEntry, type Undoers } from '@ktctl/netplatform';
-import { UserError } from '@ktctl/plugin-api';
+import { ErrorCode, UserError } from '@ktctl/plugin-api';
 import { isDefaultRoute, isIpv6Cidr, normalizeCidr } from '@ktctl/netplatform';
 import { netsh, output } from './netsh.js';
 
@@ -38,7 +38,7 @@ export function createRouteTable(runner: CommandRunner, journal: Journal): Route
       const entry = checkedRoute(route);
       const table = await netsh(runner, ['interface', isIpv6Cidr(entry.cidr) ? 'ipv6' : 'ipv4', 'show', 'route']);
       if (listsPrefix(table, entry.cidr)) {
-        throw new UserError('KT_ROUTE_EXISTS', `a route for ${entry.cidr} already exists`, {
+        throw new UserError(ErrorCode.RouteExists, `a route for ${entry.cidr} already exists`, {
           hint: 'another VPN or tool routes that range; remove it, or leave the range out with --excludeIps',
         });
       }

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import koffi, { type LibraryHandle } from 'koffi';
-import { UserError } from '@ktctl/plugin-api';
+import { ErrorCode, UserError } from '@ktctl/plugin-api';
 
 /** An opaque handle or pointer the DLL gave (null for NULL). */
 export type Handle = unknown;
@@ -89,7 +89,7 @@ export function locateWintun(given: string | undefined, execPath = process.execP
   if (embedded) return { path: embedded, extracted: dirname(embedded) };
   const beside = join(dirname(execPath), WINTUN_ASSET);
   if (existsSync(beside)) return { path: beside };
-  throw new UserError('KT_WINTUN_MISSING', `wintun.dll was not found beside ${execPath}`, {
+  throw new UserError(ErrorCode.WintunMissing, `wintun.dll was not found beside ${execPath}`, {
     hint: `download Wintun from https://www.wintun.net and put bin\\${process.arch === 'arm64' ? 'arm64' : 'amd64'}\\wintun.dll in ${dirname(execPath)}, or add --disableTunDevice`,
   });
 }

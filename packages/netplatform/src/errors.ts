@@ -24,7 +24,7 @@ export function requireRoot(action: string, geteuid: (() => number) | undefined 
  * `ktctl clean` with admin rights on this OS).
  */
 export function restoreFailed(errors: readonly string[], retry = 'run `sudo ktctl clean`'): UserError {
-  return new UserError('KT_RESTORE_FAILED', `could not undo every laptop change: ${errors.join('; ')}`, {
+  return new UserError(ErrorCode.RestoreFailed, `could not undo every laptop change: ${errors.join('; ')}`, {
     hint: `${retry} to retry; the journal under ~/.kt/journal keeps what is left to undo`,
   });
 }

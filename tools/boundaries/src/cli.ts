@@ -1,10 +1,12 @@
 // `npm run lint`: asks nx for the project graph (imports and package.json dependencies alike) and fails on
-// any edge that crosses the layers the wrong way, and on shipped files that import the testkit.
+// any edge that crosses the layers the wrong way, on shipped files that import the testkit, and on error
+// codes missing from plugin-api's table.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { boundaryViolations, shippedTestkitImports, TESTKIT_LAYER, type Edge, type ProjectNode } from './rules.js';
+import { ErrorCode } from '@ktctl/plugin-api';
+import { boundaryViolations, shippedTestkitImports, TESTKIT_LAYER, unknownErrorCodes, type Edge, type ProjectNode } from './rules.js';
 
 interface NxGraph {
   graph: {
@@ -15,15 +17,17 @@ interface NxGraph {
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 
-/** Every TypeScript/JavaScript source under a project root, with the module specifiers it imports. */
-function sourceImports(root: string): { path: string; imports: string[] }[] {
-  const files = readdirSync(join(repo, root), { recursive: true, withFileTypes: true })
+/** Every TypeScript/JavaScript source under a project root (repository-relative path and text). */
+function sourceFiles(root: string): { path: string; text: string }[] {
+  return readdirSync(join(repo, root), { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && /\.[cm]?[jt]s$/.test(e.name) && !/node_modules|\/dist\//.test(join(e.parentPath, e.name)))
-    .map((e) => join(e.parentPath, e.name));
-  return files.map((file) => ({
-    path: relative(repo, file),
-    imports: [...readFileSync(file, 'utf8').matchAll(/(?:from|import\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!),
-  }));
+    .map((e) => join(e.parentPath, e.name))
+    .map((file) => ({ path: relative(repo, file), text: readFileSync(file, 'utf8') }));
+}
+
+/** The module specifiers each source under a project root imports. */
+function sourceImports(root: string): { path: string; imports: string[] }[] {
+  return sourceFiles(root).map(({ path, text }) => ({ path, imports: [...text.matchAll(/(?:from|import\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!) }));
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ktctl-graph-'));
@@ -36,6 +40,10 @@ try {
   const testkits = projects.filter((p) => p.tags.includes(TESTKIT_LAYER)).map((p) => p.name);
   const users = [...new Set(edges.filter((e) => testkits.includes(e.target)).map((e) => e.source))];
   const problems = [...boundaryViolations(projects, edges), ...users.flatMap((u) => shippedTestkitImports(sourceImports(graph.nodes[u]!.data.root), testkits))];
+  // Outside-plugin examples stand for code written elsewhere, which may bring codes of its own.
+  const ours = Object.values(graph.nodes).filter((node) => !node.data.tags?.includes('layer:example'));
+  const sources = ours.flatMap((node) => sourceFiles(node.data.root));
+  problems.push(...unknownErrorCodes(sources, new Set<string>(Object.values(ErrorCode))));
   for (const problem of problems) console.error(`boundaries: ${problem}`);
   console.log(`boundaries: ${projects.length} projects, ${edges.filter((e) => !e.target.startsWith('npm:')).length} internal edges, ${problems.length} violations`);
   process.exitCode = problems.length ? 1 : 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundaryViolations, isTestFile, shippedTestkitImports } from './rules.js';
+import { boundaryViolations, isTestFile, shippedTestkitImports, unknownErrorCodes } from './rules.js';
 
 const projects = [
   { name: 'cli', tags: ['layer:app'] },
@@ -81,5 +81,19 @@ describe('the testkit', () => {
       { path: 'packages/dns/src/cache.ts', imports: ['@ktctl/plugin-api'] },
     ];
     expect(shippedTestkitImports(files, ['@ktctl/testkit'])).toEqual(['packages/dns/src/upstream.ts imports the testkit, which only tests and benchmarks may use']);
+  });
+});
+
+describe('error codes', () => {
+  it('must come from the code table, wherever they are written', () => {
+    const files = [
+      { path: 'packages/a/src/x.ts', text: "throw new UserError('KT_NOT_ROOT', 'm'); throw new UserError('KT_MADE_UP', 'm');" },
+      { path: 'packages/a/src/y.ts', text: "new UsageError('m', { code: 'KT_ALSO_MADE_UP' })" },
+      { path: 'packages/a/src/x.test.ts', text: "new UserError('KT_IN_A_TEST', 'm')" },
+    ];
+    expect(unknownErrorCodes(files, new Set(['KT_NOT_ROOT']))).toEqual([
+      'packages/a/src/x.ts uses error code KT_MADE_UP, which is not in plugin-api\'s ErrorCode table',
+      "packages/a/src/y.ts uses error code KT_ALSO_MADE_UP, which is not in plugin-api's ErrorCode table",
+    ]);
   });
 });

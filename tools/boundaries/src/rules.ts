@@ -74,3 +74,15 @@ export function shippedTestkitImports(files: readonly { path: string; imports: r
   const uses = (spec: string) => testkitPackages.some((p) => spec === p || spec.startsWith(`${p}/`));
   return files.filter((f) => !isTestFile(f.path) && f.imports.some(uses)).map((f) => `${f.path} imports the testkit, which only tests and benchmarks may use`);
 }
+
+/** Error codes written as `KT_…` literals (to UserError, UsageError or a `code:` field) that the ErrorCode table lacks. */
+export function unknownErrorCodes(files: readonly { path: string; text: string }[], known: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  for (const { path, text } of files) {
+    if (isTestFile(path)) continue;
+    for (const m of text.matchAll(/(?:UserError\(|UsageError\(|code:\s*)'(KT_[A-Z0-9_]+)'/g)) {
+      if (!known.has(m[1]!)) problems.push(`${path} uses error code ${m[1]}, which is not in plugin-api's ErrorCode table`);
+    }
+  }
+  return problems;
+}
