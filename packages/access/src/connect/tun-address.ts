@@ -1,4 +1,5 @@
 import { BlockList, isIPv4 } from 'node:net';
+import { cidrWithMask } from '@ktctl/netplatform';
 
 /**
  * kt0's own address. 198.18.0.0/15 is reserved for benchmarking (RFC 2544, RFC 5735): never routed on the
@@ -24,9 +25,8 @@ export function tunAddress(ranges: readonly string[]): string {
 export function routeCommand(os: NodeJS.Platform, cidr: string, device: string, gateway: string): string {
   if (os === 'darwin') return `sudo route -n add -net ${cidr} -interface ${device}`;
   if (os === 'win32') {
-    const [network = cidr, bits = '32'] = cidr.split('/');
-    const mask = Number(bits) === 0 ? 0 : (0xffffffff << (32 - Number(bits))) >>> 0;
-    return `route add ${network} mask ${[24, 16, 8, 0].map((s) => (mask >>> s) & 255).join('.')} ${gateway}`;
+    const { network, mask } = cidrWithMask(cidr);
+    return `route add ${network} mask ${mask} ${gateway}`;
   }
   return `sudo ip route add ${cidr} dev ${device}`;
 }
