@@ -146,7 +146,6 @@ export class ServerSession extends MuxSession implements DatagramPeer {
     if (frame.stream % 2 !== 1) throw new MuxProtocolError(`the client opened even stream ${frame.stream}`);
     const { window, host, port } = decodeOpen(frame.payload);
     const stream = this.addStream(frame.stream);
-    stream.on('error', () => undefined); // a reset before the dial finished; the dial result is then dropped
     this.handlers.dial(host, port).then(
       (socket) => {
         if (stream.destroyed) return void socket.destroy();

@@ -53,6 +53,10 @@ export class MuxStream extends Duplex {
     readonly window: number,
   ) {
     super({ allowHalfOpen: true, readableHighWaterMark: window, writableHighWaterMark: 64 * 1024 });
+    // A reset can arrive in the same chunk as the open's OK, and its 'error' (emitted on nextTick) then
+    // comes before the dial's awaiter could listen: without a listener that would crash the process. The
+    // error is still emitted to every listener and kept in `errored`; 'close' always follows.
+    this.on('error', () => undefined);
   }
 
   /** Bytes the peer allows us to send now. */
