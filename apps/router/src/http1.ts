@@ -32,7 +32,7 @@ export interface Http1Router {
 
 /** An http.Server that is never listened on: the port's listener hands it the connections that speak HTTP/1. */
 export function createHttp1Router(options: Http1Options): Http1Router {
-  const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo', timeout: POOL_IDLE_MS });
+  const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo', timeout: POOL_IDLE_MS, noDelay: true });
   const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: CLIENT_IDLE_MS, noDelay: true });
   const handle = (req: IncomingMessage, res: ServerResponse): void => forward(options, agent, req, res, 0);
   server.on('request', handle);

@@ -118,6 +118,13 @@ describe('HTTP/2 and gRPC through the router', () => {
     expect(frame).toMatchObject({ ended: true, trailers: false, headers: { ':status': 200, 'grpc-status': String(grpc.status.FAILED_PRECONDITION) } });
   });
 
+  it('answers UNAVAILABLE for a backend nobody listens on, and keeps serving the others', async () => {
+    const res = await fetch(`${router.control}/rules`, { method: 'PUT', body: JSON.stringify(ruleSet(2, [['x-version', 'abc', 'mesh'], ['x-raw', '1', 'raw'], ['x-version', 'gone', 'gone']])) });
+    expect(res.status).toBe(200);
+    await expect(unary('Unary', 'g', 'gone')).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+    expect((await unary('Unary', 'h', 'abc')).backend).toBe('mesh');
+  });
+
   it('carries a client cancellation to the backend', async () => {
     const call = client.Hang({ text: 'hang-1' }, md('abc'), () => undefined);
     await new Promise((r) => setTimeout(r, 200));
