@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian package ktctl's tests use (idempotent: apt runs only when something is missing),
 # then the test cluster's own packages.
-#   ruby            - syntax check of the generated Homebrew formula
+#   ruby            - syntax check of the generated Homebrew formula, YAML of the krew manifest
+#   shellcheck      - the shell of every workflow step, through actionlint (tools/lint-workflows.sh)
+#   unzip           - reads back the Windows krew archive
 #   openssh-client  - OpenSSH's ssh as the real peer of the shadow agent
 #   dnsutils        - dig against the DNS servers
 #   dnsmasq-base    - a real upstream DNS server on loopback for the agent's DNS tests
@@ -11,7 +13,7 @@
 #   qemu-user-static - runs the arm64 shadow image in the e2e tests
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-pkgs=(ruby openssh-client dnsutils dnsmasq-base curl nftables iptables iproute2 binutils binutils-aarch64-linux-gnu
+pkgs=(ruby shellcheck unzip openssh-client dnsutils dnsmasq-base curl nftables iptables iproute2 binutils binutils-aarch64-linux-gnu
   libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross qemu-user-static)
 missing=()
 for p in "${pkgs[@]}"; do
