@@ -15,7 +15,7 @@ export async function planClusterClean(client: KubeClient, thresholdSeconds: num
 }
 
 function target(action: CleanAction): string | undefined {
-  return 'ref' in action ? action.ref.name : 'service' in action ? action.service.name : action.deployment.name;
+  return 'ref' in action ? action.ref.name : 'service' in action ? action.service.name : 'router' in action ? action.router.name : action.deployment.name;
 }
 
 /** Carries out a plan in order; every action is tried; returns the failures, one line each. */

@@ -2,6 +2,7 @@ import { CONTROLLED_BY_KT, Keys, type ObjectRef } from '@ktctl/kube';
 import { ktConfigOf, type RestoreAction, type SeenObject } from '../shared/restore.js';
 import { recordedReplicas } from '../shared/scale.js';
 import { savedSelector } from '../shared/service-selector.js';
+import { staleRouteActions } from './stale-routes.js';
 
 /** One step of a clean, in the order it must run. */
 export type CleanAction = Exclude<RestoreAction, { kind: 'clear-annotations' }>;
@@ -36,6 +37,7 @@ export function planClean(objects: readonly SeenObject[], services: readonly See
       actions.push({ kind: 'unlock', service: service.ref, why: 'its kt-lock is stale' });
     }
   }
+  actions.push(...staleRouteActions(owned, stale));
   for (const object of stale) {
     const config = ktConfigOf(object);
     if (config.app && config.replicas !== undefined && object.ref.namespace) {
@@ -64,6 +66,8 @@ export function describeCleanAction(action: CleanAction): string {
       return `scale ${name(action.deployment)} back to ${action.replicas} (${action.why})`;
     case 'unlock':
       return `release the lock on ${name(action.service)} (${action.why})`;
+    case 'drop-routes':
+      return `drop the route${action.users.length > 1 ? 's' : ''} of ${action.users.join(', ')} from ${name(action.router)} (${action.why})`;
     case 'delete':
       return `delete ${name(action.ref)} (${action.why})`;
   }

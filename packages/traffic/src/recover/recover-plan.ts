@@ -5,7 +5,7 @@ import { STALE_AFTER_SECONDS } from '../shared/stale.js';
 import { REDIRECT_ANNOTATIONS, savedSelector, selects, type ServiceState } from '../shared/service-selector.js';
 
 /** One step of a recovery, in the order it runs. */
-export type RecoverAction = Exclude<RestoreAction, { kind: 'unlock' }>;
+export type RecoverAction = Exclude<RestoreAction, { kind: 'unlock' | 'drop-routes' }>;
 
 export interface RecoverPlan {
   readonly actions: RecoverAction[];

@@ -1,4 +1,6 @@
 import { CONTROLLED_BY_KT, Keys, type KubeClient, type ObjectRef } from '@ktctl/kube';
+import { withoutBackends } from './router-rules.js';
+import { updateRules } from './router-state.js';
 import { scaleBack } from './scale.js';
 import { REDIRECT_ANNOTATIONS, exactMapPatch, type ServiceState } from './service-selector.js';
 
@@ -32,6 +34,7 @@ export type RestoreAction =
   | { readonly kind: 'clear-annotations'; readonly service: ObjectRef; readonly keys: readonly string[] }
   | { readonly kind: 'scale'; readonly deployment: ObjectRef; readonly replicas: number; readonly why: string }
   | { readonly kind: 'unlock'; readonly service: ObjectRef; readonly why: string }
+  | { readonly kind: 'drop-routes'; readonly router: ObjectRef; readonly backends: readonly string[]; readonly users: readonly string[]; readonly why: string }
   | { readonly kind: 'delete'; readonly ref: ObjectRef; readonly why?: string; readonly immediate?: boolean };
 
 interface Listed {
@@ -92,6 +95,10 @@ async function apply(client: KubeClient, action: RestoreAction): Promise<void> {
       await client.mergePatch(action.service, { metadata: { annotations: { [Keys.lock]: null, ...(redirected ? {} : { [Keys.user]: null }) } } });
       return;
     }
+    case 'drop-routes':
+      // Version-checked, so a live participant joining meanwhile keeps its route; the router reads the annotation back.
+      await updateRules(client, action.router, (rules) => withoutBackends(rules, action.backends));
+      return;
     case 'delete':
       await client.delete(action.ref, action.immediate ? { gracePeriodSeconds: 0 } : {});
   }
