@@ -4,6 +4,7 @@ import { commands as cleanCommands } from '@ktctl/plugin-clean';
 import { commands as connectCommands } from '@ktctl/plugin-connect';
 import { commands as exchangeCommands } from '@ktctl/plugin-exchange';
 import { commands as forwardCommands } from '@ktctl/plugin-forward';
+import { commands as meshCommands } from '@ktctl/plugin-mesh';
 import { commands as previewCommands } from '@ktctl/plugin-preview';
 import { commands as recoverCommands } from '@ktctl/plugin-recover';
 
@@ -11,4 +12,4 @@ import { commands as recoverCommands } from '@ktctl/plugin-recover';
  * The built-in commands: the one static composition point of ktctl. A new built-in plugin package is
  * added here, never discovered from the filesystem, which keeps the single binary simple.
  */
-export const builtinCommands: readonly CommandDefinition<any>[] = [...connectCommands, ...exchangeCommands, ...forwardCommands, ...previewCommands, ...recoverCommands, ...cleanCommands, ...configCommands];
+export const builtinCommands: readonly CommandDefinition<any>[] = [...connectCommands, ...exchangeCommands, ...meshCommands, ...forwardCommands, ...previewCommands, ...recoverCommands, ...cleanCommands, ...configCommands];
