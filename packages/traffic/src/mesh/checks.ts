@@ -18,9 +18,8 @@ export function meshPermissions(namespace: string, mode: 'auto' | 'manual', shad
   return [...read, { verb: 'list', resource: 'pods', namespace }, ...auto, ...shadow];
 }
 
-/** The Service's pods (where named target ports are defined and manual mode copies labels from). */
-export async function servicePods(client: KubeClient, svc: ServiceView): Promise<PodWithPorts[]> {
-  const selector = svc.spec.selector ?? {};
+/** The Service's own pods by its original selector (where named target ports are defined and manual mode copies labels from). */
+export async function servicePods(client: KubeClient, svc: ServiceView, selector: Readonly<Record<string, string>>): Promise<PodWithPorts[]> {
   if (!Object.keys(selector).length) throw new UserError(ErrorCode.NotFound, `Service ${svc.metadata.name} has no selector, so it has no pods to share traffic with`, { hint: 'Mesh a Service that selects pods' });
   return (await client.list<PodWithPorts>({ apiVersion: 'v1', resource: 'pods', namespace: client.namespace }, selectorQuery(selector))).items.filter((p) => p.metadata.labels?.[Keys.controlBy] !== 'kt');
 }

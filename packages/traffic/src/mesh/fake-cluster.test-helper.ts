@@ -32,7 +32,7 @@ export class FakeCluster {
   }
 
   put(resource: string, body: Obj): Obj {
-    const stored = { ...body, metadata: { ...body.metadata, resourceVersion: String(++this.version) } };
+    const stored: Obj = { ...body, metadata: { ...body.metadata, resourceVersion: String(++this.version) } };
     if (resource === 'pods') stored.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
     this.objects.set(`${resource}/${body.metadata.name}`, stored);
     return stored;

@@ -41,10 +41,10 @@ export function conflictError(service: string, taken: RouterRoute): UserError {
   });
 }
 
-/** Refuses when another developer routes the same header (any case) and value. */
+/** Refuses when another developer routes the same header (any case) and value; this run's own route (same backend and user) is not a conflict. */
 export function requireFree(service: string, rules: RouterRuleSet | undefined, route: RouterRoute): void {
-  const taken = rules && conflictingRoute(rules, route.header, route.value);
-  if (taken && taken.backend !== route.backend) throw conflictError(service, taken);
+  const taken = rules && (conflictingRoute(rules, route.header, route.value) ?? rules.routes.find((r) => r.backend === route.backend));
+  if (taken && (taken.backend !== route.backend || taken.user !== route.user)) throw conflictError(service, taken);
 }
 
 /** Joins the Service's router with `route` (making router, stuntman and redirect if first); returns the rules in force. */

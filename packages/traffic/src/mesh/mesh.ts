@@ -15,6 +15,7 @@ import {
 import { parseTarget, resolveServiceName } from '../shared/command-target.js';
 import { parseExpose } from '../shared/ports.js';
 import { exposeLocalPorts, type ExposedPorts, type PortMapping, type ReverseTunnelStatus } from '../shared/reverse-tunnel.js';
+import { savedSelector, type ServiceState } from '../shared/service-selector.js';
 import { TARGET_PORT_HINT } from '../shared/target-ports.js';
 import { startAuto } from './auto.js';
 import { checkMeshPorts, meshPermissions, refuseTakenName, refuseTakenRoute, servicePods, warnAuto } from './checks.js';
@@ -115,17 +116,19 @@ async function planMesh(options: MeshOptions, deps: MeshDeps, ports: PortMapping
   const svc = await getService(client, service);
   const objectName = meshObjectName(service, mark);
   await requirePermissions(client, meshPermissions(client.namespace, options.mode, shadowPermissions(client.namespace, options.flags.useShadowDeployment === true)));
-  const pods = await servicePods(client, svc);
+  // A Service others meshed already selects the router: its own pods are found by the saved selector.
+  const selector = savedSelector(svc as ServiceState) ?? { ...(svc.spec.selector ?? {}) };
+  const pods = await servicePods(client, svc, selector);
   const routed = await checkMeshPorts(svc, pods, ports, options, deps.logger);
   await refuseIfExchanged(client, svc, await client.clusterUnixSeconds());
-  await refuseTakenName(client, objectName, headerExample(mark));
   // Names this run in kt-user and in its route: the sudo invoker, $USER, else the account name.
   const user = invokingUser(deps.env, () => userInfo().username);
   if (options.mode === 'auto') {
     await refuseTakenRoute(client, service, { header: mark.key, value: mark.value, backend: objectName, user });
     warnAuto(svc, pods, ports, deps.logger);
   }
-  return { service, mark, objectName, user, ports, routed, pods, selector: { ...(svc.spec.selector ?? {}) } };
+  await refuseTakenName(client, objectName, headerExample(mark));
+  return { service, mark, objectName, user, ports, routed, pods, selector };
 }
 
 function createShadow(options: MeshOptions, deps: MeshDeps, teardown: Teardown, plan: MeshPlan, podLabels: Record<string, string> | undefined): Promise<ShadowHandle> {

@@ -1,5 +1,5 @@
 import { ErrorCode, UsageError, UserError } from '@ktctl/plugin-api';
-import type { KubeClient } from '@ktctl/kube';
+import { CONTROLLED_BY_KT, Keys, type KubeClient } from '@ktctl/kube';
 import { savedSelector, selects, type ServiceState } from './service-selector.js';
 
 /** What the user named: a Service directly, or a Deployment/pod whose Service is to be found. */
@@ -42,7 +42,8 @@ export async function resolveServiceName(client: KubeClient, target: TargetRef):
   const object = await client.find<Labelled>(ref);
   if (!object) throw new UserError(ErrorCode.NotFound, `${target.kind === 'pod' ? 'Pod' : 'Deployment'} ${target.name} not found in namespace ${ns}`, { hint: `kubectl -n ${ns} get ${target.kind}s lists them` });
   const labels = target.kind === 'pod' ? object.metadata.labels : object.spec?.template?.metadata?.labels;
-  const services = (await client.list<ServiceState>({ apiVersion: 'v1', resource: 'services', namespace: ns })).items;
+  // ktctl's own Services (a mesh's stuntman copies the selector) are not candidates.
+  const services = (await client.list<ServiceState & { metadata: { labels?: Record<string, string> } }>({ apiVersion: 'v1', resource: 'services', namespace: ns })).items.filter((s) => s.metadata.labels?.[Keys.controlBy] !== CONTROLLED_BY_KT);
   // A Service someone already redirected selects by its saved selector: finding it lets the conflict be named.
   const matching = services.filter((s) => selects(savedSelector(s) ?? s.spec.selector, labels)).map((s) => s.metadata.name);
   if (matching.length === 1) return matching[0]!;
