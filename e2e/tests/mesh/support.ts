@@ -65,7 +65,11 @@ export async function startMesh(laptop: Laptop, args: readonly string[], env: No
 
 /** Ctrl-C, then waits for ktctl to finish leaving. */
 export async function endMesh(run: Background): Promise<void> {
-  process.kill(run.pid, 'SIGINT');
+  try {
+    process.kill(run.pid, 'SIGINT');
+  } catch {
+    return; // ended already (the finally of a test that got that far)
+  }
   await run.waitForOutput(/Left the mesh of|removed$|error/m, 90_000).catch(() => undefined);
   await run.stop(30_000);
 }
