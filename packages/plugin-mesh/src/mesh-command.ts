@@ -12,28 +12,71 @@ function describeEvent(ctx: CommandContext, progress: (step: string, detail: str
 export function readyLines(m: Pick<Mesh, 'service' | 'namespace' | 'mode' | 'shadow' | 'header' | 'label' | 'ports'>): string[] {
   const ports = m.ports.map((p) => `${p.remote} → localhost:${p.local}`).join(', ');
   if (m.mode === 'manual') {
-    return [`Shadow pod ${m.shadow} in namespace ${m.namespace} carries the labels of service ${m.service}'s pods plus ${m.label} (${ports})`, `Nothing else was changed: route to it in your own mesh rules by selecting on label ${m.label}`];
+    return [
+      `Shadow pod ${m.shadow} in namespace ${m.namespace} carries the labels of service ${m.service}'s pods plus ${m.label} (${ports})`,
+      `Nothing else was changed: route to it in your own mesh rules by selecting on label ${m.label}`,
+    ];
   }
   const port = m.ports[0]!.remote;
-  return [`Service ${m.service} in namespace ${m.namespace} is meshed (shadow ${m.shadow}): requests with header "${m.header}" reach this machine (${ports}); all others its own pods`, `Try: curl -H '${m.header}' http://${m.service}.${m.namespace}:<service port>/   (target port ${port})`];
+  return [
+    `Service ${m.service} in namespace ${m.namespace} is meshed (shadow ${m.shadow}): requests with header "${m.header}" reach this machine (${ports}); all others its own pods`,
+    `Try: curl -H '${m.header}' http://${m.service}.${m.namespace}:<service port>/   (target port ${port})`,
+  ];
 }
 
 /** `ktctl mesh <svc> --expose ...` */
 export const meshCommand = defineCommand({
   name: 'mesh',
   description: "Send the requests that carry your header to ports on this machine; all other requests keep reaching the Service's pods",
-  positionals: [{ name: 'target', required: true, description: 'The Service: <svc>, svc/<name>, service/<name>, or deployment/<name> / pod/<name> (the Service selecting it)' }],
+  positionals: [
+    {
+      name: 'target',
+      required: true,
+      description: 'The Service: <svc>, svc/<name>, service/<name>, or deployment/<name> / pod/<name> (the Service selecting it)',
+    },
+  ],
   flags: [
-    { name: 'mode', type: 'string', default: 'auto', choices: ['auto', 'manual'], description: 'auto: a shared router sends requests with your header to you; manual: only a shadow pod with the version label, for your own mesh rules (e.g. Istio)' },
-    { name: 'expose', type: 'string', configurable: false, description: 'Ports to expose: port or local:remote, comma separated. Remote ports are the Service TARGET ports (what the pods listen on), not the Service ports' },
-    { name: 'versionMark', type: 'string', configurable: false, description: 'The header (and manual mode label): <value>, <key>: or <key>:<value>; key defaults to "version", value to 5 random letters' },
-    { name: 'routerImage', type: 'string', description: 'Image of the router pod (it must hold the ktctl router); default: the shadow image' },
-    { name: 'skipPortChecking', type: 'boolean', default: false, description: 'Do not check that the local ports are listening before starting' },
+    {
+      name: 'mode',
+      type: 'string',
+      default: 'auto',
+      choices: ['auto', 'manual'],
+      description:
+        'auto: a shared router sends requests with your header to you; manual: only a shadow pod with the version label, for your own mesh rules (e.g. Istio)',
+    },
+    {
+      name: 'expose',
+      type: 'string',
+      configurable: false,
+      description:
+        'Ports to expose: port or local:remote, comma separated. Remote ports are the Service TARGET ports (what the pods listen on), not the Service ports',
+    },
+    {
+      name: 'versionMark',
+      type: 'string',
+      configurable: false,
+      description:
+        'The header (and manual mode label): <value>, <key>: or <key>:<value>; key defaults to "version", value to 5 random letters',
+    },
+    {
+      name: 'routerImage',
+      type: 'string',
+      description: 'Image of the router pod (it must hold the ktctl router); default: the shadow image',
+    },
+    {
+      name: 'skipPortChecking',
+      type: 'boolean',
+      default: false,
+      description: 'Do not check that the local ports are listening before starting',
+    },
   ],
   examples: [
     ['ktctl mesh web --expose 8080', "requests to Service web with header 'version: <random>' reach localhost:8080"],
     ['ktctl mesh web --expose 3000:8080 --versionMark x-dev:alice', "requests with header 'x-dev: alice' reach localhost:3000"],
-    ['ktctl mesh web --mode manual --expose 8080 --versionMark version:v2', 'a shadow labelled like the pods plus version=v2, for your Istio rules'],
+    [
+      'ktctl mesh web --mode manual --expose 8080 --versionMark version:v2',
+      'a shadow labelled like the pods plus version=v2, for your Istio rules',
+    ],
   ],
   async handler(ctx) {
     const { clientFromFlags } = await import('@ktctl/kube');

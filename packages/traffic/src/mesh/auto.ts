@@ -1,7 +1,16 @@
 // Auto mode once the shadow and its tunnel run: this developer's mesh Service, the join (router, stuntman,
 // redirect and rules, see join.ts), the heartbeat on the shared objects and the router's supervision.
 import { ErrorCode, UserError, type Teardown } from '@ktctl/plugin-api';
-import { Heartbeat, isStatus, parseKeyValues, randomLetters, routerName, shadowOptionsFromFlags, stuntmanName, type ShadowHandle } from '@ktctl/kube';
+import {
+  Heartbeat,
+  isStatus,
+  parseKeyValues,
+  randomLetters,
+  routerName,
+  shadowOptionsFromFlags,
+  stuntmanName,
+  type ShadowHandle,
+} from '@ktctl/kube';
 import type { RouterRoute } from '@ktctl/agent-contract';
 import type { ExposedPorts } from '../shared/reverse-tunnel.js';
 import { serviceRef } from '../shared/service-lock.js';
@@ -11,7 +20,14 @@ import { meshService, routerPod, stuntmanService, type MeshMeta } from './object
 import { superviseRouter } from './router-supervisor.js';
 import { routerRef } from '../shared/router-state.js';
 
-export async function startAuto(options: MeshOptions, deps: MeshDeps, teardown: Teardown, plan: MeshPlan, shadow: ShadowHandle, tunnel: ExposedPorts): Promise<void> {
+export async function startAuto(
+  options: MeshOptions,
+  deps: MeshDeps,
+  teardown: Teardown,
+  plan: MeshPlan,
+  shadow: ShadowHandle,
+  tunnel: ExposedPorts,
+): Promise<void> {
   const { client } = deps;
   const meta: MeshMeta = {
     namespace: client.namespace,
@@ -28,7 +44,8 @@ export async function startAuto(options: MeshOptions, deps: MeshDeps, teardown: 
     service: plan.service,
     route,
     user: plan.user,
-    routerPod: (target, first) => routerPod({ ...routerSettings(options), name: routerName(plan.service), target, ports: plan.routed, rules: first }, meta),
+    routerPod: (target, first) =>
+      routerPod({ ...routerSettings(options), name: routerName(plan.service), target, ports: plan.routed, rules: first }, meta),
     stuntman: (selector) => stuntmanService(stuntmanName(plan.service), meta, selector, plan.routed),
     newTarget: () => randomLetters(),
     podTimeoutSeconds: Number(options.flags.podCreationTimeout ?? 60),
@@ -39,7 +56,11 @@ export async function startAuto(options: MeshOptions, deps: MeshDeps, teardown: 
     const failures = await leaveMesh(client, plan.service, plan.objectName, plan.user, deps.logger);
     if (failures.length) throw new Error(failures.join('; '));
   });
-  deps.onEvent({ kind: 'progress', step: 'router', detail: `routing with rule set ${rules.generation} (${rules.routes.length} developer${rules.routes.length > 1 ? 's' : ''})` });
+  deps.onEvent({
+    kind: 'progress',
+    step: 'router',
+    detail: `routing with rule set ${rules.generation} (${rules.routes.length} developer${rules.routes.length > 1 ? 's' : ''})`,
+  });
   startKeepAlive(deps, teardown, plan, route);
 }
 
@@ -57,26 +78,50 @@ function routerSettings(options: MeshOptions) {
 }
 
 /** `<svc>-kt-mesh-<ver>`, then a wait until it answers from inside the cluster (kube-proxy may lag its endpoints). */
-async function createMeshService(options: MeshOptions, deps: MeshDeps, teardown: Teardown, plan: MeshPlan, shadow: ShadowHandle, tunnel: ExposedPorts, meta: MeshMeta): Promise<void> {
+async function createMeshService(
+  options: MeshOptions,
+  deps: MeshDeps,
+  teardown: Teardown,
+  plan: MeshPlan,
+  shadow: ShadowHandle,
+  tunnel: ExposedPorts,
+  meta: MeshMeta,
+): Promise<void> {
   const ref = serviceRef(deps.client, plan.objectName);
   let created: { spec?: { clusterIP?: string } };
   try {
-    created = await deps.client.create(ref, meshService(plan.objectName, meta, shadow.target, plan.ports.map((p) => p.remote)));
+    created = await deps.client.create(
+      ref,
+      meshService(
+        plan.objectName,
+        meta,
+        shadow.target,
+        plan.ports.map((p) => p.remote),
+      ),
+    );
   } catch (error) {
     if (!isStatus(error, 409)) throw error;
-    throw new UserError(ErrorCode.AlreadyRedirected, `Service ${plan.objectName} appeared meanwhile: version mark "${plan.mark.value}" was just taken by someone else; mesh changed nothing`, { hint: 'Pick another value with --versionMark' });
+    throw new UserError(
+      ErrorCode.AlreadyRedirected,
+      `Service ${plan.objectName} appeared meanwhile: version mark "${plan.mark.value}" was just taken by someone else; mesh changed nothing`,
+      { hint: 'Pick another value with --versionMark' },
+    );
   }
   teardown.defer(`service ${plan.objectName}`, async () => void (await deps.client.deleteAndWait(ref)));
   const ip = created.spec?.clusterIP;
   const deadline = Date.now() + 30_000;
-  while (ip && !deps.signal.aborted && Date.now() < deadline && !(await tunnel.reachable(ip, plan.ports[0]!.remote))) await new Promise((r) => setTimeout(r, 250));
+  while (ip && !deps.signal.aborted && Date.now() < deadline && !(await tunnel.reachable(ip, plan.ports[0]!.remote)))
+    await new Promise((r) => setTimeout(r, 250));
 }
 
 /** Every participant beats on the shared objects (clean removes them only when all are silent) and supervises the router. */
 function startKeepAlive(deps: MeshDeps, teardown: Teardown, plan: MeshPlan, route: RouterRoute): void {
   const { client } = deps;
-  const heartbeat = new Heartbeat(client, (err, ref) => deps.logger.debug(`heartbeat on ${ref.resource}/${ref.name} failed: ${(err as Error).message}`));
-  for (const ref of [serviceRef(client, plan.objectName), routerRef(client, plan.service), serviceRef(client, stuntmanName(plan.service))]) heartbeat.add(ref);
+  const heartbeat = new Heartbeat(client, (err, ref) =>
+    deps.logger.debug(`heartbeat on ${ref.resource}/${ref.name} failed: ${(err as Error).message}`),
+  );
+  for (const ref of [serviceRef(client, plan.objectName), routerRef(client, plan.service), serviceRef(client, stuntmanName(plan.service))])
+    heartbeat.add(ref);
   heartbeat.start();
   teardown.defer('mesh heartbeat', () => heartbeat.stop());
   const supervisor = superviseRouter(client, {

@@ -55,7 +55,10 @@ export class FakeCluster {
       },
       list: async (ref: ObjectRef, query = '') => {
         const selector = decodeURIComponent(/labelSelector=([^&]*)/.exec(query)?.[1] ?? '');
-        const wanted = selector.split(',').filter(Boolean).map((kv) => kv.split('='));
+        const wanted = selector
+          .split(',')
+          .filter(Boolean)
+          .map((kv) => kv.split('='));
         const items = [...this.objects.entries()].filter(([k]) => k.startsWith(`${ref.resource}/`)).map(([, v]) => v);
         return { items: structuredClone(items.filter((o) => wanted.every(([k, v]) => o.metadata.labels?.[k!] === v))) };
       },

@@ -6,7 +6,10 @@ import { joinMesh, leaveMesh, type JoinInput } from './join.js';
 import { meshService, routerPod, stuntmanService, type MeshMeta } from './objects.js';
 
 const logger: Logger = createLogger('silent');
-const ORIGINAL = { metadata: { name: 'web', annotations: { owner: 'team' } }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] } };
+const ORIGINAL = {
+  metadata: { name: 'web', annotations: { owner: 'team' } },
+  spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
+};
 const ports = [{ number: 8080, name: 'http', servicePort: ORIGINAL.spec.ports[0]! }];
 
 function setup(): { cluster: FakeCluster; pushed: RouterRuleSet[] } {
@@ -34,7 +37,8 @@ function input(cluster: FakeCluster, pushed: RouterRuleSet[], user: string, head
   };
 }
 
-const rulesOf = (cluster: FakeCluster) => JSON.parse(cluster.get('pods', 'web-kt-router')!.metadata.annotations['kt-router-rules']) as RouterRuleSet;
+const rulesOf = (cluster: FakeCluster) =>
+  JSON.parse(cluster.get('pods', 'web-kt-router')!.metadata.annotations['kt-router-rules']) as RouterRuleSet;
 
 describe('join and leave', () => {
   it('the first joiner makes stuntman and router and redirects; a second joins by push; the last one out restores exactly', async () => {
@@ -56,11 +60,15 @@ describe('join and leave', () => {
     expect(cluster.get('services', 'web')!.metadata.annotations).toMatchObject({ 'kt-user': 'alice' });
     expect(cluster.get('services', 'web')!.metadata.annotations['kt-lock']).toBeUndefined();
 
-    expect(await leaveMesh(client, 'web', 'web-kt-mesh-a', 'alice', logger, { push: async (_c, _r, rules) => void pushed.push(rules) })).toEqual([]);
+    expect(
+      await leaveMesh(client, 'web', 'web-kt-mesh-a', 'alice', logger, { push: async (_c, _r, rules) => void pushed.push(rules) }),
+    ).toEqual([]);
     expect(rulesOf(cluster)).toMatchObject({ generation: 3, routes: [{ user: 'bob' }] });
     expect(await leaveMesh(client, 'web', 'web-kt-mesh-b', 'bob', logger)).toEqual([]);
     const restored = cluster.get('services', 'web')!;
-    expect({ metadata: { name: restored.metadata.name, annotations: restored.metadata.annotations }, spec: restored.spec }).toEqual(ORIGINAL);
+    expect({ metadata: { name: restored.metadata.name, annotations: restored.metadata.annotations }, spec: restored.spec }).toEqual(
+      ORIGINAL,
+    );
     expect(cluster.get('pods', 'web-kt-router')).toBeUndefined();
     expect(cluster.get('services', 'web-kt-stuntman')).toBeUndefined();
   });
@@ -70,9 +78,15 @@ describe('join and leave', () => {
     const client = cluster.client();
     await joinMesh(client, input(cluster, pushed, 'alice', 'version', 'a'));
     // What matters, without the versions a lock taken and given back moves on.
-    const shared = () => [...cluster.objects.entries()].filter(([k]) => !k.includes('kt-mesh-')).map(([k, o]) => [k, { ...o, metadata: { ...o.metadata, resourceVersion: undefined } }]);
+    const shared = () =>
+      [...cluster.objects.entries()]
+        .filter(([k]) => !k.includes('kt-mesh-'))
+        .map(([k, o]) => [k, { ...o, metadata: { ...o.metadata, resourceVersion: undefined } }]);
     const before = structuredClone(shared());
-    await expect(joinMesh(client, input(cluster, pushed, 'bob', 'Version', 'a'))).rejects.toMatchObject({ code: 'KT_ALREADY_REDIRECTED', message: expect.stringContaining('already routed to alice') });
+    await expect(joinMesh(client, input(cluster, pushed, 'bob', 'Version', 'a'))).rejects.toMatchObject({
+      code: 'KT_ALREADY_REDIRECTED',
+      message: expect.stringContaining('already routed to alice'),
+    });
     expect(shared()).toEqual(before);
     const other = input(cluster, pushed, 'carol', 'x-dev', 'a');
     await joinMesh(client, { ...other, route: { ...other.route, backend: 'web-kt-mesh-a-xyzw' } });
@@ -92,7 +106,11 @@ describe('join and leave', () => {
       raced = true;
       const router = cluster.get('pods', 'web-kt-router')!;
       const rules = rulesOf(cluster);
-      router.metadata.annotations['kt-router-rules'] = JSON.stringify({ ...rules, generation: rules.generation + 1, routes: rules.routes.filter((r) => r.user !== 'bob') });
+      router.metadata.annotations['kt-router-rules'] = JSON.stringify({
+        ...rules,
+        generation: rules.generation + 1,
+        routes: rules.routes.filter((r) => r.user !== 'bob'),
+      });
       router.metadata.resourceVersion = '999999';
     };
     await joinMesh(client, carol);
@@ -106,7 +124,9 @@ describe('join and leave', () => {
     const client = cluster.client();
     cluster.get('services', 'web')!.metadata.annotations['kt-lock'] = String(cluster.now - 10);
     cluster.get('services', 'web')!.metadata.annotations['kt-user'] = 'dave';
-    await expect(joinMesh(client, { ...input(cluster, pushed, 'alice', 'version', 'a'), lock: { waitMs: 300 } })).rejects.toThrow(/stayed locked by dave/);
+    await expect(joinMesh(client, { ...input(cluster, pushed, 'alice', 'version', 'a'), lock: { waitMs: 300 } })).rejects.toThrow(
+      /stayed locked by dave/,
+    );
     cluster.get('services', 'web')!.metadata.annotations['kt-lock'] = String(cluster.now - 600);
     await joinMesh(client, input(cluster, pushed, 'alice', 'version', 'a'));
     expect(cluster.get('services', 'web')!.metadata.annotations['kt-lock']).toBeUndefined();
@@ -117,7 +137,23 @@ describe('join and leave', () => {
     const svc = cluster.get('services', 'web')!;
     svc.spec.selector = { 'kt-target': 'ex' };
     svc.metadata.annotations['kt-selector'] = '{"app":"web"}';
-    cluster.put('pods', { metadata: { name: 'web-kt-exchange-abcde', labels: { 'control-by': 'kt', 'kt-role': 'shadow-exchange', 'kt-target': 'ex' }, annotations: { 'kt-user': 'erin' } } });
+    cluster.put('pods', {
+      metadata: {
+        name: 'web-kt-exchange-abcde',
+        labels: { 'control-by': 'kt', 'kt-role': 'shadow-exchange', 'kt-target': 'ex' },
+        annotations: { 'kt-user': 'erin' },
+      },
+    });
     await expect(joinMesh(cluster.client(), input(cluster, pushed, 'alice', 'version', 'a'))).rejects.toThrow(/already exchanged by erin/);
+  });
+});
+
+describe('targets while meshed', () => {
+  it('a Deployment or pod resolves to the meshed Service, not to ktctl’s stuntman that copies its selector', async () => {
+    const { resolveServiceName } = await import('../shared/command-target.js');
+    const { cluster, pushed } = setup();
+    cluster.put('deployments', { metadata: { name: 'web' }, spec: { template: { metadata: { labels: { app: 'web' } } } } });
+    await joinMesh(cluster.client(), input(cluster, pushed, 'alice', 'version', 'a'));
+    expect(await resolveServiceName(cluster.client(), { kind: 'deployment', name: 'web' })).toBe('web');
   });
 });

@@ -36,9 +36,13 @@ export type PushRules = (client: KubeClient, router: ObjectRef, rules: RouterRul
 
 /** The refusal of a header and value someone else routes already. */
 export function conflictError(service: string, taken: RouterRoute): UserError {
-  return new UserError(ErrorCode.AlreadyRedirected, `Header "${taken.header}: ${taken.value}" on service ${service} is already routed to ${taken.user}; mesh changed nothing`, {
-    hint: 'Pick another value (--versionMark <key>:<value>) or another header key',
-  });
+  return new UserError(
+    ErrorCode.AlreadyRedirected,
+    `Header "${taken.header}: ${taken.value}" on service ${service} is already routed to ${taken.user}; mesh changed nothing`,
+    {
+      hint: 'Pick another value (--versionMark <key>:<value>) or another header key',
+    },
+  );
 }
 
 /** Refuses when another developer routes the same header (any case) and value; this run's own route (same backend and user) is not a conflict. */
@@ -60,7 +64,12 @@ export async function joinMesh(client: KubeClient, input: JoinInput): Promise<Ro
     released = true; // the redirect released the lock in the same write
     return rules;
   } finally {
-    if (!released) await lock.release().catch((error: unknown) => input.logger.warn(`could not release the kt-lock on service ${input.service}: ${(error as Error).message}`));
+    if (!released)
+      await lock
+        .release()
+        .catch((error: unknown) =>
+          input.logger.warn(`could not release the kt-lock on service ${input.service}: ${(error as Error).message}`),
+        );
   }
 }
 
@@ -106,7 +115,10 @@ async function createRouter(client: KubeClient, input: JoinInput, svc: ServiceSt
   await client.create(ref, input.routerPod(target, rules));
   try {
     await waitRouterReady(client, ref, input.podTimeoutSeconds);
-    await client.mergePatch(serviceRef(client, input.service), redirectPatch(svc, { ...snapshot(svc), selector: original }, target, input.user, await client.clusterUnixSeconds()));
+    await client.mergePatch(
+      serviceRef(client, input.service),
+      redirectPatch(svc, { ...snapshot(svc), selector: original }, target, input.user, await client.clusterUnixSeconds()),
+    );
   } catch (error) {
     await client.delete(ref, { gracePeriodSeconds: 0 }).catch(() => undefined);
     if (!saved) await client.delete(stuntman).catch(() => undefined);
@@ -129,7 +141,14 @@ async function push(client: KubeClient, router: ObjectRef, rules: RouterRuleSet)
  * rules: selector from kt-selector, ktctl's annotations removed) and removes router and stuntman.
  * Returns what failed, one line each.
  */
-export async function leaveMesh(client: KubeClient, service: string, backend: string, user: string, logger: Logger, options: { lock?: LockOptions; push?: PushRules } = {}): Promise<string[]> {
+export async function leaveMesh(
+  client: KubeClient,
+  service: string,
+  backend: string,
+  user: string,
+  logger: Logger,
+  options: { lock?: LockOptions; push?: PushRules } = {},
+): Promise<string[]> {
   const lock = await lockForMesh(client, service, user, options.lock);
   const failures: string[] = [];
   let restored = false;
@@ -137,14 +156,17 @@ export async function leaveMesh(client: KubeClient, service: string, backend: st
     const ref = routerRef(client, service);
     const rules = await updateRules(client, ref, (current) => withoutBackends(current, [backend]));
     if (rules && rules.routes.length > 0) {
-      await (options.push ?? push)(client, ref, rules).catch((error: unknown) => logger.warn(`the router takes the new rules from its annotation within a minute (${(error as Error).message})`));
+      await (options.push ?? push)(client, ref, rules).catch((error: unknown) =>
+        logger.warn(`the router takes the new rules from its annotation within a minute (${(error as Error).message})`),
+      );
       return failures;
     }
     if (!rules && (await othersRemain(client, service, backend))) return failures;
     restored = await restoreService(client, service, lock.service, failures);
     return failures;
   } finally {
-    if (!restored) await lock.release().catch((error: unknown) => failures.push(`kt-lock on service ${service}: ${(error as Error).message}`));
+    if (!restored)
+      await lock.release().catch((error: unknown) => failures.push(`kt-lock on service ${service}: ${(error as Error).message}`));
   }
 }
 
@@ -157,11 +179,15 @@ async function othersRemain(client: KubeClient, service: string, mine: string): 
 async function restoreService(client: KubeClient, service: string, svc: ServiceState, failures: string[]): Promise<boolean> {
   const original = savedSelector(svc);
   const actions = [
-    ...(original ? [{ kind: 'restore-selector' as const, service: serviceRef(client, service), selector: original, why: 'kt-selector' }] : []),
+    ...(original
+      ? [{ kind: 'restore-selector' as const, service: serviceRef(client, service), selector: original, why: 'kt-selector' }]
+      : []),
     { kind: 'delete' as const, ref: routerRef(client, service), immediate: true },
     { kind: 'delete' as const, ref: serviceRef(client, stuntmanName(service)) },
   ];
-  await applyRestore(client, actions, { failed: (action, error) => failures.push(`${action.kind} ${'ref' in action ? action.ref.name : service}: ${error.message}`) });
+  await applyRestore(client, actions, {
+    failed: (action, error) => failures.push(`${action.kind} ${'ref' in action ? action.ref.name : service}: ${error.message}`),
+  });
   if (!original) failures.push(`service ${service} had no kt-selector; its selector was left as it is`);
   return original !== undefined && failures.length === 0;
 }

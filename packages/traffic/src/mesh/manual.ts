@@ -3,7 +3,14 @@
 import type { MeshPlan } from './mesh.js';
 
 /** Labels a controller puts on each pod; copying them would tie the shadow to that controller's bookkeeping. */
-const CONTROLLER_LABELS = ['pod-template-hash', 'controller-revision-hash', 'statefulset.kubernetes.io/pod-name', 'apps.kubernetes.io/pod-index', 'batch.kubernetes.io/controller-uid', 'controller-uid'];
+const CONTROLLER_LABELS = [
+  'pod-template-hash',
+  'controller-revision-hash',
+  'statefulset.kubernetes.io/pod-name',
+  'apps.kubernetes.io/pod-index',
+  'batch.kubernetes.io/controller-uid',
+  'controller-uid',
+];
 
 /** The shadow's labels: an original pod's (the selector's when none runs), the version label last. */
 export function manualLabels(plan: Pick<MeshPlan, 'pods' | 'selector' | 'mark'>): Record<string, string> {

@@ -37,9 +37,13 @@ export async function refuseIfExchanged(client: KubeClient, svc: ServiceState, n
   const name = svc.metadata.name;
   // Redirected to a pod that is gone: a mesh whose router was deleted (its stuntman says so) is joined, not refused.
   if (svc.spec.selector?.[Keys.target] !== undefined && (await client.find(serviceRef(client, stuntmanName(name))))) return;
-  throw new UserError(ErrorCode.AlreadyRedirected, `Service ${name} is already exchanged by ${holder.user} (${holder.by}); mesh changed nothing`, {
-    hint: `Wait until they finish; if that run is dead, "ktctl recover ${name}" puts the Service back`,
-  });
+  throw new UserError(
+    ErrorCode.AlreadyRedirected,
+    `Service ${name} is already exchanged by ${holder.user} (${holder.by}); mesh changed nothing`,
+    {
+      hint: `Wait until they finish; if that run is dead, "ktctl recover ${name}" puts the Service back`,
+    },
+  );
 }
 
 /** Takes the Service's kt-lock for a join or leave, waiting (bounded) while another participant holds it. */
@@ -56,7 +60,11 @@ export async function lockForMesh(client: KubeClient, name: string, user: string
       try {
         const locked = await client.mergePatch<ServiceState>(ref, lockPatch(svc, user, now));
         const before = svc.metadata.annotations?.[Keys.user] ?? null;
-        return { service: locked.body, release: () => client.mergePatch(ref, { metadata: { annotations: { [Keys.lock]: null, [Keys.user]: before } } }).then(() => undefined) };
+        return {
+          service: locked.body,
+          release: () =>
+            client.mergePatch(ref, { metadata: { annotations: { [Keys.lock]: null, [Keys.user]: before } } }).then(() => undefined),
+        };
       } catch (error) {
         if (!isStatus(error, 409)) throw error;
         continue; // someone changed the Service between our read and our write: read again
@@ -65,8 +73,13 @@ export async function lockForMesh(client: KubeClient, name: string, user: string
     if (Date.now() > deadline) break;
     await sleep(250 + Math.floor(Math.random() * 250), undefined, { signal: options.signal }).catch(() => undefined);
   }
-  if (options.signal?.aborted) throw new UserError(ErrorCode.Cancelled, `Cancelled while waiting for the kt-lock on service ${name}; nothing was changed`);
-  throw new UserError(ErrorCode.AlreadyRedirected, `Service ${name} stayed locked by ${holder?.user ?? 'someone'} (kt-lock set ${holder?.age ?? '?'} s ago)`, {
-    hint: `If that run is dead, "ktctl clean" releases its lock once 5 minutes old, or "ktctl recover ${name}" at once`,
-  });
+  if (options.signal?.aborted)
+    throw new UserError(ErrorCode.Cancelled, `Cancelled while waiting for the kt-lock on service ${name}; nothing was changed`);
+  throw new UserError(
+    ErrorCode.AlreadyRedirected,
+    `Service ${name} stayed locked by ${holder?.user ?? 'someone'} (kt-lock set ${holder?.age ?? '?'} s ago)`,
+    {
+      hint: `If that run is dead, "ktctl clean" releases its lock once 5 minutes old, or "ktctl recover ${name}" at once`,
+    },
+  );
 }

@@ -102,11 +102,27 @@ export async function mesh(options: MeshOptions, deps: MeshDeps): Promise<Mesh> 
   return startWithTeardown(deps.logger, async (teardown) => {
     const labels = options.mode === 'manual' ? manualLabels(plan) : undefined;
     const shadow = await createShadow(options, deps, teardown, plan, labels);
-    const tunnel = await exposeLocalPorts({ shadow: { privateKey: shadow.privateKey, forwarder: (p) => shadow.forwarder(p, forwarderOptionsFromFlags(options.flags)) }, ports, localHost: options.localHost, logger: deps.logger, onStatus: (status, detail) => deps.onEvent({ kind: 'status', status, detail }) });
+    const tunnel = await exposeLocalPorts({
+      shadow: { privateKey: shadow.privateKey, forwarder: (p) => shadow.forwarder(p, forwarderOptionsFromFlags(options.flags)) },
+      ports,
+      localHost: options.localHost,
+      logger: deps.logger,
+      onStatus: (status, detail) => deps.onEvent({ kind: 'status', status, detail }),
+    });
     teardown.defer('reverse tunnel', () => tunnel.close());
     if (options.mode === 'auto') await startAuto(options, deps, teardown, plan, shadow, tunnel);
     const label = `${mark.key}=${mark.value}`;
-    return { service: plan.service, namespace: deps.client.namespace, mode: options.mode, shadow: shadow.name, mark, header: headerExample(mark), label, ports, tunnel };
+    return {
+      service: plan.service,
+      namespace: deps.client.namespace,
+      mode: options.mode,
+      shadow: shadow.name,
+      mark,
+      header: headerExample(mark),
+      label,
+      ports,
+      tunnel,
+    };
   });
 }
 
@@ -115,7 +131,10 @@ async function planMesh(options: MeshOptions, deps: MeshDeps, ports: PortMapping
   const service = await resolveServiceName(client, parseTarget(options.target));
   const svc = await getService(client, service);
   const objectName = meshObjectName(service, mark);
-  await requirePermissions(client, meshPermissions(client.namespace, options.mode, shadowPermissions(client.namespace, options.flags.useShadowDeployment === true)));
+  await requirePermissions(
+    client,
+    meshPermissions(client.namespace, options.mode, shadowPermissions(client.namespace, options.flags.useShadowDeployment === true)),
+  );
   // A Service others meshed already selects the router: its own pods are found by the saved selector.
   const selector = savedSelector(svc as ServiceState) ?? { ...(svc.spec.selector ?? {}) };
   const pods = await servicePods(client, svc, selector);
@@ -131,7 +150,13 @@ async function planMesh(options: MeshOptions, deps: MeshDeps, ports: PortMapping
   return { service, mark, objectName, user, ports, routed, pods, selector };
 }
 
-function createShadow(options: MeshOptions, deps: MeshDeps, teardown: Teardown, plan: MeshPlan, podLabels: Record<string, string> | undefined): Promise<ShadowHandle> {
+function createShadow(
+  options: MeshOptions,
+  deps: MeshDeps,
+  teardown: Teardown,
+  plan: MeshPlan,
+  podLabels: Record<string, string> | undefined,
+): Promise<ShadowHandle> {
   const names = new Map(plan.routed.filter((p) => p.name).map((p) => [p.number, p.name!]));
   const shadowOptions = {
     ...shadowOptionsFromFlags(options.flags, { kind: 'mesh', service: plan.service, version: meshSuffix(plan.mark) }, options.version),
@@ -140,11 +165,13 @@ function createShadow(options: MeshOptions, deps: MeshDeps, teardown: Teardown, 
     exposePorts: plan.ports.map((p) => p.remote),
     // Named like the Service's named target ports, so a Service (or an Istio subset) selecting it resolves them.
     customizePodSpec: (spec: Record<string, any>) => {
-      for (const port of spec.containers?.[0]?.ports ?? []) if (names.has(port.containerPort) && port.protocol === 'TCP') port.name = names.get(port.containerPort);
+      for (const port of spec.containers?.[0]?.ports ?? [])
+        if (names.has(port.containerPort) && port.protocol === 'TCP') port.name = names.get(port.containerPort);
     },
     env: deps.env,
     signal: deps.signal,
   };
-  const onProgress = (p: { phase: string; detail?: string }): void => deps.onEvent({ kind: 'progress', step: 'shadow pod', detail: p.detail ?? p.phase });
+  const onProgress = (p: { phase: string; detail?: string }): void =>
+    deps.onEvent({ kind: 'progress', step: 'shadow pod', detail: p.detail ?? p.phase });
   return startShadow(deps.client, shadowOptions, { teardown, logger: deps.logger, onProgress, supervise: true });
 }

@@ -1,6 +1,13 @@
 // The cluster objects of mesh auto mode, as KtConnect names and labels them: the router pod, the stuntman
 // Service (the original pods) and one mesh Service per developer (their shadow pod). Pure builders.
-import { ROUTER_CONTROL_PORT, ROUTER_ENTRY_PATH, ROUTER_PODINFO_DIR, ROUTER_ANNOTATIONS_FILE, routerEnv, type RouterRuleSet } from '@ktctl/agent-contract';
+import {
+  ROUTER_CONTROL_PORT,
+  ROUTER_ENTRY_PATH,
+  ROUTER_PODINFO_DIR,
+  ROUTER_ANNOTATIONS_FILE,
+  routerEnv,
+  type RouterRuleSet,
+} from '@ktctl/agent-contract';
 import { CONTROLLED_BY_KT, Keys, Role, resolveTargetPort, type PodWithPorts, type ServicePortView, type ServiceView } from '@ktctl/kube';
 import { rulesAnnotations } from '../shared/router-rules.js';
 
@@ -55,12 +62,24 @@ export interface MeshMeta {
   readonly extraAnnotations?: Record<string, string>;
 }
 
-function metadata(name: string, meta: MeshMeta, role: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}): Obj {
+function metadata(
+  name: string,
+  meta: MeshMeta,
+  role: string,
+  labels: Record<string, string> = {},
+  annotations: Record<string, string> = {},
+): Obj {
   return {
     name,
     namespace: meta.namespace,
     labels: { ...meta.extraLabels, [Keys.controlBy]: CONTROLLED_BY_KT, [Keys.role]: role, ...labels },
-    annotations: { ...meta.extraAnnotations, [Keys.user]: meta.user, [Keys.lastHeartBeat]: String(meta.heartbeat), [Keys.config]: `service=${meta.service}`, ...annotations },
+    annotations: {
+      ...meta.extraAnnotations,
+      [Keys.user]: meta.user,
+      [Keys.lastHeartBeat]: String(meta.heartbeat),
+      [Keys.config]: `service=${meta.service}`,
+      ...annotations,
+    },
   };
 }
 
@@ -70,7 +89,16 @@ export function stuntmanService(name: string, meta: MeshMeta, selector: Record<s
     apiVersion: 'v1',
     kind: 'Service',
     metadata: metadata(name, meta, Role.router),
-    spec: { type: 'ClusterIP', selector: { ...selector }, ports: ports.map((p) => ({ name: `tcp-${p.number}`, port: p.number, targetPort: p.servicePort.targetPort ?? p.servicePort.port, protocol: 'TCP' })) },
+    spec: {
+      type: 'ClusterIP',
+      selector: { ...selector },
+      ports: ports.map((p) => ({
+        name: `tcp-${p.number}`,
+        port: p.number,
+        targetPort: p.servicePort.targetPort ?? p.servicePort.port,
+        protocol: 'TCP',
+      })),
+    },
   };
 }
 
@@ -80,7 +108,11 @@ export function meshService(name: string, meta: MeshMeta, shadowTarget: string, 
     apiVersion: 'v1',
     kind: 'Service',
     metadata: metadata(name, meta, Role.mesh),
-    spec: { type: 'ClusterIP', selector: { [Keys.target]: shadowTarget }, ports: ports.map((p) => ({ name: `tcp-${p}`, port: p, targetPort: p, protocol: 'TCP' })) },
+    spec: {
+      type: 'ClusterIP',
+      selector: { [Keys.target]: shadowTarget },
+      ports: ports.map((p) => ({ name: `tcp-${p}`, port: p, targetPort: p, protocol: 'TCP' })),
+    },
   };
 }
 
@@ -110,16 +142,30 @@ export function routerPod(input: RouterPodInput, meta: MeshMeta): Obj {
     image: input.image,
     imagePullPolicy: input.forceUpdate ? 'Always' : 'IfNotPresent',
     command: [NODE, ROUTER_ENTRY_PATH],
-    env: routerEnv(input.ports.map((p) => p.number), input.rules.default, input.logLevel),
-    ports: [...input.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.number, protocol: 'TCP' })), { name: 'kt-control', containerPort: ROUTER_CONTROL_PORT, protocol: 'TCP' }],
+    env: routerEnv(
+      input.ports.map((p) => p.number),
+      input.rules.default,
+      input.logLevel,
+    ),
+    ports: [
+      ...input.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.number, protocol: 'TCP' })),
+      { name: 'kt-control', containerPort: ROUTER_CONTROL_PORT, protocol: 'TCP' },
+    ],
     volumeMounts: [{ name: 'kt-podinfo', mountPath: ROUTER_PODINFO_DIR, readOnly: true }],
     readinessProbe: { httpGet: { path: '/healthz', port: ROUTER_CONTROL_PORT }, periodSeconds: 1, failureThreshold: 3 },
     // Root only to bind low target ports; no other power, nothing written.
-    securityContext: { runAsUser: 0, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
+    securityContext: {
+      runAsUser: 0,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] },
+    },
   };
   const spec: Obj = {
     containers: [container],
-    volumes: [{ name: 'kt-podinfo', downwardAPI: { items: [{ path: ROUTER_ANNOTATIONS_FILE, fieldRef: { fieldPath: 'metadata.annotations' } }] } }],
+    volumes: [
+      { name: 'kt-podinfo', downwardAPI: { items: [{ path: ROUTER_ANNOTATIONS_FILE, fieldRef: { fieldPath: 'metadata.annotations' } }] } },
+    ],
     restartPolicy: 'Always',
     terminationGracePeriodSeconds: 2,
     automountServiceAccountToken: false,
@@ -127,5 +173,10 @@ export function routerPod(input: RouterPodInput, meta: MeshMeta): Obj {
   if (input.serviceAccount && input.serviceAccount !== 'default') spec.serviceAccountName = input.serviceAccount;
   if (input.nodeSelector && Object.keys(input.nodeSelector).length) spec.nodeSelector = input.nodeSelector;
   if (input.imagePullSecret) spec.imagePullSecrets = [{ name: input.imagePullSecret }];
-  return { apiVersion: 'v1', kind: 'Pod', metadata: metadata(input.name, meta, Role.router, { [Keys.target]: input.target }, rulesAnnotations(input.rules)), spec };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: metadata(input.name, meta, Role.router, { [Keys.target]: input.target }, rulesAnnotations(input.rules)),
+    spec,
+  };
 }

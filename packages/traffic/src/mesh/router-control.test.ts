@@ -21,7 +21,13 @@ function fakeRouter(lagMs = 0) {
       res.end(JSON.stringify(body));
     });
   });
-  return { server, puts, get generation() { return generation; } };
+  return {
+    server,
+    puts,
+    get generation() {
+      return generation;
+    },
+  };
 }
 
 let close: (() => void) | undefined;
@@ -57,6 +63,8 @@ describe('router control', () => {
     await new Promise<void>((r) => dead.listen(0, '127.0.0.1', () => r()));
     const port = (dead.address() as AddressInfo).port;
     dead.close();
-    await expect(pushRules(async () => tcpConnect(port, '127.0.0.1'), { generation: 1, default: 'svc', routes: [] }, 600)).rejects.toThrow(/did not take rule set 1 within/);
+    await expect(pushRules(async () => tcpConnect(port, '127.0.0.1'), { generation: 1, default: 'svc', routes: [] }, 600)).rejects.toThrow(
+      /did not take rule set 1 within/,
+    );
   });
 });

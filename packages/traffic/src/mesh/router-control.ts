@@ -11,16 +11,28 @@ export type ControlConnect = () => Promise<Duplex>;
 
 /** Opens streams to the named router pod's control port (the name is the same after a recreation). */
 export function routerControl(client: KubeClient, pod: string, openTimeoutMs = 10_000): { connect: ControlConnect; close(): void } {
-  const forwarder = new PortForwarder(client, { namespace: client.namespace, port: ROUTER_CONTROL_PORT, pod }, { openTimeoutMs, maxAttempts: 3 });
+  const forwarder = new PortForwarder(
+    client,
+    { namespace: client.namespace, port: ROUTER_CONTROL_PORT, pod },
+    { openTimeoutMs, maxAttempts: 3 },
+  );
   return { connect: () => forwarder.connect(), close: () => forwarder.close() };
 }
 
 /** One HTTP/1.1 exchange over a stream; the body as text. */
-async function call(connect: ControlConnect, method: 'GET' | 'PUT', path: string, body?: unknown): Promise<{ status: number; text: string }> {
+async function call(
+  connect: ControlConnect,
+  method: 'GET' | 'PUT',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; text: string }> {
   const stream = await connect();
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { connection: 'close', ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) };
+    const headers: Record<string, string | number> = {
+      connection: 'close',
+      ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+    };
     const req = request({ method, path, host: 'router', headers, createConnection: () => stream as never, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -51,7 +63,8 @@ export async function pushRules(connect: ControlConnect, rules: RouterRuleSet, t
   while (Date.now() < deadline) {
     try {
       const res = await call(connect, 'PUT', '/rules', rules);
-      if (res.status === 400 || res.status === 413) throw new RefusedRules(`the router refused rule set ${rules.generation}: ${res.text.trim()}`);
+      if (res.status === 400 || res.status === 413)
+        throw new RefusedRules(`the router refused rule set ${rules.generation}: ${res.text.trim()}`);
       if ((await routerHealth(connect)).generation >= rules.generation) return;
     } catch (error) {
       if (error instanceof RefusedRules) throw error;
@@ -59,7 +72,9 @@ export async function pushRules(connect: ControlConnect, rules: RouterRuleSet, t
     }
     await sleep(250);
   }
-  throw new Error(`the router did not take rule set ${rules.generation} within ${timeoutMs / 1000} s${last ? ` (${(last as Error).message})` : ''}`);
+  throw new Error(
+    `the router did not take rule set ${rules.generation} within ${timeoutMs / 1000} s${last ? ` (${(last as Error).message})` : ''}`,
+  );
 }
 
 class RefusedRules extends Error {}

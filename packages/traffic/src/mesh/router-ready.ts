@@ -17,14 +17,18 @@ export async function waitRouterReady(client: KubeClient, ref: ObjectRef, timeou
       if (seen.ready) return;
       if (seen.failure === 'image-pull') {
         const image = pod.spec?.containers?.[0]?.image ?? '?';
-        throw new UserError(ErrorCode.ImagePullFailed, `The cluster cannot pull the router image ${image} (${seen.failureDetail ?? ''})`, { hint: 'Set --routerImage (an image with the ktctl router, by default the shadow image) or --imageRegistry' });
+        throw new UserError(ErrorCode.ImagePullFailed, `The cluster cannot pull the router image ${image} (${seen.failureDetail ?? ''})`, {
+          hint: 'Set --routerImage (an image with the ktctl router, by default the shadow image) or --imageRegistry',
+        });
       }
       last = seen.phases.at(-1)?.detail ?? pod.status?.phase ?? 'pending';
     }
     await sleep(500, undefined, { signal }).catch(() => undefined);
   }
   if (signal?.aborted) throw new UserError(ErrorCode.Cancelled, `Cancelled while starting router ${ref.name}`);
-  throw new UserError(ErrorCode.PodNotReady, `Router pod ${ref.name} was not ready within ${timeoutSeconds}s (${last})`, { hint: `Raise --podCreationTimeout, or check it: kubectl describe pod ${ref.name}` });
+  throw new UserError(ErrorCode.PodNotReady, `Router pod ${ref.name} was not ready within ${timeoutSeconds}s (${last})`, {
+    hint: `Raise --podCreationTimeout, or check it: kubectl describe pod ${ref.name}`,
+  });
 }
 
 /** Waits (bounded) until a deleted pod is really gone, so one of the same name can be created. */

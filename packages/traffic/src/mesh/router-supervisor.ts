@@ -28,11 +28,20 @@ type FullPod = RouterPodView & { apiVersion?: string; kind?: string; spec?: Reco
 /** The pod to create again: the same metadata and spec, without what the cluster assigned. */
 export function recreatedPod(last: FullPod, liveBackends: ReadonlySet<string>, own: RouterRoute): Record<string, any> {
   const rules = storedRules(last.metadata.annotations);
-  const kept = rules && { ...rules, generation: rules.generation + 1, routes: rules.routes.filter((r) => r.backend === own.backend || liveBackends.has(r.backend)) };
+  const kept = rules && {
+    ...rules,
+    generation: rules.generation + 1,
+    routes: rules.routes.filter((r) => r.backend === own.backend || liveBackends.has(r.backend)),
+  };
   const spec = { ...(last.spec ?? {}) };
   delete spec.nodeName;
   const { name, labels, annotations } = last.metadata;
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels, annotations: { ...annotations, ...(kept ? rulesAnnotations(kept) : {}) } }, spec };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels, annotations: { ...annotations, ...(kept ? rulesAnnotations(kept) : {}) } },
+    spec,
+  };
 }
 
 /** Watches the router pod (and polls it every `intervalMs`) until stopped. */
@@ -43,7 +52,9 @@ export function superviseRouter(client: KubeClient, options: RouterSupervisorOpt
   let running: Promise<void> | undefined;
   const check = (): void => {
     if (stop.signal.aborted) return;
-    running ??= reconcile().catch((error: unknown) => options.logger.debug(`router supervision: ${(error as Error).message}`)).finally(() => (running = undefined));
+    running ??= reconcile()
+      .catch((error: unknown) => options.logger.debug(`router supervision: ${(error as Error).message}`))
+      .finally(() => (running = undefined));
   };
   const reconcile = async (): Promise<void> => {
     const pod = await client.find<FullPod>(ref);
@@ -61,9 +72,11 @@ export function superviseRouter(client: KubeClient, options: RouterSupervisorOpt
     const lock = await lockForMesh(client, options.service, options.user, { waitMs: 30_000, signal: stop.signal });
     try {
       if (stop.signal.aborted || (await client.find(ref))) return true;
-      await client.create(ref, recreatedPod(from, await meshServiceNames(client, options.service), options.route)).catch((error: unknown) => {
-        if (!isStatus(error, 409)) throw error;
-      });
+      await client
+        .create(ref, recreatedPod(from, await meshServiceNames(client, options.service), options.route))
+        .catch((error: unknown) => {
+          if (!isStatus(error, 409)) throw error;
+        });
     } finally {
       await lock.release().catch(() => undefined);
     }
@@ -71,7 +84,11 @@ export function superviseRouter(client: KubeClient, options: RouterSupervisorOpt
     return true;
   };
   const restoreRoute = async (): Promise<void> => {
-    const rules = await updateRules(client, ref, (current) => (requireFree(options.service, current, options.route), withRoute(current, options.route)));
+    const rules = await updateRules(
+      client,
+      ref,
+      (current) => (requireFree(options.service, current, options.route), withRoute(current, options.route)),
+    );
     if (!rules) return;
     const control = routerControl(client, ref.name!);
     await pushRules(control.connect, rules).finally(() => control.close());
@@ -79,15 +96,19 @@ export function superviseRouter(client: KubeClient, options: RouterSupervisorOpt
   };
   const timer = setInterval(check, options.intervalMs ?? 10_000);
   timer.unref();
-  void watchObjects<FullPod>(client, { apiVersion: 'v1', resource: 'pods', namespace: client.namespace }, {
-    query: `fieldSelector=${encodeURIComponent(`metadata.name=${ref.name}`)}`,
-    signal: stop.signal,
-    onInterrupt: (error) => options.logger.debug(`watch on router ${ref.name}: ${(error as Error).message}`),
-    onEvent: (event) => {
-      if (event.type !== 'DELETED' && !event.object.metadata.deletionTimestamp) last = event.object;
-      else check();
+  void watchObjects<FullPod>(
+    client,
+    { apiVersion: 'v1', resource: 'pods', namespace: client.namespace },
+    {
+      query: `fieldSelector=${encodeURIComponent(`metadata.name=${ref.name}`)}`,
+      signal: stop.signal,
+      onInterrupt: (error) => options.logger.debug(`watch on router ${ref.name}: ${(error as Error).message}`),
+      onEvent: (event) => {
+        if (event.type !== 'DELETED' && !event.object.metadata.deletionTimestamp) last = event.object;
+        else check();
+      },
     },
-  });
+  );
   return {
     async stop() {
       stop.abort();

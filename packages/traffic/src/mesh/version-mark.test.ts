@@ -12,7 +12,9 @@ describe('--versionMark', () => {
   });
 
   it('refuses a key that is no header name, a manual key that is no label key, and a value unfit for names', () => {
-    expect(() => parseVersionMark('bad key:v', 'auto')).toThrow(expect.objectContaining({ code: 'KT_INVALID_FLAG', message: expect.stringMatching(/not a valid HTTP header name/) }));
+    expect(() => parseVersionMark('bad key:v', 'auto')).toThrow(
+      expect.objectContaining({ code: 'KT_INVALID_FLAG', message: expect.stringMatching(/not a valid HTTP header name/) }),
+    );
     expect(() => parseVersionMark("x'y:v", 'manual')).toThrow(/also a label key/);
     expect(parseVersionMark("x'y:v", 'auto').key).toBe("x'y");
     expect(() => parseVersionMark('version:Alice', 'auto')).toThrow(/lowercase letters, digits and inner dashes/);

@@ -24,17 +24,31 @@ const VALUE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const HINT = 'Use --versionMark <value>, <key>: or <key>:<value>, e.g. --versionMark version:alice';
 
 /** `v`, `key:` or `key:v` → the mark; the key defaults to `version`, the value to 5 random lowercase letters. */
-export function parseVersionMark(text: string | undefined, mode: 'auto' | 'manual', random: () => string = () => randomLetters(5)): VersionMark {
+export function parseVersionMark(
+  text: string | undefined,
+  mode: 'auto' | 'manual',
+  random: () => string = () => randomLetters(5),
+): VersionMark {
   const raw = (text ?? '').trim();
   const colon = raw.indexOf(':');
   const key = colon < 0 ? DEFAULT_MARK_KEY : raw.slice(0, colon).trim();
   const value = (colon < 0 ? raw : raw.slice(colon + 1).trim()) || random();
-  if (!HEADER.test(key)) throw new UsageError(`Invalid --versionMark "${raw}": "${key}" is not a valid HTTP header name`, { code: ErrorCode.InvalidFlag, hint: HINT });
+  if (!HEADER.test(key))
+    throw new UsageError(`Invalid --versionMark "${raw}": "${key}" is not a valid HTTP header name`, {
+      code: ErrorCode.InvalidFlag,
+      hint: HINT,
+    });
   if (mode === 'manual' && !LABEL_KEY.test(key)) {
-    throw new UsageError(`Invalid --versionMark "${raw}": in manual mode "${key}" is also a label key (letters, digits, - _ .)`, { code: ErrorCode.InvalidFlag, hint: HINT });
+    throw new UsageError(`Invalid --versionMark "${raw}": in manual mode "${key}" is also a label key (letters, digits, - _ .)`, {
+      code: ErrorCode.InvalidFlag,
+      hint: HINT,
+    });
   }
   if (!VALUE.test(value)) {
-    throw new UsageError(`Invalid --versionMark "${raw}": the value "${value}" names cluster objects, so it takes lowercase letters, digits and inner dashes only`, { code: ErrorCode.InvalidFlag, hint: HINT });
+    throw new UsageError(
+      `Invalid --versionMark "${raw}": the value "${value}" names cluster objects, so it takes lowercase letters, digits and inner dashes only`,
+      { code: ErrorCode.InvalidFlag, hint: HINT },
+    );
   }
   return { key, value };
 }
@@ -56,7 +70,10 @@ export function meshSuffix(mark: VersionMark): string {
 export function meshObjectName(service: string, mark: VersionMark): string {
   const name = `${service}-kt-mesh-${meshSuffix(mark)}`;
   if (name.length > 63) {
-    throw new UsageError(`The mesh objects would be named ${name}, longer than the 63 characters Kubernetes allows`, { code: ErrorCode.InvalidFlag, hint: 'Pick a shorter --versionMark value' });
+    throw new UsageError(`The mesh objects would be named ${name}, longer than the 63 characters Kubernetes allows`, {
+      code: ErrorCode.InvalidFlag,
+      hint: 'Pick a shorter --versionMark value',
+    });
   }
   return name;
 }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { conflictingRoute, rulesAnnotations, storedRules, withRoute, withoutBackends, type RouterRuleSet } from './router-rules.js';
 
-const rules: RouterRuleSet = { generation: 3, default: 'web-kt-stuntman', routes: [{ header: 'version', value: 'a', backend: 'web-kt-mesh-a', user: 'alice' }] };
+const rules: RouterRuleSet = {
+  generation: 3,
+  default: 'web-kt-stuntman',
+  routes: [{ header: 'version', value: 'a', backend: 'web-kt-mesh-a', user: 'alice' }],
+};
 
 describe('router rules', () => {
   it('stores rules and the ref count together, and reads them back; unreadable ones are none', () => {

@@ -7,7 +7,13 @@ import { rulesAnnotations, storedRules } from './router-rules.js';
 
 /** The router pod fields mesh reads. */
 export interface RouterPodView {
-  metadata: { name: string; resourceVersion?: string; deletionTimestamp?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    resourceVersion?: string;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   status?: { phase?: string; podIP?: string; conditions?: Array<{ type: string; status: string }> };
 }
 
@@ -28,14 +34,22 @@ export async function findRouter(client: KubeClient, service: string): Promise<R
  * version read; on a conflict read again. `edit` returns undefined to change nothing. Returns the rules
  * now stored, or undefined when the router is gone.
  */
-export async function updateRules(client: KubeClient, ref: ObjectRef, edit: (rules: RouterRuleSet, pod: RouterPodView) => RouterRuleSet | undefined): Promise<RouterRuleSet | undefined> {
+export async function updateRules(
+  client: KubeClient,
+  ref: ObjectRef,
+  edit: (rules: RouterRuleSet, pod: RouterPodView) => RouterRuleSet | undefined,
+): Promise<RouterRuleSet | undefined> {
   for (let attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
     const pod = await client.find<RouterPodView>(ref);
     if (!pod || pod.metadata.deletionTimestamp) return undefined;
     const current = storedRules(pod.metadata.annotations);
     if (!current) {
       // KtConnect's router keeps its rules elsewhere; a hand edit leaves nothing safe to build on.
-      throw new UserError(ErrorCode.AlreadyRedirected, `Router ${ref.name} carries no ktctl rules (a KtConnect router, or its kt-router-rules annotation was edited)`, { hint: `"ktctl recover ${ref.name!.replace(/-kt-router$/, '')}" removes it and puts the Service back` });
+      throw new UserError(
+        ErrorCode.AlreadyRedirected,
+        `Router ${ref.name} carries no ktctl rules (a KtConnect router, or its kt-router-rules annotation was edited)`,
+        { hint: `"ktctl recover ${ref.name!.replace(/-kt-router$/, '')}" removes it and puts the Service back` },
+      );
     }
     const next = edit(current, pod);
     if (!next) return current;
@@ -53,6 +67,9 @@ export async function updateRules(client: KubeClient, ref: ObjectRef, edit: (rul
 /** The names of the mesh Services (`<svc>-kt-mesh-*`) of this Service that exist now. */
 export async function meshServiceNames(client: KubeClient, service: string): Promise<Set<string>> {
   const query = `labelSelector=${encodeURIComponent(`${Keys.controlBy}=${CONTROLLED_BY_KT},${Keys.role}=${Role.mesh}`)}`;
-  const list = await client.list<{ metadata: { name: string } }>({ apiVersion: 'v1', resource: 'services', namespace: client.namespace }, query);
+  const list = await client.list<{ metadata: { name: string } }>(
+    { apiVersion: 'v1', resource: 'services', namespace: client.namespace },
+    query,
+  );
   return new Set(list.items.map((s) => s.metadata.name).filter((n) => n.startsWith(`${service}-kt-mesh-`)));
 }
