@@ -4,7 +4,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Background } from '../../harness/index.js';
 import { ktctlEnv } from '../connect/ktctl.js';
-import { appPorts, endMesh, grpcWho, httpWho, ktMade, routerRules, serviceObject, startLaptopApp, startMesh, useMeshFile, waitAnswer, waitNoneMade, wsWho } from './support.js';
+import {
+  appPorts,
+  endMesh,
+  grpcWho,
+  httpWho,
+  ktMade,
+  routerRules,
+  serviceObject,
+  startLaptopApp,
+  startMesh,
+  useMeshFile,
+  waitAnswer,
+  waitNoneMade,
+  wsWho,
+} from './support.js';
 
 const { cluster, laptop, ns: namespace } = useMeshFile(import.meta.filename);
 const [httpPort, grpcPort] = appPorts();
@@ -22,7 +36,12 @@ describe('mesh --mode auto', () => {
   it('routes by header for HTTP, WebSocket and gRPC, and restores the Service exactly on exit', async () => {
     const { args, env } = ktctlEnv(cluster);
     const original = await serviceObject(cluster, ns, 'app');
-    const run = await startMesh(laptop, [...args, '-n', ns, 'app', '--expose', `${httpPort}:8080,${grpcPort}:9090`, '--versionMark', 'alice'], env, 'alice');
+    const run = await startMesh(
+      laptop,
+      [...args, '-n', ns, 'app', '--expose', `${httpPort}:8080,${grpcPort}:9090`, '--versionMark', 'alice'],
+      env,
+      'alice',
+    );
     try {
       expect(run.output()).toContain(`curl -H 'version: alice'`);
       const header = 'version: alice';
@@ -44,8 +63,16 @@ describe('mesh --mode auto', () => {
       expect(svc.spec.selector).toEqual({ 'kt-target': router.metadata.labels['kt-target'] });
       expect(router.metadata.annotations['kt-ref-count']).toBe('1');
       expect((await cluster.getJson(['-n', ns, 'service', 'app-kt-stuntman'])).spec.selector).toEqual({ app: 'app' });
-      expect((await routerRules(cluster, ns)).routes).toEqual([{ header: 'version', value: 'alice', backend: 'app-kt-mesh-alice', user: 'alice' }]);
-      expect(await ktMade(cluster, ns)).toEqual(['configmap/app-kt-mesh-alice', 'pod/app-kt-mesh-alice', 'pod/app-kt-router', 'service/app-kt-mesh-alice', 'service/app-kt-stuntman']);
+      expect((await routerRules(cluster, ns)).routes).toEqual([
+        { header: 'version', value: 'alice', backend: 'app-kt-mesh-alice', user: 'alice' },
+      ]);
+      expect(await ktMade(cluster, ns)).toEqual([
+        'configmap/app-kt-mesh-alice',
+        'pod/app-kt-mesh-alice',
+        'pod/app-kt-router',
+        'service/app-kt-mesh-alice',
+        'service/app-kt-stuntman',
+      ]);
     } finally {
       await endMesh(run);
     }

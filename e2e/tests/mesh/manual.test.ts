@@ -21,12 +21,23 @@ describe('mesh --mode manual', () => {
   it('makes only a shadow labelled like the pods plus the version, says which label to select on, and leaves nothing', async () => {
     const { args, env } = ktctlEnv(cluster);
     const original = await serviceObject(cluster, ns, 'app');
-    const run = await startMesh(laptop, [...args, '-n', ns, 'app', '--mode', 'manual', '--expose', `${httpPort}:8080`, '--versionMark', 'version:v2'], env, 'alice');
+    const run = await startMesh(
+      laptop,
+      [...args, '-n', ns, 'app', '--mode', 'manual', '--expose', `${httpPort}:8080`, '--versionMark', 'version:v2'],
+      env,
+      'alice',
+    );
     try {
       expect(run.output()).toMatch(/selecting on label version=v2/);
       expect(await ktMade(cluster, ns)).toEqual(['configmap/app-kt-mesh-v2', 'pod/app-kt-mesh-v2']);
       const shadow = await cluster.getJson(['-n', ns, 'pod', 'app-kt-mesh-v2']);
-      expect(shadow.metadata.labels).toMatchObject({ app: 'app', tier: 'backend', version: 'v2', 'control-by': 'kt', 'kt-role': 'shadow-mesh' });
+      expect(shadow.metadata.labels).toMatchObject({
+        app: 'app',
+        tier: 'backend',
+        version: 'v2',
+        'control-by': 'kt',
+        'kt-role': 'shadow-mesh',
+      });
       expect(shadow.metadata.labels['pod-template-hash']).toBeUndefined();
       // Named like the Service's target port, so a subset selecting it resolves `http` there.
       expect(shadow.spec.containers[0].ports).toContainEqual({ name: 'http', containerPort: 8080, protocol: 'TCP' });

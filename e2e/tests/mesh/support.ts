@@ -3,7 +3,16 @@
 // developer (its answers name the developer), and starting/ending `ktctl mesh` as a given user.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
-import { runOk, startBackground, useClusterEnv, waitFor, type Background, type Cluster, type ClusterEnv, type Laptop } from '../../harness/index.js';
+import {
+  runOk,
+  startBackground,
+  useClusterEnv,
+  waitFor,
+  type Background,
+  type Cluster,
+  type ClusterEnv,
+  type Laptop,
+} from '../../harness/index.js';
 import { KTCTL } from '../connect/ktctl.js';
 import { workloads } from './workloads.js';
 
@@ -41,14 +50,26 @@ export function grpcWho(cluster: Cluster, ns: string, header?: string): Promise<
 /** Waits until a call answers matching `re`; returns the last answer. */
 export async function waitAnswer(call: () => Promise<string>, re: RegExp, timeoutMs = 60_000): Promise<string> {
   let last = '';
-  await waitFor(async () => re.test((last = await call())), { timeoutMs, intervalMs: 500, what: `an answer matching ${re} (last: ${last})` });
+  await waitFor(async () => re.test((last = await call())), {
+    timeoutMs,
+    intervalMs: 500,
+    what: `an answer matching ${re} (last: ${last})`,
+  });
   return last;
 }
 
 /** The developer's program on the laptop: the test app on two local ports, answering as `laptop-<user>`. */
 export async function startLaptopApp(laptop: Laptop, user: string, httpPort: number, grpcPort: number): Promise<Background> {
   await laptop.run('ip', ['link', 'set', 'lo', 'up']);
-  const [cmd, argv] = laptop.argv('env', [`POD_NAME=laptop-${user}`, TESTAPP, 'serve', `-http=127.0.0.1:${httpPort}`, `-grpc=127.0.0.1:${grpcPort}`, '-tcp=', '-udp=']);
+  const [cmd, argv] = laptop.argv('env', [
+    `POD_NAME=laptop-${user}`,
+    TESTAPP,
+    'serve',
+    `-http=127.0.0.1:${httpPort}`,
+    `-grpc=127.0.0.1:${grpcPort}`,
+    '-tcp=',
+    '-udp=',
+  ]);
   const app = startBackground(cmd, argv);
   await waitFor(async () => laptop.canConnect('127.0.0.1', httpPort, 1), { timeoutMs: 10_000, what: `the laptop app of ${user}` });
   return app;
@@ -56,7 +77,12 @@ export async function startLaptopApp(laptop: Laptop, user: string, httpPort: num
 
 /** Starts `ktctl mesh ...` as `user` and waits until it is ready. */
 export async function startMesh(laptop: Laptop, args: readonly string[], env: NodeJS.ProcessEnv, user: string): Promise<Background> {
-  const [cmd, argv] = laptop.argv('env', [...Object.entries({ ...env, USER: user }).map(([k, v]) => `${k}=${v ?? ''}`), KTCTL, 'mesh', ...args]);
+  const [cmd, argv] = laptop.argv('env', [
+    ...Object.entries({ ...env, USER: user }).map(([k, v]) => `${k}=${v ?? ''}`),
+    KTCTL,
+    'mesh',
+    ...args,
+  ]);
   const run = startBackground(cmd, argv);
   await run.waitForOutput(/Press Ctrl-C to end the mesh|error:|\[KT_/, 150_000);
   if (!/Press Ctrl-C/.test(run.output())) throw new Error(`ktctl mesh did not start:\n${run.output()}`);
@@ -91,11 +117,17 @@ export async function ktMade(cluster: Cluster, ns: string): Promise<string[]> {
 /** Waits (bounded) until nothing ktctl made is left. */
 export async function waitNoneMade(cluster: Cluster, ns: string): Promise<void> {
   let left: string[] = [];
-  await waitFor(async () => (left = await ktMade(cluster, ns)).length === 0, { timeoutMs: 40_000, what: `ktctl's objects to go (left: ${left.join(', ')})` });
+  await waitFor(async () => (left = await ktMade(cluster, ns)).length === 0, {
+    timeoutMs: 40_000,
+    what: `ktctl's objects to go (left: ${left.join(', ')})`,
+  });
 }
 
 /** The router's stored rules. */
-export async function routerRules(cluster: Cluster, ns: string): Promise<{ generation: number; routes: { header: string; value: string; backend: string; user: string }[] }> {
+export async function routerRules(
+  cluster: Cluster,
+  ns: string,
+): Promise<{ generation: number; routes: { header: string; value: string; backend: string; user: string }[] }> {
   const pod = await cluster.getJson(['-n', ns, 'pod', 'app-kt-router']);
   return JSON.parse(pod.metadata.annotations['kt-router-rules']);
 }
@@ -113,7 +145,8 @@ export function useMeshFile(testFile: string): { env: ClusterEnv; cluster: Clust
     const image = (await runOk('bash', [IMAGE_SCRIPT], { timeoutMs: 240_000 })).trim().split('\n').pop()!;
     const ns = env.namespace.name;
     await env.cluster.kubectlOk(['apply', '-f', '-'], { input: workloads(ns, image) });
-    for (const d of ['app', 'client']) await env.cluster.kubectlOk(['-n', ns, 'rollout', 'status', `deployment/${d}`, '--timeout=90s'], { timeoutMs: 100_000 });
+    for (const d of ['app', 'client'])
+      await env.cluster.kubectlOk(['-n', ns, 'rollout', 'status', `deployment/${d}`, '--timeout=90s'], { timeoutMs: 100_000 });
   });
   afterAll(() => undefined);
   return { env, cluster: env.cluster, laptop: env.laptop, ns: () => env.namespace.name };

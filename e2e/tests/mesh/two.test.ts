@@ -6,7 +6,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, type Background } from '../../harness/index.js';
 import { ktctl, ktctlEnv } from '../connect/ktctl.js';
-import { appPorts, endMesh, grpcWho, httpWho, ktMade, routerRules, serviceObject, startLaptopApp, startMesh, useMeshFile, waitAnswer, waitNoneMade, wsWho } from './support.js';
+import {
+  appPorts,
+  endMesh,
+  grpcWho,
+  httpWho,
+  ktMade,
+  routerRules,
+  serviceObject,
+  startLaptopApp,
+  startMesh,
+  useMeshFile,
+  waitAnswer,
+  waitNoneMade,
+  wsWho,
+} from './support.js';
 
 const { cluster, laptop, ns: namespace } = useMeshFile(import.meta.filename);
 const alicePorts = appPorts();
@@ -39,14 +53,30 @@ describe('mesh --mode auto, several developers', () => {
       expect((await cluster.getJson(['-n', ns, 'pod', 'app-kt-router'])).metadata.annotations['kt-ref-count']).toBe('2');
 
       // carol wants alice's value: refused, naming alice, and nothing changed.
-      const before = { svc: await serviceObject(cluster, ns, 'app'), made: await ktMade(cluster, ns), rules: await routerRules(cluster, ns) };
-      const carol = await ktctl(laptop, ['mesh', ...args, '-n', ns, 'app', ...expose(alicePorts), '--versionMark', 'Version:alice'], { ...env, USER: 'carol' });
+      const before = {
+        svc: await serviceObject(cluster, ns, 'app'),
+        made: await ktMade(cluster, ns),
+        rules: await routerRules(cluster, ns),
+      };
+      const carol = await ktctl(laptop, ['mesh', ...args, '-n', ns, 'app', ...expose(alicePorts), '--versionMark', 'Version:alice'], {
+        ...env,
+        USER: 'carol',
+      });
       expect(carol.code).toBe(1);
       expect(carol.stderr).toMatch(/already routed to alice.*\[KT_ALREADY_REDIRECTED\]/);
-      expect({ svc: await serviceObject(cluster, ns, 'app'), made: await ktMade(cluster, ns), rules: await routerRules(cluster, ns) }).toEqual(before);
+      expect({
+        svc: await serviceObject(cluster, ns, 'app'),
+        made: await ktMade(cluster, ns),
+        rules: await routerRules(cluster, ns),
+      }).toEqual(before);
 
       // dave uses alice's value under another key: allowed, with objects of their own.
-      const dave = await startMesh(laptop, [...args, '-n', ns, 'app', ...expose(alicePorts), '--versionMark', 'x-dev:alice', '--skipPortChecking'], env, 'dave');
+      const dave = await startMesh(
+        laptop,
+        [...args, '-n', ns, 'app', ...expose(alicePorts), '--versionMark', 'x-dev:alice', '--skipPortChecking'],
+        env,
+        'dave',
+      );
       const daveRoute = (await routerRules(cluster, ns)).routes.find((r) => r.user === 'dave')!;
       expect(daveRoute).toMatchObject({ header: 'x-dev', value: 'alice', backend: expect.stringMatching(/^app-kt-mesh-alice-[a-z]{4}$/) });
       expect(await waitAnswer(() => httpWho(cluster, ns, 'x-dev: alice'), /laptop-alice/)).toMatch(/laptop-alice/);
@@ -56,7 +86,10 @@ describe('mesh --mode auto, several developers', () => {
       // The router pod is deleted: a participant brings it back with its rules; routing resumes by itself.
       const uid = (await cluster.getJson(['-n', ns, 'pod', 'app-kt-router'])).metadata.uid;
       await cluster.kubectlOk(['-n', ns, 'delete', 'pod', 'app-kt-router', '--wait=false']);
-      await waitFor(async () => (await cluster.getJson(['-n', ns, 'pod', 'app-kt-router']).catch(() => undefined))?.metadata.uid !== uid, { timeoutMs: 60_000, what: 'a new router pod' });
+      await waitFor(async () => (await cluster.getJson(['-n', ns, 'pod', 'app-kt-router']).catch(() => undefined))?.metadata.uid !== uid, {
+        timeoutMs: 60_000,
+        what: 'a new router pod',
+      });
       expect(await waitAnswer(() => httpWho(cluster, ns, 'version: alice'), /laptop-alice/, 90_000)).toMatch(/laptop-alice/);
       expect(await waitAnswer(() => httpWho(cluster, ns, 'version: bob'), /laptop-bob/)).toMatch(/laptop-bob/);
       expect(await httpWho(cluster, ns)).toMatch(/hello from app-/);
