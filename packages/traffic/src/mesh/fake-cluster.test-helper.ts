@@ -60,7 +60,12 @@ export class FakeCluster {
           .filter(Boolean)
           .map((kv) => kv.split('='));
         const items = [...this.objects.entries()].filter(([k]) => k.startsWith(`${ref.resource}/`)).map(([, v]) => v);
-        return { items: structuredClone(items.filter((o) => wanted.every(([k, v]) => o.metadata.labels?.[k!] === v))) };
+        const name = /fieldSelector=metadata\.name%3D([^&]*)/.exec(query)?.[1];
+        const matching = items.filter(
+          (o) =>
+            wanted.every(([k, v]) => o.metadata.labels?.[k!] === v) && (name === undefined || o.metadata.name === decodeURIComponent(name)),
+        );
+        return { items: structuredClone(matching) };
       },
       create: async (ref: ObjectRef, body: Obj) => {
         if (this.objects.has(this.key({ ...ref, name: body.metadata.name }))) throw status(409, 'already exists');

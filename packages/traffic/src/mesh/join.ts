@@ -127,7 +127,8 @@ async function createRouter(client: KubeClient, input: JoinInput, svc: ServiceSt
   return rules;
 }
 
-async function push(client: KubeClient, router: ObjectRef, rules: RouterRuleSet): Promise<void> {
+/** The real push: `PUT /rules` through a port-forward to the router's control port, confirmed by /healthz. */
+export async function push(client: KubeClient, router: ObjectRef, rules: RouterRuleSet): Promise<void> {
   const control = routerControl(client, router.name!);
   try {
     await pushRules(control.connect, rules);

@@ -3,12 +3,11 @@
 // Service follows, and the rules it carried, minus routes whose mesh Service is gone). A participant whose
 // own route went missing (a router made afresh by someone else) adds it back.
 import type { Logger } from '@ktctl/plugin-api';
-import { isStatus, watchObjects, type KubeClient } from '@ktctl/kube';
+import { Keys, isStatus, watchObjects, type KubeClient } from '@ktctl/kube';
 import type { RouterRoute } from '@ktctl/agent-contract';
 import { rulesAnnotations, storedRules, withRoute } from '../shared/router-rules.js';
-import { requireFree } from './join.js';
+import { push, requireFree, type PushRules } from './join.js';
 import { lockForMesh } from './mesh-lock.js';
-import { pushRules, routerControl } from './router-control.js';
 import { waitGone, waitRouterReady } from './router-ready.js';
 import { meshServiceNames, routerRef, updateRules, type RouterPodView } from '../shared/router-state.js';
 
@@ -21,6 +20,8 @@ export interface RouterSupervisorOptions {
   readonly onStatus: (state: 'router-lost' | 'router-back' | 'route-restored', detail: string) => void;
   readonly intervalMs?: number;
   readonly podTimeoutSeconds?: number;
+  /** How a restored route reaches the running router (default: its control port); tests replace it. */
+  readonly push?: PushRules;
 }
 
 type FullPod = RouterPodView & { apiVersion?: string; kind?: string; spec?: Record<string, any> };
@@ -72,6 +73,15 @@ export function superviseRouter(client: KubeClient, options: RouterSupervisorOpt
     const lock = await lockForMesh(client, options.service, options.user, { waitMs: 30_000, signal: stop.signal });
     try {
       if (stop.signal.aborted || (await client.find(ref))) return true;
+      // Someone put the Service back (ktctl recover): bringing a router back would route nothing and leak it.
+      if (lock.service.spec.selector?.[Keys.target] !== from.metadata.labels?.[Keys.target]) {
+        options.onStatus(
+          'router-lost',
+          `service ${options.service} no longer selects the router (recovered?): your header is not routed here any more`,
+        );
+        last = undefined;
+        return false;
+      }
       await client
         .create(ref, recreatedPod(from, await meshServiceNames(client, options.service), options.route))
         .catch((error: unknown) => {
@@ -90,8 +100,7 @@ export function superviseRouter(client: KubeClient, options: RouterSupervisorOpt
       (current) => (requireFree(options.service, current, options.route), withRoute(current, options.route)),
     );
     if (!rules) return;
-    const control = routerControl(client, ref.name!);
-    await pushRules(control.connect, rules).finally(() => control.close());
+    await (options.push ?? push)(client, ref, rules);
     options.onStatus('route-restored', `your route was missing from router ${ref.name}; added again`);
   };
   const timer = setInterval(check, options.intervalMs ?? 10_000);
