@@ -8,6 +8,7 @@ const base = {
   header: 'version: abcde',
   label: 'version=abcde',
   ports: [{ local: 3000, remote: 8080 }],
+  servicePort: 80,
 };
 
 describe('ktctl mesh', () => {
@@ -16,7 +17,7 @@ describe('ktctl mesh', () => {
     expect(lines[0]).toBe(
       'Service web in namespace dev is meshed (shadow web-kt-mesh-abcde): requests with header "version: abcde" reach this machine (8080 → localhost:3000); all others its own pods',
     );
-    expect(lines[1]).toContain("curl -H 'version: abcde' http://web.dev:");
+    expect(lines[1]).toBe("Try: curl -H 'version: abcde' http://web.dev:80/");
   });
 
   it('names the label to select on in manual mode, and says nothing else changed', () => {

@@ -9,7 +9,9 @@ function describeEvent(ctx: CommandContext, progress: (step: string, detail: str
 }
 
 /** What the user is told once the mesh runs: the exact header to send, or the label to select on. */
-export function readyLines(m: Pick<Mesh, 'service' | 'namespace' | 'mode' | 'shadow' | 'header' | 'label' | 'ports'>): string[] {
+export function readyLines(
+  m: Pick<Mesh, 'service' | 'namespace' | 'mode' | 'shadow' | 'header' | 'label' | 'ports' | 'servicePort'>,
+): string[] {
   const ports = m.ports.map((p) => `${p.remote} → localhost:${p.local}`).join(', ');
   if (m.mode === 'manual') {
     return [
@@ -17,10 +19,9 @@ export function readyLines(m: Pick<Mesh, 'service' | 'namespace' | 'mode' | 'sha
       `Nothing else was changed: route to it in your own mesh rules by selecting on label ${m.label}`,
     ];
   }
-  const port = m.ports[0]!.remote;
   return [
     `Service ${m.service} in namespace ${m.namespace} is meshed (shadow ${m.shadow}): requests with header "${m.header}" reach this machine (${ports}); all others its own pods`,
-    `Try: curl -H '${m.header}' http://${m.service}.${m.namespace}:<service port>/   (target port ${port})`,
+    `Try: curl -H '${m.header}' http://${m.service}.${m.namespace}:${m.servicePort}/`,
   ];
 }
 

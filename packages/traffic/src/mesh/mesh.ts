@@ -69,6 +69,8 @@ export interface Mesh {
   readonly mark: VersionMark;
   /** `key: value`, the header to send (auto mode). */
   readonly header: string;
+  /** The Service port in front of the first exposed target port (what a caller dials). */
+  readonly servicePort: number;
   /** `key=value`, the label to select the shadow by (manual mode). */
   readonly label: string;
   readonly ports: readonly PortMapping[];
@@ -119,6 +121,7 @@ export async function mesh(options: MeshOptions, deps: MeshDeps): Promise<Mesh> 
       shadow: shadow.name,
       mark,
       header: headerExample(mark),
+      servicePort: plan.routed.find((p) => p.number === ports[0]!.remote)?.servicePort.port ?? ports[0]!.remote,
       label,
       ports,
       tunnel,
