@@ -43,7 +43,7 @@ describe('mesh --mode auto', () => {
       'alice',
     );
     try {
-      expect(run.output()).toContain(`curl -H 'version: alice'`);
+      expect(run.output()).toContain(`curl -H 'version: alice' http://app.${ns}:80/`);
       const header = 'version: alice';
       expect(await waitAnswer(() => httpWho(cluster, ns, header), /hello from laptop-alice/)).toMatch(/hello from laptop-alice/);
       expect(await httpWho(cluster, ns)).toMatch(/hello from app-/);
