@@ -4,6 +4,8 @@
  * processes; this process is the client. Numbers on a 2-core machine include all three competing for CPU.
  *
  *   npm run build -w apps/router && npm run bench -w apps/router
+ *
+ * The routers run with the pod's Node flags (ROUTER_COMMAND); KT_BENCH_NODE_FLAGS='' compares without them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +14,7 @@ import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { annotationsText, BUNDLE, freePort, ruleSet } from '../test/support/harness.js';
+import { annotationsText, BUNDLE, freePort, NODE_FLAGS, ruleSet } from '../test/support/harness.js';
 
 const SEQUENTIAL = 5_000;
 const CONCURRENCY = 16;
@@ -70,7 +72,7 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'annotations'), annotationsText(ruleSet(1, [['x-version', 'bench', 'mesh']])));
   const backend = await start([fileURLToPath(new URL('./backend.mjs', import.meta.url)), String(h1Port), String(h2Port)], {}, 'ready', 'stdout');
   const router = (port: number, control: number, target: number) =>
-    start([BUNDLE], { KT_ROUTER_PORTS: String(port), KT_ROUTER_CONTROL_PORT: String(control), KT_ROUTER_ANNOTATIONS: join(dir, 'annotations'), KT_ROUTER_HOST: '127.0.0.1', KT_ROUTER_BACKEND_ADDRESSES: `mesh=127.0.0.1:${target},stuntman=127.0.0.1:${target}` }, ' ready: ', 'stderr');
+    start([...(process.env.KT_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? NODE_FLAGS), BUNDLE], { KT_ROUTER_PORTS: String(port), KT_ROUTER_CONTROL_PORT: String(control), KT_ROUTER_ANNOTATIONS: join(dir, 'annotations'), KT_ROUTER_HOST: '127.0.0.1', KT_ROUTER_BACKEND_ADDRESSES: `mesh=127.0.0.1:${target},stuntman=127.0.0.1:${target}` }, ' ready: ', 'stderr');
   // One router per protocol, as the cluster has one per Service port, so each RSS figure is its own.
   const r1 = await router(routerH1, control1, h1Port);
   const r2 = await router(routerH2, control2, h2Port);

@@ -12,6 +12,12 @@ import { z } from 'zod';
 /** The router's program inside the shadow image (its entry point stays the shadow agent). */
 export const ROUTER_ENTRY_PATH = '/opt/ktctl/router.cjs';
 
+/**
+ * The router container's command. A 1 MiB young generation makes V8 collect the garbage of streamed bodies
+ * sooner: under load the RSS measured ~64–70 MiB instead of ~77–98 MiB, with no loss of throughput measured.
+ */
+export const ROUTER_COMMAND: readonly string[] = ['node', '--max-semi-space-size=1', ROUTER_ENTRY_PATH];
+
 /** The control HTTP port (`GET /healthz`, `GET /rules`, `PUT /rules`); no target port may equal it. */
 export const ROUTER_CONTROL_PORT = 60080;
 

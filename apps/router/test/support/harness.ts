@@ -6,12 +6,14 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ROUTER_ENV, ROUTER_RULES_ANNOTATION, type RouterRuleSet } from '@ktctl/agent-contract';
+import { ROUTER_COMMAND, ROUTER_ENV, ROUTER_RULES_ANNOTATION, type RouterRuleSet } from '@ktctl/agent-contract';
 import { formatAnnotations } from '../../src/annotations.js';
 import { createLog } from '../../src/log.js';
 import { startRouter, type Router } from '../../src/router.js';
 
 export const BUNDLE = fileURLToPath(new URL('../../dist/router.cjs', import.meta.url));
+/** Node's flags from the pod's command, so the bundle runs here as it does in the cluster. */
+export const NODE_FLAGS = ROUTER_COMMAND.slice(1, -1);
 
 /** A port nobody listens on right now. */
 export async function freePort(): Promise<number> {
@@ -102,7 +104,7 @@ export async function startChild(backends: Record<string, number>, annotationsFi
     KT_ROUTER_BACKEND_ADDRESSES: Object.entries(backends).map(([n, p]) => `${n}=127.0.0.1:${p}`).join(','),
     ...extraEnv,
   };
-  const child = spawn(process.execPath, [BUNDLE], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, BUNDLE], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr!.on('data', (d: Buffer) => {
