@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const clusterDns = await startClusterDns(['web.team-a.svc.cluster.local,10.0.0.1'], []);
   const agent = await spawnAgent({ KT_LOG_LEVEL: 'info', KT_DNS_UPSTREAM: `127.0.0.1:${clusterDns.port}` }, { dnsPort: await freePort() });
   try {
-    const startupEnv = { PATH: process.env.PATH ?? '', KT_SSH_HOST: '127.0.0.1', KT_SSH_PORT: '0', KT_DNS_HOST: '127.0.0.1', KT_AUTHORIZED_KEYS: join(agent.dir, 'authorized_keys'), KT_RESOLV_CONF: join(agent.dir, 'resolv.conf'), KT_LOG_LEVEL: 'info' };
+    const startupEnv = { PATH: process.env.PATH ?? '', KT_SSH_HOST: '127.0.0.1', KT_SSH_PORT: '0', KT_MUX_PORT: '0', KT_DNS_HOST: '127.0.0.1', KT_AUTHORIZED_KEYS: join(agent.dir, 'authorized_keys'), KT_RESOLV_CONF: join(agent.dir, 'resolv.conf'), KT_LOG_LEVEL: 'info' };
     const startup = await benchStartup(startupEnv);
     const client = await connectClient(agent);
     const memory = await benchChannels(agent, client);

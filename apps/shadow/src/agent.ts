@@ -10,13 +10,16 @@ import { ClusterResolver } from './dns/cluster-resolver.js';
 import { startDnsServer } from './dns/dns-server.js';
 import { loadHostKey } from './ssh/host-key.js';
 import { createSshServer, type SshStats } from './ssh/ssh-server.js';
+import { startMuxServer, type MuxStats } from './mux/mux-server.js';
 
 /** A running agent. */
 export interface Agent {
   sshPort: number;
+  muxPort: number;
   dnsPort: number;
   stats: SshStats;
-  /** Stops listening, ends every SSH connection and closes the DNS server. */
+  muxStats(): MuxStats;
+  /** Stops listening, ends every SSH and mux connection and closes the DNS server. */
   close(): Promise<void>;
 }
 
@@ -29,15 +32,16 @@ async function clusterDns(config: AgentConfig): Promise<{ upstream: Upstream; se
   return { upstream, search: conf.search };
 }
 
-/** Starts the SSH and DNS servers; rejects if either cannot listen. */
+/** Starts the SSH, mux and DNS servers; rejects if any cannot listen. */
 export async function startAgent(config: AgentConfig, log: Log): Promise<Agent> {
   const { upstream, search } = await clusterDns(config);
   log.info(`dns: upstream ${upstream.host}:${upstream.port}, search [${search.join(' ')}], laptop domains [${config.localDomains.join(' ')}]`);
   const resolver = new ClusterResolver({ upstream, search, localDomains: config.localDomains, cacheTtl: config.dnsCacheTtl });
   const ssh = createSshServer({ ...config, hostKey: await loadHostKey(config.hostKeyPath), log });
-  const [sshPort, dns] = await Promise.all([listen(ssh.server, config.sshHost, config.sshPort), startDnsServer(resolver, config.dnsHost, config.dnsPort, log)]);
+  const [sshPort, mux, dns] = await Promise.all([listen(ssh.server, config.sshHost, config.sshPort), startMuxServer(config, log), startDnsServer(resolver, config.dnsHost, config.dnsPort, log)]);
   const dnsPort = (dns.addresses().udp as AddressInfo).port;
-  return { sshPort, dnsPort, stats: ssh.stats, close: () => closeAll(ssh.server, ssh.clients, dns) };
+  const close = (): Promise<void> => Promise.all([closeAll(ssh.server, ssh.clients, dns), mux.close()]).then(() => undefined);
+  return { sshPort, muxPort: mux.port, dnsPort, stats: ssh.stats, muxStats: mux.stats, close };
 }
 
 function listen(server: ssh2.Server, host: string, port: number): Promise<number> {

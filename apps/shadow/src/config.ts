@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { AGENT_AUTHORIZED_KEYS_PATH, AGENT_DNS_PORT, AGENT_ENV, AGENT_SSH_PORT } from '@ktctl/agent-contract';
+import { AGENT_AUTHORIZED_KEYS_PATH, AGENT_DNS_PORT, AGENT_ENV, AGENT_MUX_PORT, AGENT_SSH_PORT } from '@ktctl/agent-contract';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 
 /** Everything the agent reads from its environment; see README for each variable. */
@@ -8,6 +8,8 @@ export interface AgentConfig {
   logLevel: LogLevel;
   sshHost: string;
   sshPort: number;
+  muxHost: string;
+  muxPort: number;
   authorizedKeysPath: string;
   hostKeyPath: string | undefined;
   keepaliveIntervalMs: number;
@@ -36,6 +38,9 @@ const EnvSchema = z.object({
   [AGENT_ENV.logLevel]: z.enum(LOG_LEVELS).default('info'),
   KT_SSH_HOST: z.string().default(''),
   [AGENT_ENV.sshPort]: port.default(AGENT_SSH_PORT),
+  // Loopback: the port-forward reaches it there, the pod's network does not (see agent-contract).
+  KT_MUX_HOST: z.string().min(1).default('127.0.0.1'),
+  [AGENT_ENV.muxPort]: port.default(AGENT_MUX_PORT),
   [AGENT_ENV.authorizedKeys]: z.string().min(1).default(AGENT_AUTHORIZED_KEYS_PATH),
   KT_HOST_KEY: z.string().min(1).optional(),
   KT_KEEPALIVE_INTERVAL: z.coerce.number().positive().default(15),
@@ -68,6 +73,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     logLevel: e[AGENT_ENV.logLevel],
     sshHost: e.KT_SSH_HOST,
     sshPort: e[AGENT_ENV.sshPort],
+    muxHost: e.KT_MUX_HOST,
+    muxPort: e[AGENT_ENV.muxPort],
     authorizedKeysPath: e[AGENT_ENV.authorizedKeys],
     hostKeyPath: e.KT_HOST_KEY,
     keepaliveIntervalMs: e.KT_KEEPALIVE_INTERVAL * 1000,

@@ -34,7 +34,7 @@ describe('agent lifecycle', () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as AddressInfo).port;
-    const env = { PATH: process.env.PATH ?? '', KT_SSH_HOST: '127.0.0.1', KT_SSH_PORT: String(port), KT_DNS_HOST: '127.0.0.1', KT_DNS_PORT: String(await freePort()), KT_DNS_UPSTREAM: '127.0.0.1' };
+    const env = { PATH: process.env.PATH ?? '', KT_SSH_HOST: '127.0.0.1', KT_SSH_PORT: String(port), KT_MUX_PORT: '0', KT_DNS_HOST: '127.0.0.1', KT_DNS_PORT: String(await freePort()), KT_DNS_UPSTREAM: '127.0.0.1' };
     const result = await run(process.execPath, [AGENT_BUNDLE], 5_000, env);
     taken.close();
     expect(result.code).toBe(1);

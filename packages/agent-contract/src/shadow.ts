@@ -10,10 +10,17 @@ export const AGENT_AUTHORIZED_KEYS_FILE = 'authorized_keys';
 /** The agent's SSH port (KT_SSH_PORT) and DNS port (KT_DNS_PORT, UDP and TCP). */
 export const AGENT_SSH_PORT = 22;
 export const AGENT_DNS_PORT = 53;
+/**
+ * The agent's mux port (KT_MUX_PORT, @ktctl/mux): bound on the pod's loopback only, because the container
+ * runtime's port-forward dials localhost inside the pod's network namespace, so nothing but an
+ * authenticated `pods/portforward` of this pod reaches it. The laptop's data path runs on it.
+ */
+export const AGENT_MUX_PORT = 2222;
 
 /** The environment variables through which the laptop configures the agent (apps/shadow src/config.ts). */
 export const AGENT_ENV = {
   sshPort: 'KT_SSH_PORT',
+  muxPort: 'KT_MUX_PORT',
   dnsPort: 'KT_DNS_PORT',
   authorizedKeys: 'KT_AUTHORIZED_KEYS',
   logLevel: 'KT_LOG_LEVEL',
@@ -38,6 +45,7 @@ export interface AgentSettings {
 export function agentEnv(settings: AgentSettings = {}): Array<{ name: string; value: string }> {
   const env: Record<string, string> = {
     [AGENT_ENV.sshPort]: String(AGENT_SSH_PORT),
+    [AGENT_ENV.muxPort]: String(AGENT_MUX_PORT),
     [AGENT_ENV.dnsPort]: String(AGENT_DNS_PORT),
     [AGENT_ENV.authorizedKeys]: AGENT_AUTHORIZED_KEYS_PATH,
   };
@@ -51,9 +59,11 @@ export function agentEnv(settings: AgentSettings = {}): Array<{ name: string; va
 export function agentPorts(extraTcpPorts: readonly number[] = []): Array<{ name?: string; containerPort: number; protocol: 'TCP' | 'UDP' }> {
   const ports: Array<{ name?: string; containerPort: number; protocol: 'TCP' | 'UDP' }> = [
     { name: 'ssh', containerPort: AGENT_SSH_PORT, protocol: 'TCP' },
+    // Listed for documentation only: the agent binds it on loopback, so the pod IP does not serve it.
+    { name: 'mux', containerPort: AGENT_MUX_PORT, protocol: 'TCP' },
     { name: 'dns-udp', containerPort: AGENT_DNS_PORT, protocol: 'UDP' },
     { name: 'dns-tcp', containerPort: AGENT_DNS_PORT, protocol: 'TCP' },
   ];
-  for (const port of extraTcpPorts) if (port !== AGENT_SSH_PORT && port !== AGENT_DNS_PORT) ports.push({ containerPort: port, protocol: 'TCP' });
+  for (const port of extraTcpPorts) if (port !== AGENT_SSH_PORT && port !== AGENT_DNS_PORT && port !== AGENT_MUX_PORT) ports.push({ containerPort: port, protocol: 'TCP' });
   return ports;
 }

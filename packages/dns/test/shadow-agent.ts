@@ -33,6 +33,7 @@ export async function startShadowAgent(clusterDns: { host: string; port: number 
     PATH: process.env.PATH ?? '',
     KT_SSH_HOST: '127.0.0.1',
     KT_SSH_PORT: '0',
+    KT_MUX_PORT: '0',
     KT_DNS_HOST: '127.0.0.1',
     KT_DNS_PORT: String(await freePort()),
     KT_DNS_UPSTREAM: `${clusterDns.host}:${clusterDns.port}`,

@@ -119,7 +119,7 @@ async function paths(keys: { privateKey: string; publicKey: string }): Promise<P
   const dir = mkdtempSync(join(tmpdir(), 'mux-bench-'));
   writeFileSync(join(dir, 'authorized_keys'), `${keys.publicKey}\n`);
   writeFileSync(join(dir, 'resolv.conf'), 'nameserver 127.0.0.1\n');
-  const env = { KT_SSH_HOST: '127.0.0.1', KT_SSH_PORT: '0', KT_DNS_HOST: '127.0.0.1', KT_DNS_PORT: '0', KT_AUTHORIZED_KEYS: join(dir, 'authorized_keys'), KT_RESOLV_CONF: join(dir, 'resolv.conf') };
+  const env = { KT_SSH_HOST: '127.0.0.1', KT_SSH_PORT: '0', KT_MUX_PORT: '0', KT_DNS_HOST: '127.0.0.1', KT_DNS_PORT: '0', KT_AUTHORIZED_KEYS: join(dir, 'authorized_keys'), KT_RESOLV_CONF: join(dir, 'resolv.conf') };
   const [sshPort, sshPid] = await start([AGENT], /ready: ssh port (\d+)/, env);
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const ssh = await sshClient(sshPort!, keys.privateKey);

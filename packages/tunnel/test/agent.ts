@@ -9,6 +9,7 @@ const AGENT = fileURLToPath(new URL('../../../apps/shadow/dist/shadow.cjs', impo
 
 export interface Agent {
   readonly sshPort: number;
+  readonly muxPort: number;
   readonly privateKey: string;
   readonly process: ChildProcess;
   stop(): Promise<void>;
@@ -30,6 +31,7 @@ export async function startAgent(options: { sshPort?: number; privateKey?: strin
       PATH: process.env.PATH ?? '',
       KT_SSH_HOST: '127.0.0.1',
       KT_SSH_PORT: String(options.sshPort ?? 0),
+      KT_MUX_PORT: '0',
       KT_DNS_HOST: '127.0.0.1',
       KT_DNS_PORT: '0',
       KT_AUTHORIZED_KEYS: join(dir, 'authorized_keys'),
@@ -37,15 +39,15 @@ export async function startAgent(options: { sshPort?: number; privateKey?: strin
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const sshPort = await new Promise<number>((resolve, reject) => {
+  const [sshPort, muxPort] = await new Promise<[number, number]>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`agent not ready in 10 s: ${output}`)), 10_000);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      const ready = /ready: ssh port (\d+)/.exec(output);
+      const ready = /ready: ssh port (\d+), .*mux port (\d+)/.exec(output);
       if (ready) {
         clearTimeout(timer);
-        resolve(Number(ready[1]));
+        resolve([Number(ready[1]), Number(ready[2])]);
       }
     };
     child.stdout!.on('data', onData);
@@ -60,5 +62,5 @@ export async function startAgent(options: { sshPort?: number; privateKey?: strin
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  return { sshPort, privateKey: keys.privateKey, process: child, stop };
+  return { sshPort, muxPort, privateKey: keys.privateKey, process: child, stop };
 }

@@ -10,6 +10,7 @@ export const AGENT_BUNDLE = fileURLToPath(new URL('../../dist/shadow.cjs', impor
 /** A running agent process and the files made for it. */
 export interface AgentProcess extends Background {
   sshPort: number;
+  muxPort: number;
   dnsPort: number;
   dir: string;
   /** Private key whose public half is authorized. */
@@ -35,6 +36,7 @@ export async function spawnAgent(env: Record<string, string>, options: { dnsPort
     PATH: process.env.PATH ?? '',
     KT_SSH_HOST: '127.0.0.1',
     KT_SSH_PORT: '0',
+    KT_MUX_PORT: '0',
     KT_DNS_HOST: '127.0.0.1',
     KT_DNS_PORT: String(options.dnsPort),
     KT_AUTHORIZED_KEYS: join(dir, 'authorized_keys'),
@@ -43,13 +45,13 @@ export async function spawnAgent(env: Record<string, string>, options: { dnsPort
     ...env,
   };
   const background = await startBackground(process.execPath, [AGENT_BUNDLE], { env: agentEnv, ready: /ready: ssh port \d+, dns port \d+/ });
-  const [, ssh, dns] = /ready: ssh port (\d+), dns port (\d+)/.exec(background.output()) ?? [];
+  const [, ssh, dns, mux] = /ready: ssh port (\d+), dns port (\d+) \(udp\+tcp\), mux port (\d+)/.exec(background.output()) ?? [];
   const stop: Background['stop'] = async (signal) => {
     const result = await background.stop(signal);
     await rm(dir, { recursive: true, force: true });
     return result;
   };
-  return { ...background, stop, sshPort: Number(ssh), dnsPort: Number(dns), dir, key, otherKey };
+  return { ...background, stop, sshPort: Number(ssh), muxPort: Number(mux), dnsPort: Number(dns), dir, key, otherKey };
 }
 
 /**
