@@ -21,7 +21,7 @@ export function keyPair(): { privateKey: string; publicKey: string } {
 }
 
 /** Runs the real shadow agent on loopback with one authorized key; resolves once it is listening. */
-export async function startAgent(options: { sshPort?: number; privateKey?: string; publicKey?: string } = {}): Promise<Agent> {
+export async function startAgent(options: { sshPort?: number; muxPort?: number; privateKey?: string; publicKey?: string } = {}): Promise<Agent> {
   const keys = options.privateKey && options.publicKey ? { privateKey: options.privateKey, publicKey: options.publicKey } : keyPair();
   const dir = mkdtempSync(join(tmpdir(), 'kt-tunnel-agent-'));
   writeFileSync(join(dir, 'authorized_keys'), `${keys.publicKey}\n`);
@@ -31,7 +31,7 @@ export async function startAgent(options: { sshPort?: number; privateKey?: strin
       PATH: process.env.PATH ?? '',
       KT_SSH_HOST: '127.0.0.1',
       KT_SSH_PORT: String(options.sshPort ?? 0),
-      KT_MUX_PORT: '0',
+      KT_MUX_PORT: String(options.muxPort ?? 0),
       KT_DNS_HOST: '127.0.0.1',
       KT_DNS_PORT: '0',
       KT_AUTHORIZED_KEYS: join(dir, 'authorized_keys'),

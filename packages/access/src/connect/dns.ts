@@ -2,7 +2,7 @@ import { ErrorCode, UserError, type Logger } from '@ktctl/plugin-api';
 import { HostsSync, parseDnsMode, startLocalDns, type DnsMode, type Upstream } from '@ktctl/dns';
 import type { KubeClient, ShadowHandle } from '@ktctl/kube';
 import type { NetSession } from '@ktctl/netplatform';
-import type { SshPool } from '@ktctl/tunnel';
+import type { MuxPool } from '@ktctl/tunnel';
 import type { ConnectOptions } from './options.js';
 import { serviceWatcher } from './service-watch.js';
 import type { Teardown } from '@ktctl/plugin-api';
@@ -17,7 +17,7 @@ export interface DnsContext {
   readonly session: NetSession;
   readonly client: KubeClient;
   readonly shadow: ShadowHandle;
-  readonly pool: SshPool;
+  readonly pool: MuxPool;
   readonly options: ConnectOptions;
   readonly logger: Logger;
   readonly teardown: Teardown;

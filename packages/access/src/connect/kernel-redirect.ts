@@ -1,6 +1,6 @@
 import type { Logger } from '@ktctl/plugin-api';
 import type { NetSession } from '@ktctl/netplatform';
-import { RedirectListener, type SshPool } from '@ktctl/tunnel';
+import { RedirectListener, type MuxPool } from '@ktctl/tunnel';
 import type { Teardown } from '@ktctl/plugin-api';
 
 /**
@@ -9,7 +9,7 @@ import type { Teardown } from '@ktctl/plugin-api';
  */
 export async function redirectClusterTcp(
   session: NetSession,
-  pool: SshPool,
+  pool: MuxPool,
   target: { cidrs: readonly string[]; excludes: readonly string[] },
   teardown: Teardown,
   logger: Logger,

@@ -60,7 +60,7 @@ function loopbackTunnel(status: TunnelStatus = 'connected'): TunnelLink & { dial
       await once(socket, 'connect');
       return socket;
     },
-    subsystem: () => Promise.reject(new Error('no relay in this test')),
+    datagramChannel: () => Promise.reject(new Error('no relay in this test')),
   };
 }
 

@@ -1,9 +1,8 @@
 import type { Duplex } from 'node:stream';
 import type { Logger, Teardown } from '@ktctl/plugin-api';
-import { UDP_RELAY_SUBSYSTEM } from '@ktctl/agent-contract';
 import type { NetSession, TunDevice } from '@ktctl/netplatform';
 import { NetStack, type TcpConnection } from '@ktctl/netstack';
-import { splice, UdpRelayClient, type TunnelStatus } from '@ktctl/tunnel';
+import { splice, UdpRelayClient, type DatagramChannel, type TunnelStatus } from '@ktctl/tunnel';
 import { routeCommand, tunAddress } from './tun-address.js';
 
 /** The TUN device's name where the OS lets us choose it (Linux). */
@@ -34,11 +33,11 @@ export interface TunSetup {
   readonly routes: readonly string[];
 }
 
-/** What the stack needs of the tunnel (an SshPool). */
+/** What the stack needs of the tunnel (a MuxPool). */
 export interface TunnelLink {
   readonly status: TunnelStatus;
   dial(target: { host: string; port: number }): Promise<Duplex>;
-  subsystem(name: string): Promise<Duplex>;
+  datagramChannel(): Promise<DatagramChannel>;
 }
 
 export interface TunContext {
@@ -74,7 +73,7 @@ function startStack(device: TunDevice, ctx: TunContext): NetStack {
   const { pool, logger } = ctx;
   let writeFailures = 0;
   const relay = new UdpRelayClient({
-    openChannel: () => pool.subsystem(UDP_RELAY_SUBSYSTEM),
+    openChannel: () => pool.datagramChannel(),
     onDatagram: (datagram) => stack.sendUdp(datagram),
     logger,
   });

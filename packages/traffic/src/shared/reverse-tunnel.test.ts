@@ -51,7 +51,7 @@ function fakeShadow(agent: () => Agent, transports: Socket[]): ReverseTunnelShad
     },
     forwarder: () => ({
       connect: async () => {
-        const socket = connect({ host: '127.0.0.1', port: agent().sshPort });
+        const socket = connect({ host: '127.0.0.1', port: agent().muxPort });
         await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
         transports.push(socket);
         return socket;
@@ -73,9 +73,9 @@ async function setup(ports: { local: number; remote: number }[], logger = record
   let agent = await startAgent({ ...keys });
   cleanups.push(() => agent.stop());
   const restartAgent = async (): Promise<void> => {
-    const sshPort = agent.sshPort;
+    const muxPort = agent.muxPort;
     await agent.stop();
-    agent = await startAgent({ sshPort, ...keys });
+    agent = await startAgent({ muxPort, ...keys });
   };
   const transports: Socket[] = [];
   const statuses: string[] = [];

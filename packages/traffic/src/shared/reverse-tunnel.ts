@@ -2,9 +2,9 @@ import { EventEmitter } from 'node:events';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClientChannel } from 'ssh2';
 import type { Logger } from '@ktctl/plugin-api';
-import { SshSession } from '@ktctl/tunnel';
+import { AGENT_MUX_PORT } from '@ktctl/agent-contract';
+import { MuxTunnelSession } from '@ktctl/tunnel';
 
 /** One exposed port: connections to `remote` on the shadow pod are carried to `localHost:local` on this machine. */
 export interface PortMapping {
@@ -12,10 +12,10 @@ export interface PortMapping {
   readonly remote: number;
 }
 
-/** What the reverse tunnel needs of a shadow: its private key and a port-forward to its SSH port. */
+/** What the reverse tunnel needs of a shadow: its private key and a port-forward to its mux port. */
 export interface ReverseTunnelShadow {
   readonly privateKey: string;
-  /** `ShadowHandle.forwarder(22)` fits: each `connect()` is a fresh stream (retries recover the pod). */
+  /** `ShadowHandle.forwarder(2222)` fits: each `connect()` is a fresh stream (retries recover the pod). */
   forwarder(port: number): { connect(): Promise<Duplex>; close(): void | Promise<void> };
 }
 
@@ -32,8 +32,8 @@ export interface ExposeOptions {
   readonly onStatus?: (status: ReverseTunnelStatus, detail: string) => void;
   /** Give up (status `failed`) after this long without a working session (default 10 minutes). */
   readonly giveUpAfterMs?: number;
-  /** The agent's SSH port (default 22). */
-  readonly sshPort?: number;
+  /** The agent's mux port (default AGENT_MUX_PORT). */
+  readonly muxPort?: number;
   readonly keepaliveIntervalMs?: number;
   readonly readyTimeoutMs?: number;
 }
@@ -48,15 +48,15 @@ export interface ExposedPorts extends EventEmitter {
    * A new Service answers only after kube-proxy has programmed it, which can lag behind its endpoints.
    */
   reachable(host: string, port: number): Promise<boolean>;
-  /** Stops accepting, ends the SSH session and the port-forward; open connections are cut. Idempotent. */
+  /** Stops accepting, ends the tunnel session and the port-forward; open connections are cut. Idempotent. */
   close(): Promise<void>;
 }
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
 
 /**
- * The reverse tunnel of exchange, mesh and preview: one SSH session to the shadow agent over its
- * port-forward, with a `tcpip-forward` of each remote port (the agent binds it on all pod interfaces);
+ * The reverse tunnel of exchange, mesh and preview: one mux session to the shadow agent over its
+ * port-forward, with a LISTEN of each remote port (the agent binds it on all pod interfaces);
  * every connection arriving there is piped to `localHost:local` here, with no-delay sockets, backpressure
  * and close propagated both ways. When the port-forward drops or the shadow pod restarts, the session is
  * re-established by itself (status `reconnecting`, then `connected`). A local port nobody listens on costs
@@ -71,7 +71,7 @@ export async function exposeLocalPorts(options: ExposeOptions): Promise<ExposedP
 
 class ReverseTunnel extends EventEmitter implements ExposedPorts {
   private state: ReverseTunnelStatus = 'connecting';
-  private session: SshSession | undefined;
+  private session: MuxTunnelSession | undefined;
   private stopping = false;
   private connections = new Set<Socket>();
   private readonly forwarder: ReturnType<ReverseTunnelShadow['forwarder']>;
@@ -79,7 +79,7 @@ class ReverseTunnel extends EventEmitter implements ExposedPorts {
 
   constructor(private readonly options: ExposeOptions) {
     super();
-    this.forwarder = options.shadow.forwarder(options.sshPort ?? 22);
+    this.forwarder = options.shadow.forwarder(options.muxPort ?? AGENT_MUX_PORT);
     this.byRemote = new Map(options.ports.map((p) => [p.remote, p]));
   }
 
@@ -127,10 +127,10 @@ class ReverseTunnel extends EventEmitter implements ExposedPorts {
     return this.options.ports.map((p) => `${p.remote}→${host}:${p.local}`).join(', ');
   }
 
-  /** One session: SSH over a fresh port-forward stream, then every remote forward bound. */
+  /** One session: mux over a fresh port-forward stream, then every remote forward bound (again, after a drop). */
   private async openSession(): Promise<void> {
     const transport = await this.forwarder.connect();
-    const session = await SshSession.open({
+    const session = await MuxTunnelSession.open({
       transport,
       privateKey: this.options.shadow.privateKey,
       keepaliveIntervalMs: this.options.keepaliveIntervalMs ?? 15_000,
@@ -150,7 +150,7 @@ class ReverseTunnel extends EventEmitter implements ExposedPorts {
   }
 
   /** The session is gone: reconnect with backoff until it works, the tunnel closes, or it gives up. */
-  private onLost(session: SshSession): void {
+  private onLost(session: MuxTunnelSession): void {
     if (this.session !== session || this.stopping) return;
     this.session = undefined;
     session.close();
@@ -177,7 +177,7 @@ class ReverseTunnel extends EventEmitter implements ExposedPorts {
   }
 
   /** A cluster connection arrived on a remote port: open the local side first, so a dead port is refused. */
-  private onConnection(remote: number, accept: () => ClientChannel, reject: () => void): void {
+  private onConnection(remote: number, accept: () => Duplex, reject: () => void): void {
     const mapping = this.byRemote.get(remote);
     if (!mapping || this.stopping) return reject();
     const host = this.options.localHost ?? '127.0.0.1';
@@ -205,8 +205,8 @@ class ReverseTunnel extends EventEmitter implements ExposedPorts {
 
 /**
  * Pipes both ways with backpressure; an end is passed on as an end (half-close) after every byte before
- * it, an error cuts both. A socket that closes normally is not a reason to destroy the channel: ssh2's
- * destroy() sends CLOSE at once and drops what the window still holds (a large answer lost its tail).
+ * it, an error cuts both. A socket that closes normally is not a reason to destroy the channel: a
+ * destroy() resets the stream at once and drops what the window still holds (a large answer lost its tail).
  */
 export function joinStreams(channel: Duplex, socket: Socket, onError: (error: Error) => void = () => undefined): void {
   channel.pipe(socket);

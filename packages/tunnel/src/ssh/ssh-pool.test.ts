@@ -2,7 +2,8 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { keyPair, startAgent, type Agent } from '../../test/agent.js';
-import { SshPool, type TunnelStatus } from './ssh-pool.js';
+import { SshPool } from './ssh-pool.js';
+import type { TunnelStatus } from '../session/session-pool.js';
 
 let echo: Server;
 let echoPort: number;

@@ -1,141 +1,20 @@
-import { EventEmitter } from 'node:events';
-import type { Duplex } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientChannel } from 'ssh2';
-import type { Logger } from '@ktctl/plugin-api';
+import { SessionPool, type SessionPoolOptions } from '../session/session-pool.js';
 import { SshSession, type SshSessionOptions } from './ssh-session.js';
 
-/** `connected`: every session up; `degraded`: some up; `reconnecting`: none up; `closed`: stopped. */
-export type TunnelStatus = 'connecting' | 'connected' | 'degraded' | 'reconnecting' | 'closed' | 'failed';
-
-export interface SshPoolOptions extends Omit<SshSessionOptions, 'transport'> {
-  /** Opens a fresh transport to the agent's SSH port; called for each session and each reconnect. */
-  readonly openTransport: (slot: number) => Promise<Duplex>;
-  /** Parallel SSH sessions, each on its own transport, so one stream's window is not the cap. */
-  readonly sessions?: number;
-  readonly logger?: Logger;
-  /** Give up (status `failed`) after this long with no session up. */
-  readonly giveUpAfterMs?: number;
-  /** How long `dial` waits for a session when none is up. */
-  readonly dialWaitMs?: number;
-}
-
-const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
+export interface SshPoolOptions extends Omit<SshSessionOptions, 'transport'>, Omit<SessionPoolOptions<SshSession>, 'openSession'> {}
 
 /**
- * Several SSH sessions to the shadow agent. New channels go to the least-loaded live session; a session
- * that drops is re-established by itself with backoff, and the pool reports its status as it changes.
+ * SSH sessions to the shadow agent, for what still speaks SSH (tests against OpenSSH-compatible agents,
+ * the SSH UDP-relay subsystem); the laptop's data path is `MuxPool`.
  */
-export class SshPool extends EventEmitter {
-  private readonly slots: (SshSession | undefined)[];
-  private state: TunnelStatus = 'connecting';
-  private downSince = Date.now();
-  private stopping = false;
-
-  constructor(private readonly options: SshPoolOptions) {
-    super();
-    this.slots = Array.from({ length: Math.max(1, options.sessions ?? 2) });
+export class SshPool extends SessionPool<SshSession> {
+  constructor(options: SshPoolOptions) {
+    super({ ...options, openSession: (transport) => SshSession.open({ ...options, transport }) });
   }
 
-  get status(): TunnelStatus {
-    return this.state;
-  }
-
-  /**
-   * Opens the first session (failing fast if the agent is unreachable), then the others alongside each
-   * other; a slot that fails now keeps retrying in the background. The status is reported after that, so
-   * a start is never mistaken for a drop.
-   */
-  async start(): Promise<void> {
-    this.slots[0] = await this.openSlot(0);
-    const rest = this.slots.map((_, slot) => slot).slice(1);
-    await Promise.all(rest.map((slot) => this.openSlot(slot).then((s) => (this.slots[slot] = s), () => void this.keepSlot(slot, 0))));
-    this.updateStatus();
-  }
-
-  /** A `direct-tcpip` stream to host:port in the cluster, over the least-loaded session. */
-  dial(target: { host: string; port: number }): Promise<ClientChannel> {
-    return this.onLiveSession((session) => session.dial(target.host, target.port));
-  }
-
-  /** A subsystem channel (the UDP relay) over the least-loaded session. */
+  /** A subsystem channel (the SSH UDP relay) over the least-loaded session. */
   subsystem(name: string): Promise<ClientChannel> {
     return this.onLiveSession((session) => session.subsystem(name));
-  }
-
-  /** Runs `open` on a live session; if that session dies under it, once more on another. */
-  private async onLiveSession<T>(open: (session: SshSession) => Promise<T>): Promise<T> {
-    try {
-      // Chosen and opened in one tick, so that concurrent calls see each other's load.
-      return await open(this.leastLoaded() ?? (await this.waitForSession()));
-    } catch (error) {
-      if (!(error as { sessionLost?: boolean }).sessionLost) throw error;
-      return open(this.leastLoaded() ?? (await this.waitForSession()));
-    }
-  }
-
-  private leastLoaded(): SshSession | undefined {
-    const live = this.slots.filter((s): s is SshSession => !!s?.isOpen);
-    return live.length ? live.reduce((a, b) => (b.load < a.load ? b : a)) : undefined;
-  }
-
-  async close(): Promise<void> {
-    this.stopping = true;
-    for (const session of this.slots) session?.close();
-    this.setStatus('closed');
-  }
-
-  private async waitForSession(): Promise<SshSession> {
-    const deadline = Date.now() + (this.options.dialWaitMs ?? 15_000);
-    for (;;) {
-      const session = this.leastLoaded();
-      if (session) return session;
-      if (this.stopping || this.state === 'failed') throw new Error('the tunnel to the shadow pod is closed');
-      if (Date.now() > deadline) throw new Error('the tunnel to the shadow pod is down (reconnecting)');
-      await sleep(100);
-    }
-  }
-
-  private async openSlot(slot: number): Promise<SshSession> {
-    const transport = await this.options.openTransport(slot);
-    const session = await SshSession.open({ ...this.options, transport });
-    session.on('failure', (error: Error) => this.options.logger?.debug(`ssh session ${slot}: ${error.message}`));
-    session.once('close', () => {
-      this.slots[slot] = undefined;
-      this.updateStatus();
-      if (!this.stopping) void this.keepSlot(slot, 0);
-    });
-    return session;
-  }
-
-  /** Re-opens a slot until it is up, the pool stops, or the pool has been down too long. */
-  private async keepSlot(slot: number, attempt: number): Promise<void> {
-    while (!this.stopping && this.state !== 'failed') {
-      try {
-        this.slots[slot] = await this.openSlot(slot);
-        this.updateStatus();
-        return;
-      } catch (error) {
-        this.options.logger?.debug(`ssh session ${slot} reconnect failed: ${(error as Error).message}`);
-        if (this.slots.every((s) => !s) && Date.now() - this.downSince > (this.options.giveUpAfterMs ?? 600_000)) {
-          this.setStatus('failed');
-          return;
-        }
-        await sleep(BACKOFF_MS[Math.min(attempt++, BACKOFF_MS.length - 1)]!);
-      }
-    }
-  }
-
-  private updateStatus(): void {
-    if (this.stopping) return;
-    const up = this.slots.filter((s) => s?.isOpen).length;
-    if (up === 0 && this.state !== 'reconnecting') this.downSince = Date.now();
-    this.setStatus(up === this.slots.length ? 'connected' : up > 0 ? 'degraded' : 'reconnecting');
-  }
-
-  private setStatus(next: TunnelStatus): void {
-    if (next === this.state) return;
-    this.state = next;
-    this.emit('status', next);
   }
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel } from 'ssh2';
+import type { TunnelSession } from '../session/tunnel-session.js';
 
 export interface SshSessionOptions {
   /** The byte stream to the agent's SSH port (a port-forward stream, or a TCP socket). */
@@ -13,7 +14,7 @@ export interface SshSessionOptions {
 }
 
 /** One SSH connection to a shadow agent, counting the channels it carries. */
-export class SshSession extends EventEmitter {
+export class SshSession extends EventEmitter implements TunnelSession {
   private channels = 0;
   private closed = false;
 

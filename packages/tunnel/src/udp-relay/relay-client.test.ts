@@ -1,12 +1,11 @@
-/** The relay client against the real shadow agent (its UDP relay subsystem) over real SSH, and a UDP echo on loopback. */
+/** The relay client against the real shadow agent (mux datagrams) over a real mux session, and a UDP echo on loopback. */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
-import { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../test/agent.js';
-import { SshPool } from '../ssh/ssh-pool.js';
-import { UDP_RELAY_SUBSYSTEM } from '@ktctl/agent-contract';
+import { MuxPool } from '../mux/mux-pool.js';
+import type { DatagramChannel } from '../mux/mux-session.js';
 import { UdpRelayClient, type RelayedDatagram } from './relay-client.js';
 
 let agent: Agent;
@@ -16,7 +15,7 @@ const sources: string[] = [];
 /** Where each payload came from, as the echo server saw it (late datagrams of an earlier test cannot shift it). */
 const sourceOf = new Map<string, string>();
 const transports: Socket[] = [];
-let pool: SshPool | undefined;
+let pool: MuxPool | undefined;
 let client: UdpRelayClient | undefined;
 
 beforeAll(async () => {
@@ -44,10 +43,10 @@ afterAll(async () => {
   await agent.stop();
 });
 
-async function startPool(): Promise<SshPool> {
-  pool = new SshPool({
+async function startPool(): Promise<MuxPool> {
+  pool = new MuxPool({
     openTransport: async () => {
-      const socket = connect({ host: '127.0.0.1', port: agent.sshPort });
+      const socket = connect({ host: '127.0.0.1', port: agent.muxPort });
       await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
       transports.push(socket);
       return socket;
@@ -62,7 +61,7 @@ async function startPool(): Promise<SshPool> {
 /** A relay client on the pool, collecting what comes back. */
 function relay(options: { idleMs?: number; maxFlows?: number } = {}): { client: UdpRelayClient; got: RelayedDatagram[]; until(n: number): Promise<void> } {
   const got: RelayedDatagram[] = [];
-  client = new UdpRelayClient({ openChannel: () => pool!.subsystem(UDP_RELAY_SUBSYSTEM), onDatagram: (d) => got.push(d), ...options });
+  client = new UdpRelayClient({ openChannel: () => pool!.datagramChannel(), onDatagram: (d) => got.push(d), ...options });
   const until = async (n: number): Promise<void> => {
     for (let i = 0; i < 100 && got.length < n; i++) await sleep(50);
     expect(got.length).toBeGreaterThanOrEqual(n);
@@ -104,7 +103,7 @@ describe('UdpRelayClient against the shadow agent', () => {
     expect(sources[1]).not.toBe(sources[0]);
   });
 
-  it('reopens the channel after the SSH session dropped, and keeps relaying', async () => {
+  it('takes a new session after the mux session dropped, and keeps relaying', async () => {
     await startPool();
     const r = relay();
     r.client.send(laptop(7000), cluster(), Buffer.from('before'));
@@ -149,17 +148,16 @@ describe('UdpRelayClient against the shadow agent', () => {
 
 describe('UdpRelayClient bounds', () => {
   it('queues a bounded amount while the channel opens, drops the rest, then sends the queue', async () => {
-    let open: (channel: Duplex) => void = () => undefined;
+    let open: (channel: DatagramChannel) => void = () => undefined;
     const got: RelayedDatagram[] = [];
     client = new UdpRelayClient({ openChannel: () => new Promise((resolve) => (open = resolve)), onDatagram: (d) => got.push(d), maxQueuedBytes: 4096 });
     for (let i = 0; i < 10; i++) client.send(laptop(9000), { address: '10.0.0.1', port: 9 }, Buffer.alloc(1000));
     expect(client.stats.dropped).toBe(6);
     const written: Buffer[] = [];
-    const channel = new Duplex({ read: () => undefined, write: (chunk: Buffer, _encoding, done) => (written.push(chunk), done()) });
+    const channel: DatagramChannel = { send: (_flow, _to, payload) => (written.push(payload), true), closeFlow: () => undefined, onDatagram: () => undefined, onFlowClose: () => undefined, onClose: () => undefined, isOpen: true };
     open(channel);
     await sleep(10);
-    expect(written.map((w) => w.length)).toEqual(Array(4).fill(2 + 12 + 1000));
-    channel.destroy();
+    expect(written.map((w) => w.length)).toEqual(Array(4).fill(1000));
   });
 
   it('drops datagrams for a while after the channel failed to open, then tries again', async () => {

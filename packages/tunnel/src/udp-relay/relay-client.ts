@@ -1,6 +1,9 @@
-import type { Duplex } from 'node:stream';
 import type { Logger } from '@ktctl/plugin-api';
-import { encodeFrame, FrameDecoder, FrameKind, MAX_DATAGRAM_PAYLOAD, type RelayFrame } from '@ktctl/agent-contract';
+import { MAX_CONTROL_PAYLOAD } from '@ktctl/mux';
+import type { DatagramChannel } from '../mux/mux-session.js';
+
+/** A mux DATAGRAM payload holds the destination (at most 1 + 16 + 2 bytes for IPv6) and the datagram. */
+const MAX_DATAGRAM_PAYLOAD = MAX_CONTROL_PAYLOAD - 19;
 
 /** An IP address and port. */
 export interface UdpEndpoint {
@@ -16,15 +19,15 @@ export interface RelayedDatagram {
 }
 
 export interface UdpRelayClientOptions {
-  /** Opens one relay channel (`pool.subsystem(UDP_RELAY_SUBSYSTEM)`); called again after the channel is lost. */
-  readonly openChannel: () => Promise<Duplex>;
+  /** The datagram side of a live tunnel session (`pool.datagramChannel()`); asked again after it is lost. */
+  readonly openChannel: () => Promise<DatagramChannel>;
   /** Each datagram the cluster sends back. */
   readonly onDatagram: (datagram: RelayedDatagram) => void;
   /** A flow with no datagram either way for this long is closed (the agent's default is 60 s too). */
   readonly idleMs?: number;
   /** Flows at most; the least recently used one is closed for a new one (the agent refuses beyond 1024). */
   readonly maxFlows?: number;
-  /** Bytes queued while the channel opens, or waiting for its window, before datagrams are dropped. */
+  /** Bytes queued while the channel opens, before datagrams are dropped. */
   readonly maxQueuedBytes?: number;
   /** After a failed open, sends within this long are dropped instead of trying again at once. */
   readonly retryAfterMs?: number;
@@ -49,19 +52,26 @@ export interface UdpRelayStats {
 
 const keyOf = (local: UdpEndpoint, remote: UdpEndpoint): string => `${local.address}|${local.port}|${remote.address}|${remote.port}`;
 
+/** A datagram waiting for the channel to open. */
+interface Queued {
+  readonly flow: Flow;
+  readonly remote: UdpEndpoint;
+  readonly payload: Buffer;
+}
+
 /**
- * The laptop end of the UDP relay (format in this package's README): datagrams to the cluster travel as
- * frames on one subsystem channel through the tunnel. Each (laptop endpoint, cluster endpoint) pair is a
- * flow, so the agent gives it its own UDP socket and replies find their way back. The channel opens on the
- * first datagram and again after it was lost (a dropped SSH session takes it along); memory stays bounded:
- * datagrams are dropped, as UDP may, when the queue or the channel's buffer is full.
+ * The laptop end of the UDP relay: datagrams to the cluster travel as mux DATAGRAM frames of one tunnel
+ * session. Each (laptop endpoint, cluster endpoint) pair is a flow, so the agent gives it its own UDP
+ * socket and replies find their way back. The channel is taken on the first datagram and again after it
+ * was lost (a dropped session takes its flows along); memory stays bounded: datagrams are dropped, as UDP
+ * may, when the queue is full or the session's send queue is congested.
  */
 export class UdpRelayClient {
   private readonly flows = new Map<string, Flow>();
   private readonly byId = new Map<number, Flow>();
-  private readonly queue: Buffer[] = [];
+  private readonly queue: Queued[] = [];
   private queuedBytes = 0;
-  private channel: Duplex | undefined;
+  private channel: DatagramChannel | undefined;
   private opening = false;
   private retryAt = 0;
   private nextId = 1;
@@ -88,7 +98,7 @@ export class UdpRelayClient {
     const flow = this.flowFor(local, remote);
     flow.lastActive = Date.now();
     this.stats.sent++;
-    this.enqueue(encodeFrame({ kind: FrameKind.Datagram, flow: flow.id, address: remote.address, port: remote.port, payload }));
+    this.enqueue({ flow, remote, payload });
   }
 
   /** Closes the channel and forgets every flow. */
@@ -96,8 +106,8 @@ export class UdpRelayClient {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.sweeper);
+    for (const flow of this.flows.values()) this.channel?.closeFlow(flow.id);
     this.forgetAll();
-    this.channel?.destroy();
     this.channel = undefined;
   }
 
@@ -131,7 +141,7 @@ export class UdpRelayClient {
     this.flows.delete(flow.key);
     this.byId.delete(flow.id);
     this.stats.flows = this.flows.size;
-    if (tellAgent && this.channel) this.channel.write(encodeFrame({ kind: FrameKind.CloseFlow, flow: flow.id }));
+    if (tellAgent) this.channel?.closeFlow(flow.id);
   }
 
   private sweep(): void {
@@ -139,17 +149,16 @@ export class UdpRelayClient {
     for (const flow of [...this.flows.values()]) if (flow.lastActive < cutoff) this.closeFlow(flow, true);
   }
 
-  private enqueue(frame: Buffer): void {
+  private enqueue(datagram: Queued): void {
     const channel = this.channel;
     if (channel) {
-      // The channel's own buffer is the queue while its window is full; past the bound, drop like UDP.
-      if (channel.writableLength > this.maxQueuedBytes) return this.drop('the tunnel is not keeping up');
-      channel.write(frame);
+      // The session's writer is the queue; past its high-water mark it says no and we drop, like UDP.
+      if (!channel.send(datagram.flow.id, datagram.remote, datagram.payload)) this.drop('the tunnel is not keeping up');
       return;
     }
-    if (this.queuedBytes + frame.length > this.maxQueuedBytes) return this.drop('the relay channel is not open yet');
-    this.queue.push(frame);
-    this.queuedBytes += frame.length;
+    if (this.queuedBytes + datagram.payload.length > this.maxQueuedBytes) return this.drop('the relay channel is not open yet');
+    this.queue.push(datagram);
+    this.queuedBytes += datagram.payload.length;
     void this.open();
   }
 
@@ -163,7 +172,7 @@ export class UdpRelayClient {
     this.opening = true;
     try {
       const channel = await this.options.openChannel();
-      if (this.closed) return void channel.destroy();
+      if (this.closed) return;
       this.attach(channel);
     } catch (error) {
       this.options.logger?.debug(`udp relay: cannot open the relay channel: ${(error as Error).message}`);
@@ -180,32 +189,25 @@ export class UdpRelayClient {
     this.queuedBytes = 0;
   }
 
-  private attach(channel: Duplex): void {
+  private attach(channel: DatagramChannel): void {
     this.stats.channelsOpened++;
-    const decoder = new FrameDecoder();
     this.channel = channel;
-    channel.on('data', (chunk: Buffer) => {
-      let frames: RelayFrame[];
-      try {
-        frames = decoder.push(chunk);
-      } catch (error) {
-        this.options.logger?.warn(`udp relay: ${(error as Error).message}; reopening the channel`);
-        return void channel.destroy();
-      }
-      for (const frame of frames) this.receive(frame);
+    channel.onDatagram((flow, source, payload) => this.channel === channel && this.receive(flow, source, payload));
+    channel.onFlowClose((id) => {
+      const flow = this.channel === channel && this.byId.get(id);
+      if (flow) this.closeFlow(flow, false);
     });
-    channel.on('error', (error: Error) => this.options.logger?.debug(`udp relay channel: ${error.message}`));
-    channel.once('close', () => this.lost(channel));
-    for (const frame of this.queue.splice(0)) channel.write(frame);
+    channel.onClose(() => this.lost(channel));
+    for (const { flow, remote, payload } of this.queue.splice(0)) if (!channel.send(flow.id, remote, payload)) this.drop('the tunnel is not keeping up');
     this.queuedBytes = 0;
   }
 
-  /** The agent forgets every flow with the channel: so does the laptop; the next datagram opens a new one. */
-  private lost(channel: Duplex): void {
+  /** The agent forgets every flow with the session: so does the laptop; the next datagram takes a new one. */
+  private lost(channel: DatagramChannel): void {
     if (this.channel !== channel) return;
     this.channel = undefined;
     this.forgetAll();
-    if (!this.closed) this.options.logger?.debug('udp relay: channel closed; it reopens with the next datagram');
+    if (!this.closed) this.options.logger?.debug('udp relay: tunnel session closed; the next datagram takes another');
   }
 
   private forgetAll(): void {
@@ -214,12 +216,11 @@ export class UdpRelayClient {
     this.stats.flows = 0;
   }
 
-  private receive(frame: RelayFrame): void {
-    const flow = this.byId.get(frame.flow);
+  private receive(id: number, source: UdpEndpoint, payload: Buffer): void {
+    const flow = this.byId.get(id);
     if (!flow) return;
-    if (frame.kind === FrameKind.CloseFlow) return this.closeFlow(flow, false);
     flow.lastActive = Date.now();
     this.stats.received++;
-    this.options.onDatagram({ source: { address: frame.address, port: frame.port }, destination: flow.local, payload: frame.payload });
+    this.options.onDatagram({ source: { address: source.address, port: source.port }, destination: flow.local, payload });
   }
 }
