@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { quantile, saveResult, table, type Row } from '@ktctl/testkit';
 import { clusterFacts, footprint, inLaptop, sh, startInLaptop, stop, waitForOutput, type ClusterFacts } from './proc.js';
+import { clusterPids, CpuLedger, type Watched } from './cpu.js';
 
 const BULK = 256 * 1024 * 1024;
 const REPEAT = 3;
@@ -70,19 +71,19 @@ export async function runConnect(repoDir: string): Promise<void> {
   const s: Subjects = { webPod, podIP: kubectl(['get', 'pod', webPod, '-o', 'jsonpath={.status.podIP}']), echoIP: kubectl(['get', 'svc', 'echo', '-o', 'jsonpath={.spec.clusterIP}']) };
   const turns: Turn[] = [];
   for (const [i, mode] of (modes.length ? modes : MODES).entries()) {
-    turns.push(await withPortForward(facts, s, (pfPort) => measureMode(repoDir, facts, s, pfPort, mode, i === 0)));
+    turns.push(await withPortForward(facts, s, (pf) => measureMode(repoDir, facts, s, pf, mode, i === 0)));
     // After every turn, so a later turn's failure does not lose the figures; the last print has them all.
     report(repoDir, turns);
   }
 }
 
 /** A fresh kubectl port-forward to the web pod for one turn (a long-lived one may die under bulk load). */
-async function withPortForward<T>(facts: ClusterFacts, s: Subjects, run: (port: number) => Promise<T>): Promise<T> {
+async function withPortForward<T>(facts: ClusterFacts, s: Subjects, run: (pf: { port: number; pid: number }) => Promise<T>): Promise<T> {
   const port = freeLaptopPort(facts, 18080);
   const forward = startInLaptop(facts, facts.kubectl, ['--kubeconfig', facts.adminKubeconfig, '-n', facts.testNamespace, 'port-forward', `pod/${s.webPod}`, `${port}:8080`]);
   try {
     await waitForOutput(forward.output, /Forwarding from/, 30_000);
-    return await run(port);
+    return await run({ port, pid: forward.child.pid! });
   } finally {
     await stop(forward.child);
   }
@@ -95,10 +96,11 @@ interface Turn {
   readonly concurrency: Row[];
   readonly ready: Row[];
   readonly footprint: Row[];
+  readonly cpu: Row[];
 }
 
 /** One turn: ktctl connect in `mode`, measured beside the baselines. */
-async function measureMode(repoDir: string, facts: ClusterFacts, s: Subjects, pfPort: number, mode: Mode, withProxy: boolean): Promise<Turn> {
+async function measureMode(repoDir: string, facts: ClusterFacts, s: Subjects, pf: { port: number; pid: number }, mode: Mode, withProxy: boolean): Promise<Turn> {
   const ns = facts.testNamespace;
   const ktctl = join(repoDir, 'apps/ktctl/dist/bin/ktctl-linux-x64');
   const started = Date.now();
@@ -121,7 +123,7 @@ async function measureMode(repoDir: string, facts: ClusterFacts, s: Subjects, pf
     }
     clearInterval(watcher);
     const ready = Object.entries(marks).sort((a, b) => a[1] - b[1]).map(([name, ms]) => ({ name: `${mode}: ${name}`, 'ms since start': ms }));
-    return { mode, ready, ...measure(repoDir, facts, { ...s, pfPort }, mode, connect.child.pid!, withProxy) };
+    return { mode, ready, ...measure(repoDir, facts, { ...s, pfPort: pf.port, pfPid: pf.pid }, mode, connect.child.pid!, withProxy) };
   } catch (error) {
     throw new Error(`connect --mode ${mode}: ${(error as Error).message}\n${connect.output()}`, { cause: error });
   } finally {
@@ -130,7 +132,7 @@ async function measureMode(repoDir: string, facts: ClusterFacts, s: Subjects, pf
   }
 }
 
-function measure(repoDir: string, facts: ClusterFacts, s: Subjects & { pfPort: number }, mode: Mode, ktctlPid: number, withProxy: boolean): Omit<Turn, 'mode' | 'ready'> {
+function measure(repoDir: string, facts: ClusterFacts, s: Subjects & { pfPort: number; pfPid: number }, mode: Mode, ktctlPid: number, withProxy: boolean): Omit<Turn, 'mode' | 'ready'> {
   const label = `ktctl connect (${mode})`;
   const ways: Way[] = [
     { label, curl: (p) => [`http://${s.podIP}:8080${p}`], inLaptop: true, ktctl: true },
@@ -138,11 +140,17 @@ function measure(repoDir: string, facts: ClusterFacts, s: Subjects & { pfPort: n
     { label: 'kubectl port-forward', curl: (p) => [`http://127.0.0.1:${s.pfPort}${p}`], inLaptop: true, ktctl: false },
     { label: 'direct from the host', curl: (p) => [`http://${s.podIP}:8080${p}`], inLaptop: false, ktctl: false },
   ];
+  const shadowPid = podPid(facts, repoDir, sh(facts.kubectl, ['--kubeconfig', facts.adminKubeconfig, '-n', facts.testNamespace, 'get', 'pods', '-l', 'kt-role=shadow-connect', '-o', 'jsonpath={.items[0].metadata.name}']));
+  const cluster = clusterPids();
+  const ledger = new CpuLedger();
+  const watched = (way: Way): Watched => (way.ktctl ? { ktctl: ktctlPid, agent: shadowPid, ...cluster } : way.inLaptop ? { kubectl: s.pfPid, ...cluster } : {});
   const idle = footprint(ktctlPid);
   const single = ways.map(() => [] as number[]);
   const eight = ways.map(() => [] as number[]);
   let cpu = 0;
   let peakRss = idle.rssMiB;
+  // Sampled right after each bulk transfer: a GC'd heap shrinks only slowly, so this is close to the peak.
+  let shadowPeak = 0;
   // ktctl's CPU is counted only while its own mode carries the bytes.
   const failures = new Map<string, number>();
   const timed = (way: Way, run: () => number): number => {
@@ -151,7 +159,7 @@ function measure(repoDir: string, facts: ClusterFacts, s: Subjects & { pfPort: n
     const before = footprint(ktctlPid);
     let value = NaN;
     try {
-      value = run();
+      value = ledger.charge(`${way.label}${way.ktctl ? '' : ` (${mode} turn)`}`, BULK, watched(way), run);
     } catch (error) {
       failures.set(way.label, (failures.get(way.label) ?? 0) + 1);
       console.error(`${way.label}: ${(error as Error).message.split('\n').slice(0, 2).join(' ')}`);
@@ -159,6 +167,7 @@ function measure(repoDir: string, facts: ClusterFacts, s: Subjects & { pfPort: n
     const after = footprint(ktctlPid);
     if (way.label === label) cpu += after.cpuSeconds - before.cpuSeconds;
     peakRss = Math.max(peakRss, after.rssMiB);
+    if (shadowPid && way.ktctl) shadowPeak = Math.max(shadowPeak, footprint(shadowPid).rssMiB);
     return value;
   };
   for (let r = 0; r < REPEAT; r++) {
@@ -188,20 +197,19 @@ function measure(repoDir: string, facts: ClusterFacts, s: Subjects & { pfPort: n
   sh('sleep', ['3']);
   const fdsAfter = fds();
   const after = footprint(ktctlPid);
-  const shadowPid = podPid(facts, repoDir, sh(facts.kubectl, ['--kubeconfig', facts.adminKubeconfig, '-n', facts.testNamespace, 'get', 'pods', '-l', 'kt-role=shadow-connect', '-o', 'jsonpath={.items[0].metadata.name}']));
   const shadow = shadowPid ? footprint(shadowPid) : undefined;
   const carried = (REPEAT * 2 * BULK) / 1e9;
   const footprintRows: Row[] = [
     { name: `${mode}: ktctl RSS MiB (idle / peak in bulk / after 1000 conns)`, value: `${idle.rssMiB.toFixed(0)} / ${peakRss.toFixed(0)} / ${after.rssMiB.toFixed(0)}` },
     { name: `${mode}: ktctl CPU seconds for its own ${carried.toFixed(1)} GB of bulk`, value: `${cpu.toFixed(1)} (${(cpu / carried).toFixed(2)} s/GB)` },
     { name: `${mode}: ktctl open fds before / after 1000 conns`, value: `${fdsBefore} / ${fdsAfter}` },
-    { name: `${mode}: shadow agent RSS MiB`, value: shadow ? shadow.rssMiB.toFixed(0) : 'n/a' },
+    { name: `${mode}: shadow agent RSS MiB (after bulk / at the end)`, value: shadow ? `${shadowPeak.toFixed(0)} / ${shadow.rssMiB.toFixed(0)}` : 'n/a' },
   ];
   const concurrencyRows: Row[] = [
     { name: label, ok: concurrent.ok, failed: concurrent.failed, ms: concurrent.ms },
     { name: `direct from the host (${mode} turn)`, ok: direct.ok, failed: direct.failed, ms: direct.ms },
   ];
-  return { bulk: bulk.map((row) => (row.name === label || row.name.startsWith('ktctl proxy') ? row : { ...row, name: `${row.name} (${mode} turn)` })), latency, concurrency: concurrencyRows, footprint: footprintRows };
+  return { cpu: ledger.rows(), bulk: bulk.map((row) => (row.name === label || row.name.startsWith('ktctl proxy') ? row : { ...row, name: `${row.name} (${mode} turn)` })), latency, concurrency: concurrencyRows, footprint: footprintRows };
 }
 
 function report(repoDir: string, turns: Turn[]): void {
@@ -212,8 +220,9 @@ function report(repoDir: string, turns: Turn[]): void {
     ['1000 concurrent echo connections', all('concurrency')],
     ['time to ready', all('ready')],
     ['footprint', all('footprint')],
+    ['CPU seconds per GB of bulk, per process on the path (apiserver/kubelet/containerd include the rest of the cluster)', all('cpu')],
   ];
   for (const [title, rows] of sections) console.log(`\n${title}\n${table(rows)}`);
-  const result = { bulk: all('bulk'), latency: all('latency'), concurrency: all('concurrency'), ready: all('ready'), footprint: all('footprint') };
+  const result = { bulk: all('bulk'), latency: all('latency'), concurrency: all('concurrency'), ready: all('ready'), footprint: all('footprint'), cpu: all('cpu') };
   console.log(`\nresult: ${saveResult(repoDir, 'connect', result)}`);
 }

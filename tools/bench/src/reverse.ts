@@ -68,11 +68,12 @@ export async function runReverse(repoDir: string): Promise<void> {
   const laptopServer = startInLaptop(facts, join(repoDir, '.cache/cluster/bin/testapp'), ['serve', '-http', `127.0.0.1:${LAPTOP_PORT}`, '-tcp=', '-udp='], { POD_NAME: 'laptop' });
   try {
     const load = join(repoDir, 'tools/bench/load');
-    kubectl(['-n', ns, 'create', 'configmap', 'bench-load', `--from-file=latency.mjs=${join(load, 'latency.mjs')}`, `--from-file=bulk.mjs=${join(load, 'bulk.mjs')}`]);
+    kubectl(['-n', ns, 'create', 'configmap', 'bench-load', ...['latency', 'bulk', 'sink'].map((f) => `--from-file=${f}.mjs=${join(load, `${f}.mjs`)}`)]);
     const items = [clientPod(ns, `ghcr.io/ktctl/shadow:${version}`), testappDeployment(facts, ns, 'server'), service(ns, 'server'), testappDeployment(facts, ns, 'exchanged'), service(ns, 'exchanged')];
     execFileSync(facts.kubectl, ['--kubeconfig', facts.adminKubeconfig, 'create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }), timeout: 60_000, stdio: ['pipe', 'ignore', 'pipe'] });
     kubectl(['-n', ns, 'wait', '--for=condition=Ready', 'pod', '--all', '--timeout=90s'], 100_000);
-    await report(repoDir, facts, ns, ktctl);
+    const upload = await kubectlUpload(repoDir, facts, ns);
+    await report(repoDir, facts, ns, ktctl, upload);
   } finally {
     await stop(laptopServer.child);
     kubectl(['delete', 'namespace', ns, '--wait=false']);
@@ -137,7 +138,7 @@ function hasExchange(ktctl: string): boolean {
   }
 }
 
-async function report(repoDir: string, facts: Facts, ns: string, ktctl: string): Promise<void> {
+async function report(repoDir: string, facts: Facts, ns: string, ktctl: string, upload: UploadBaseline): Promise<void> {
   const home = join(repoDir, '.cache/bench-kt');
   const baseline: Way = { label: 'in-cluster client → pod (baseline)', url: 'http://server:8080' };
   const phases: { way: Way; args: string[] }[] = [{ way: { label: 'in-cluster client → laptop via preview', url: 'http://bench-preview:8080' }, args: ['preview', 'bench-preview', '--expose', `${LAPTOP_PORT}:8080`, '-n', ns] }];
@@ -167,7 +168,39 @@ async function report(repoDir: string, facts: Facts, ns: string, ktctl: string):
       await run.stop();
     }
   }
-  console.log(`\nreverse path: ${BULK / 1024 / 1024} MiB download and ${REQUESTS} sequential 1 KiB requests, from a pod; medians of ${REPEAT}\n${table(rows)}`);
+  rows.push({ name: 'laptop → pod via kubectl port-forward (upload baseline)', 'MB/s': upload.mbPerSecond, 'vs baseline': NaN, 'p50 ms': NaN, 'p50 overhead ms': NaN, 'p99 ms': NaN, failures: 0 });
+  const withUpload = rows.map((row) => ({ ...row, 'vs kubectl pf upload': (row['MB/s'] as number) / upload.mbPerSecond }));
+  console.log(`\nreverse path: ${BULK / 1024 / 1024} MiB download and ${REQUESTS} sequential 1 KiB requests, from a pod; medians of ${REPEAT}\n${table(withUpload)}`);
   console.log(`\ntime to ready (ms since start)\n${table(ready)}`);
-  console.log(`\nresult: ${saveResult(repoDir, 'reverse', { bulkBytes: BULK, requests: REQUESTS, repeat: REPEAT, rows, ready, raw })}`);
+  console.log(`\nresult: ${saveResult(repoDir, 'reverse', { bulkBytes: BULK, requests: REQUESTS, repeat: REPEAT, rows: withUpload, ready, raw, upload })}`);
+}
+
+interface UploadBaseline {
+  readonly mbPerSecond: number;
+  readonly runs: number[];
+}
+
+/**
+ * The ceiling of laptop → cluster through the API server: the laptop writing 256 MiB through
+ * `kubectl port-forward` to a TCP sink in the client pod (median of REPEAT). The reverse path carries
+ * bytes in this direction, over the same kind of port-forward.
+ */
+async function kubectlUpload(repoDir: string, facts: Facts, ns: string): Promise<UploadBaseline> {
+  const sink = startInLaptop(facts, facts.kubectl, ['--kubeconfig', facts.adminKubeconfig, '-n', ns, 'exec', 'client', '--', '/usr/local/bin/node', '/load/sink.mjs', '9300']);
+  const forward = startInLaptop(facts, facts.kubectl, ['--kubeconfig', facts.adminKubeconfig, '-n', ns, 'port-forward', 'pod/client', `${LAPTOP_PORT + 10}:9300`]);
+  try {
+    await waitForOutput(sink.output, /sink listening/, 30_000);
+    await waitForOutput(forward.output, /Forwarding from/, 30_000);
+    const runs: number[] = [];
+    for (let r = 0; r < REPEAT; r++) {
+      const out = sh('ip', ['netns', 'exec', facts.laptopNetns, 'node', join(repoDir, 'tools/bench/load/upload.mjs'), '127.0.0.1', String(LAPTOP_PORT + 10), String(BULK)], 150_000);
+      const figure = JSON.parse(out.trim()) as { bytes: number; mbPerSecond: number };
+      if (figure.bytes !== BULK) throw new Error(`kubectl port-forward upload: the sink got ${figure.bytes} of ${BULK} bytes`);
+      runs.push(figure.mbPerSecond);
+    }
+    return { mbPerSecond: median(runs), runs };
+  } finally {
+    await stop(forward.child);
+    await stop(sink.child);
+  }
 }
