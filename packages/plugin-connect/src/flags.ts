@@ -15,5 +15,6 @@ export const connectFlags = [
   { name: 'proxyPort', type: 'number', default: 2223, description: 'Port of the local SOCKS5/HTTP proxy' },
   { name: 'proxyAddr', type: 'string', default: '127.0.0.1', description: 'Address the local SOCKS5/HTTP proxy listens on' },
   { name: 'dnsCacheTtl', type: 'number', default: 60, description: 'Seconds cluster DNS answers are cached' },
-  { name: 'tunnelSessions', type: 'number', default: 3, description: 'Parallel SSH sessions (each its own port-forward) carrying the traffic' },
+  { name: 'tunnelSessions', type: 'number', default: 3, description: 'Parallel tunnel sessions to the shadow pod (each its own port-forward) carrying the traffic' },
+  { name: 'disableDirectPath', type: 'boolean', default: false, description: "Send every connection through the shadow pod. By default a TCP connection to a pod IP or a ClusterIP of the namespace goes straight to one ready pod over its own port-forward (like kubectl port-forward), which bypasses kube-proxy's balancing beyond that pod, NetworkPolicy and a sidecar's inbound path, reaches the pod's loopback, and holds back the laptop's half-close until the pod ends" },
 ] as const satisfies readonly FlagSpec[];

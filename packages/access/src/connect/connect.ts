@@ -107,10 +107,10 @@ async function changeLaptop(
   teardown.defer('laptop network changes', () => session.close());
   const targets = await clusterTargets(client, options, deps.logger);
   let tun: TunSetup | undefined;
-  if (options.mode === 'sshuttle') await redirectClusterTcp(session, tunnel.pool, targets, teardown, deps.logger);
+  if (options.mode === 'sshuttle') await redirectClusterTcp(session, tunnel.link, targets, teardown, deps.logger);
   else {
     const { disableTunRoute } = options;
-    tun = await routeThroughTun({ session, pool: tunnel.pool, targets, disableTunRoute, os: platform.os, teardown, logger: deps.logger });
+    tun = await routeThroughTun({ session, pool: tunnel.link, targets, disableTunRoute, os: platform.os, teardown, logger: deps.logger });
   }
   const dns = await configureDns({ session, client, shadow, pool: tunnel.pool, options, logger: deps.logger, teardown });
   return { targets, dns, tun };

@@ -1,6 +1,7 @@
 import type { Logger } from '@ktctl/plugin-api';
 import type { NetSession } from '@ktctl/netplatform';
-import { RedirectListener, type MuxPool } from '@ktctl/tunnel';
+import { RedirectListener } from '@ktctl/tunnel';
+import type { TunnelLink } from './tun2socks.js';
 import type { Teardown } from '@ktctl/plugin-api';
 
 /**
@@ -9,7 +10,7 @@ import type { Teardown } from '@ktctl/plugin-api';
  */
 export async function redirectClusterTcp(
   session: NetSession,
-  pool: MuxPool,
+  pool: Pick<TunnelLink, 'dial'>,
   target: { cidrs: readonly string[]; excludes: readonly string[] },
   teardown: Teardown,
   logger: Logger,

@@ -23,8 +23,10 @@ export interface ConnectOptions extends Readonly<ConnectGlobals> {
   readonly proxyPort: number;
   readonly proxyAddr: string;
   readonly dnsCacheTtl: number;
-  /** Parallel SSH sessions (each on its own port-forward stream). */
+  /** Parallel tunnel sessions to the shadow (each on its own port-forward stream). */
   readonly tunnelSessions: number;
+  /** Every connection through the shadow: no port-forward straight to the destination pod. */
+  readonly disableDirectPath: boolean;
 }
 
 export const CONNECT_MODES = ['tun2socks', 'sshuttle'] as const;

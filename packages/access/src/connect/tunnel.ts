@@ -3,11 +3,15 @@ import { AGENT_MUX_PORT } from '@ktctl/agent-contract';
 import { PortForwarder, type KubeClient, type ShadowHandle } from '@ktctl/kube';
 import { MuxPool, ProxyServer, type TunnelStatus } from '@ktctl/tunnel';
 import type { ConnectEvent, ConnectOptions } from './options.js';
+import { startDirectPath } from './direct/index.js';
+import type { TunnelLink } from './tun2socks.js';
 import { portInUse } from './platform-check.js';
 import type { Teardown } from '@ktctl/plugin-api';
 
 export interface TunnelParts {
   readonly pool: MuxPool;
+  /** What carries laptop connections: the direct path where it applies (unless disabled), else the pool. */
+  readonly link: TunnelLink;
   readonly proxy: ProxyServer;
   readonly proxyAddress: { host: string; port: number };
 }
@@ -51,12 +55,27 @@ export async function openTunnel(
     throw olderAgent(error, options);
   });
   teardown.defer('tunnel sessions', () => pool.close());
-  const proxy = new ProxyServer({ host: options.proxyAddr, port: options.proxyPort, dial: (t) => pool.dial(t), logger: hooks.logger });
+  const link = tunnelLink(client, pool, options, { teardown, logger: hooks.logger });
+  const proxy = new ProxyServer({ host: options.proxyAddr, port: options.proxyPort, dial: (t) => link.dial(t), logger: hooks.logger });
   const bound = await proxy.listen().catch((error: unknown) => {
     throw portInUse(error, 'SOCKS5/HTTP proxy', options.proxyPort, '--proxyPort');
   });
   teardown.defer('local proxy', () => proxy.close());
-  return { pool, proxy, proxyAddress: { host: bound.address, port: bound.port } };
+  return { pool, link, proxy, proxyAddress: { host: bound.address, port: bound.port } };
+}
+
+/** Connections go direct to their pod where the endpoint is known and --disableDirectPath is not set. */
+function tunnelLink(client: KubeClient, pool: MuxPool, options: ConnectOptions, ctx: { teardown: Teardown; logger: Logger }): TunnelLink {
+  const viaShadow = (t: { host: string; port: number }) => pool.dial(t);
+  const direct = options.disableDirectPath ? undefined : startDirectPath(client, client.namespace, viaShadow, { ...ctx, openTimeoutMs: options.portForwardTimeout * 1000 });
+  if (direct) ctx.teardown.defer('direct path', () => ctx.logger.debug(`direct path: ${direct.stats.direct} direct, ${direct.stats.fallbacks} via the shadow`));
+  return {
+    get status() {
+      return pool.status;
+    },
+    dial: direct ? (t) => direct.dial(t) : viaShadow,
+    datagramChannel: () => pool.datagramChannel(),
+  };
 }
 
 /**
