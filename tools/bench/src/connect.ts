@@ -7,8 +7,11 @@ import { join } from 'node:path';
 import { quantile, saveResult, table, type Row } from '@ktctl/testkit';
 import { clusterFacts, footprint, inLaptop, sh, startInLaptop, stop, waitForOutput, type ClusterFacts } from './proc.js';
 import { clusterPids, CpuLedger, type Watched } from './cpu.js';
+import { NETEM_CONDITIONS, withCondition } from './netem.js';
 
-const BULK = 256 * 1024 * 1024;
+const FULL_BULK = 256 * 1024 * 1024;
+/** The bulk size of the turn being measured (smaller on a slow, shaped link). */
+let BULK = FULL_BULK;
 const REPEAT = 3;
 const MODES = ['tun2socks', 'sshuttle'] as const;
 type Mode = (typeof MODES)[number];
@@ -29,14 +32,14 @@ interface Subjects {
 }
 
 function mbPerSecond(facts: ClusterFacts, way: Way, path: string): number {
-  const args = ['-sS', '--max-time', '60', '-o', '/dev/null', '-w', '%{speed_download}', ...way.curl(path)];
+  const args = ['-sS', '--max-time', '120', '-o', '/dev/null', '-w', '%{speed_download}', ...way.curl(path)];
   const out = way.inLaptop ? inLaptop(facts, 'curl', args, 150_000) : sh('curl', args, 150_000);
   return Number(out) / 1e6;
 }
 
 function parallelMbPerSecond(facts: ClusterFacts, way: Way, streams: number): number {
   const each = BULK / streams;
-  const curls = Array.from({ length: streams }, () => `curl -sS --fail --max-time 60 -o /dev/null ${way.curl(`/bytes/${each}`).map((a) => `'${a}'`).join(' ')} & pids="$pids $!";`).join(' ');
+  const curls = Array.from({ length: streams }, () => `curl -sS --fail --max-time 120 -o /dev/null ${way.curl(`/bytes/${each}`).map((a) => `'${a}'`).join(' ')} & pids="$pids $!";`).join(' ');
   // Each curl's status counts: a stream that failed must not pass for a fast one.
   const script = `start=$(date +%s.%N); pids=; ${curls} fail=0; for p in $pids; do wait $p || fail=1; done; end=$(date +%s.%N); echo "$start $end"; exit $fail`;
   const out = way.inLaptop ? inLaptop(facts, 'bash', ['-c', script], 150_000) : sh('bash', ['-c', script], 150_000);
@@ -71,8 +74,18 @@ export async function runConnect(repoDir: string): Promise<void> {
   const s: Subjects = { webPod, podIP: kubectl(['get', 'pod', webPod, '-o', 'jsonpath={.status.podIP}']), echoIP: kubectl(['get', 'svc', 'echo', '-o', 'jsonpath={.spec.clusterIP}']) };
   const turns: Turn[] = [];
   for (const [i, mode] of (modes.length ? modes : MODES).entries()) {
-    turns.push(await withPortForward(facts, s, (pf) => measureMode(repoDir, facts, s, pf, mode, i === 0)));
+    BULK = FULL_BULK;
+    turns.push(await withPortForward(facts, s, (pf) => measureMode(repoDir, facts, s, pf, mode, i === 0, mode)));
     // After every turn, so a later turn's failure does not lose the figures; the last print has them all.
+    report(repoDir, turns);
+  }
+  if (!process.argv.includes('--netem')) return;
+  // The shaped turns: the first mode only (the others differ in the laptop, not on the link).
+  const mode = modes[0] ?? MODES[0];
+  for (const condition of NETEM_CONDITIONS) {
+    BULK = condition.bulkBytes;
+    const tag = `${mode}, ${condition.name}`;
+    turns.push(await withCondition(facts, condition, () => withPortForward(facts, s, (pf) => measureMode(repoDir, facts, s, pf, mode, true, tag))));
     report(repoDir, turns);
   }
 }
@@ -90,7 +103,7 @@ async function withPortForward<T>(facts: ClusterFacts, s: Subjects, run: (pf: { 
 }
 
 interface Turn {
-  readonly mode: Mode;
+  readonly mode: string;
   readonly bulk: Row[];
   readonly latency: Row[];
   readonly concurrency: Row[];
@@ -100,7 +113,7 @@ interface Turn {
 }
 
 /** One turn: ktctl connect in `mode`, measured beside the baselines. */
-async function measureMode(repoDir: string, facts: ClusterFacts, s: Subjects, pf: { port: number; pid: number }, mode: Mode, withProxy: boolean): Promise<Turn> {
+async function measureMode(repoDir: string, facts: ClusterFacts, s: Subjects, pf: { port: number; pid: number }, mode: Mode, withProxy: boolean, tag: string): Promise<Turn> {
   const ns = facts.testNamespace;
   const ktctl = join(repoDir, 'apps/ktctl/dist/bin/ktctl-linux-x64');
   const started = Date.now();
@@ -122,8 +135,8 @@ async function measureMode(repoDir: string, facts: ClusterFacts, s: Subjects, pf
       }
     }
     clearInterval(watcher);
-    const ready = Object.entries(marks).sort((a, b) => a[1] - b[1]).map(([name, ms]) => ({ name: `${mode}: ${name}`, 'ms since start': ms }));
-    return { mode, ready, ...measure(repoDir, facts, { ...s, pfPort: pf.port, pfPid: pf.pid }, mode, connect.child.pid!, withProxy) };
+    const ready = Object.entries(marks).sort((a, b) => a[1] - b[1]).map(([name, ms]) => ({ name: `${tag}: ${name}`, 'ms since start': ms }));
+    return { mode: tag, ready, ...measure(repoDir, facts, { ...s, pfPort: pf.port, pfPid: pf.pid }, tag, connect.child.pid!, withProxy) };
   } catch (error) {
     throw new Error(`connect --mode ${mode}: ${(error as Error).message}\n${connect.output()}`, { cause: error });
   } finally {
@@ -132,7 +145,7 @@ async function measureMode(repoDir: string, facts: ClusterFacts, s: Subjects, pf
   }
 }
 
-function measure(repoDir: string, facts: ClusterFacts, s: Subjects & { pfPort: number; pfPid: number }, mode: Mode, ktctlPid: number, withProxy: boolean): Omit<Turn, 'mode' | 'ready'> {
+function measure(repoDir: string, facts: ClusterFacts, s: Subjects & { pfPort: number; pfPid: number }, mode: string, ktctlPid: number, withProxy: boolean): Omit<Turn, 'mode' | 'ready'> {
   const label = `ktctl connect (${mode})`;
   const ways: Way[] = [
     { label, curl: (p) => [`http://${s.podIP}:8080${p}`], inLaptop: true, ktctl: true },
@@ -215,7 +228,7 @@ function measure(repoDir: string, facts: ClusterFacts, s: Subjects & { pfPort: n
 function report(repoDir: string, turns: Turn[]): void {
   const all = (key: keyof Omit<Turn, 'mode'>): Row[] => turns.flatMap((t) => t[key]);
   const sections: [string, Row[]][] = [
-    [`bulk download, 256 MiB (median of ${REPEAT}; ratios within each turn)`, all('bulk')],
+    [`bulk download, 256 MiB (shaped turns: see netem.ts; median of ${REPEAT}; ratios within each turn)`, all('bulk')],
     ['latency, 2000 sequential 1 KiB requests (ms)', all('latency')],
     ['1000 concurrent echo connections', all('concurrency')],
     ['time to ready', all('ready')],
