@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test of ktctl, from a fresh clone on one of our machines (as root): installs what the tests need,
-# then runs the layer lint, type checks and unit tests (through nx, cached), the standalone-binary tests,
-# and the end-to-end suite against the local test cluster (brought up when needed).
+# then runs the workflow lint (actionlint), the layer lint, type checks and unit tests (through nx, cached),
+# the standalone-binary tests, and the end-to-end suite against the local test cluster (brought up when needed).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
@@ -11,10 +11,13 @@ step() { printf '\n== %s (%ss)\n' "$1" "$((SECONDS - started))"; }
 
 step "system packages"
 bash tools/install-deps.sh
+step "Go tools (actionlint, crane)"
+bash tools/go-tools.sh
 step "npm packages"
 npm ci --no-audit --no-fund
 step "lint, typecheck and unit tests"
-npx nx run-many -t lint typecheck test --exclude=@ktctl/e2e --outputStyle=stream
+bash tools/lint-workflows.sh
+npx nx run-many -t lint typecheck test --outputStyle=stream
 step "standalone binaries"
 npm run test:binary -w apps/ktctl
 step "end-to-end tests against the local cluster"

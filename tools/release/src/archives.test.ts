@@ -26,7 +26,7 @@ function distFolder(): string {
 
 describe('krew archives', () => {
   const dist = distFolder();
-  const written = packageRelease(dist, join(repo, 'LICENSE'), join(repo, 'tools', 'release', 'licenses', 'wintun-LICENSE.txt'));
+  const written = packageRelease(dist, join(repo, 'LICENSE'), join(repo, 'apps', 'ktctl', 'scripts', 'licenses', 'wintun-LICENSE.txt'));
 
   it('puts LICENSE and Wintun licence beside the binaries, and one archive per platform', () => {
     expect(written.map((f) => f.slice(dist.length + 1))).toEqual(['LICENSE', 'wintun-LICENSE.txt', ...RELEASE_PLATFORMS.map((p) => p.archive)]);
@@ -49,7 +49,7 @@ describe('krew archives', () => {
     expect(execFileSync('unzip', ['-Z1', file], { encoding: 'utf8' })).toBe('kubectl-kt.exe\nLICENSE\nTHIRD_PARTY_LICENSES\nwintun-LICENSE.txt\n');
     expect(execFileSync('unzip', ['-t', file], { encoding: 'utf8' })).toMatch(/No errors detected/);
     expect(execFileSync('unzip', ['-p', file, 'kubectl-kt.exe'])).toEqual(readFileSync(join(dist, 'ktctl-win-x64.exe')));
-    expect(execFileSync('unzip', ['-p', file, 'wintun-LICENSE.txt'])).toEqual(readFileSync(join(repo, 'tools', 'release', 'licenses', 'wintun-LICENSE.txt')));
+    expect(execFileSync('unzip', ['-p', file, 'wintun-LICENSE.txt'])).toEqual(readFileSync(join(repo, 'apps', 'ktctl', 'scripts', 'licenses', 'wintun-LICENSE.txt')));
   });
 
   it('are reproducible: the same inputs give the same bytes', () => {

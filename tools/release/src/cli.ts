@@ -31,7 +31,7 @@ const commands: Record<string, (args: string[]) => void> = {
   },
   package([dist]) {
     if (!dist) fail(['usage: package <dist>']);
-    const written = packageRelease(here(dist), join(repoDir, 'LICENSE'), join(repoDir, 'tools', 'release', 'licenses', 'wintun-LICENSE.txt'));
+    const written = packageRelease(here(dist), join(repoDir, 'LICENSE'), join(repoDir, 'apps', 'ktctl', 'scripts', 'licenses', 'wintun-LICENSE.txt'));
     for (const file of written) console.log(`wrote ${file}`);
   },
   manifests([sumsFile, tag, baseUrl, outDir]) {
