@@ -5,7 +5,10 @@ import { waitFor } from './wait.js';
 
 /** Kubernetes name for a test file's namespace: `kte2e-<file>-<random>`, at most 63 characters. */
 export function namespaceName(testFile: string): string {
-  const stem = basename(testFile).replace(/\.test\.[cm]?[jt]s$/, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+  const stem = basename(testFile)
+    .replace(/\.test\.[cm]?[jt]s$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-');
   return `kte2e-${stem.slice(0, 40).replace(/^-+|-+$/g, '')}-${randomBytes(3).toString('hex')}`;
 }
 

@@ -147,7 +147,9 @@ describe('the restricted kubeconfig', () => {
     const create = await cluster.kubectl(['-n', ns, 'run', 'nope', `--image=${cluster.facts.images.testapp}`], { as: 'restricted' });
     expect(create.code).not.toBe(0);
     expect(create.stderr).toMatch(/forbidden/i);
-    const patch = await cluster.kubectl(['-n', ns, 'patch', 'service', 'echo', '-p', '{"metadata":{"labels":{"x":"y"}}}'], { as: 'restricted' });
+    const patch = await cluster.kubectl(['-n', ns, 'patch', 'service', 'echo', '-p', '{"metadata":{"labels":{"x":"y"}}}'], {
+      as: 'restricted',
+    });
     expect(patch.code).not.toBe(0);
     expect(patch.stderr).toMatch(/forbidden/i);
   });
@@ -169,12 +171,22 @@ describe('the per-file namespace', () => {
 describe('image pulls', () => {
   it('never leave the machine: a missing image fails against the dead local proxy', async () => {
     const name = env.namespace.name;
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'nopull', namespace: name },
-      spec: { containers: [{ name: 'main', image: 'registry.invalid.example/nothing:1', imagePullPolicy: 'IfNotPresent' }] } };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'nopull', namespace: name },
+      spec: { containers: [{ name: 'main', image: 'registry.invalid.example/nothing:1', imagePullPolicy: 'IfNotPresent' }] },
+    };
     await cluster.kubectlOk(['create', '-f', '-'], { input: JSON.stringify(pod) });
     const message = await waitFor(
       async () => {
-        const events = await cluster.getJson<{ items: { reason: string; message: string }[] }>(['-n', name, 'events', '--field-selector', 'involvedObject.name=nopull']);
+        const events = await cluster.getJson<{ items: { reason: string; message: string }[] }>([
+          '-n',
+          name,
+          'events',
+          '--field-selector',
+          'involvedObject.name=nopull',
+        ]);
         return events.items.find((e) => e.reason === 'Failed' && /pull/i.test(e.message))?.message;
       },
       { timeoutMs: 30_000, what: 'the pull to fail' },

@@ -10,7 +10,8 @@ import { runOk, useClusterEnv, waitFor } from '../harness/index.js';
 const env = useClusterEnv(import.meta.filename);
 const ref = `ktctl.local/oci-image-e2e:${Date.now()}`;
 const dir = mkdtempSync(join(tmpdir(), 'oci-e2e-'));
-const ctr = (...args: string[]) => runOk('ctr', ['--address', env.cluster.facts.containerdSocket, '-n', 'k8s.io', ...args], { timeoutMs: 60_000 });
+const ctr = (...args: string[]) =>
+  runOk('ctr', ['--address', env.cluster.facts.containerdSocket, '-n', 'k8s.io', ...args], { timeoutMs: 60_000 });
 
 afterAll(async () => {
   await ctr('images', 'rm', ref).catch(() => undefined);
@@ -29,7 +30,12 @@ it('builds an image that ctr imports and the kubelet runs', async () => {
   await writeImageLayout(
     {
       ref,
-      config: { entrypoint: ['/bin/sh', '-c'], cmd: ['cat /etc/greeting; echo "user=$(id -u) cwd=$(pwd)"'], user: '65534', workdir: '/tmp' },
+      config: {
+        entrypoint: ['/bin/sh', '-c'],
+        cmd: ['cat /etc/greeting; echo "user=$(id -u) cwd=$(pwd)"'],
+        user: '65534',
+        workdir: '/tmp',
+      },
       platforms: [
         { architecture: 'amd64', layers },
         { architecture: 'arm64', layers },
@@ -41,8 +47,12 @@ it('builds an image that ctr imports and the kubelet runs', async () => {
   expect(await ctr('images', 'ls', '-q')).toContain(ref);
 
   const ns = env.namespace.name;
-  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'oci', namespace: ns },
-    spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: ref, imagePullPolicy: 'Never' }] } };
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'oci', namespace: ns },
+    spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: ref, imagePullPolicy: 'Never' }] },
+  };
   await env.cluster.kubectlOk(['create', '-f', '-'], { input: JSON.stringify(pod) });
   await waitFor(async () => (await env.cluster.getJson(['-n', ns, 'pod', 'oci'])).status.phase === 'Succeeded', {
     timeoutMs: 60_000,

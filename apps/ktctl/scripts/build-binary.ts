@@ -60,7 +60,8 @@ async function buildTarget(target: BinaryTarget, bundle: string): Promise<string
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const targets = wanted.length ? TARGETS.filter((t) => wanted.includes(t.id)) : TARGETS.filter((t) => hasNodeBase(t));
-  if (wanted.length && targets.length !== wanted.length) throw new Error(`unknown target in ${wanted.join(' ')}; known: ${TARGETS.map((t) => t.id).join(' ')}`);
+  if (wanted.length && targets.length !== wanted.length)
+    throw new Error(`unknown target in ${wanted.join(' ')}; known: ${TARGETS.map((t) => t.id).join(' ')}`);
   execFileSync(process.execPath, [join(appDir, 'scripts', 'bundle.mjs')], { stdio: 'inherit' });
   // The SEA blob must come from the same Node version as the base binaries: put that Node first on PATH.
   // pkg also runs `npx postject` from its temporary folder: keep that folder inside the repo so npx
@@ -78,7 +79,12 @@ async function main(): Promise<void> {
   const sums = readdirSync(outDir)
     .filter((name) => name.startsWith('ktctl-'))
     .sort()
-    .map((name) => `${createHash('sha256').update(readFileSync(join(outDir, name))).digest('hex')}  ${name}`);
+    .map(
+      (name) =>
+        `${createHash('sha256')
+          .update(readFileSync(join(outDir, name)))
+          .digest('hex')}  ${name}`,
+    );
   writeFileSync(join(outDir, 'SHA256SUMS'), `${sums.join('\n')}\n`);
 }
 

@@ -10,7 +10,8 @@ import type { BinaryTarget } from './node-bases.js';
 
 const require = createRequire(import.meta.url);
 // Neither koffi nor its platform packages export package.json: go through their main files.
-const KOFFI_VERSION = (JSON.parse(readFileSync(join(dirname(require.resolve('koffi')), 'package.json'), 'utf8')) as { version: string }).version;
+const KOFFI_VERSION = (JSON.parse(readFileSync(join(dirname(require.resolve('koffi')), 'package.json'), 'utf8')) as { version: string })
+  .version;
 
 /** koffi's package suffix and folder for a target (`win-x64` is `win32-x64`, folder `win32_x64`). */
 function koffiNames(target: BinaryTarget): { pkg: string; folder: string } {
@@ -31,7 +32,8 @@ function koffiAddon(target: BinaryTarget, cacheDir: string): string {
   if (existsSync(addon)) return addon;
   mkdirSync(dir, { recursive: true });
   const tarball = join(cacheDir, `${pkg.replace('@', '').replace('/', '-')}-${KOFFI_VERSION}.tgz`);
-  if (!existsSync(tarball)) execFileSync('npm', ['pack', `${pkg}@${KOFFI_VERSION}`, '--pack-destination', cacheDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (!existsSync(tarball))
+    execFileSync('npm', ['pack', `${pkg}@${KOFFI_VERSION}`, '--pack-destination', cacheDir], { stdio: ['ignore', 'ignore', 'inherit'] });
   execFileSync('tar', ['-xzf', tarball, '-C', dir, '--strip-components=1', `package/${folder}/koffi.node`]);
   return addon;
 }
@@ -56,7 +58,10 @@ function wintunDll(target: BinaryTarget, cacheDir: string): string {
   const dll = join(dir, 'wintun_dll', wanted.file);
   if (!existsSync(dll)) {
     mkdirSync(dir, { recursive: true });
-    const packed = execFileSync('npm', ['pack', WINTUN_PACKAGE, '--pack-destination', cacheDir, '--silent'], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+    const packed = execFileSync('npm', ['pack', WINTUN_PACKAGE, '--pack-destination', cacheDir, '--silent'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .at(-1)!;
     execFileSync('tar', ['-xzf', join(cacheDir, packed), '-C', dir, '--strip-components=1', `package/wintun_dll/${wanted.file}`]);
   }
   const hash = createHash('sha256').update(readFileSync(dll)).digest('hex');

@@ -41,14 +41,17 @@ export function hasNodeBase(target: BinaryTarget, env: NodeJS.ProcessEnv = proce
 export function nodeBase(target: BinaryTarget, cacheDir: string, env: NodeJS.ProcessEnv = process.env): string {
   const given = env[nodeBaseVariable(target)];
   if (given) return given;
-  if (!target.npmPackage) throw new Error(`no Node base binary on npm for ${target.id}: set ${nodeBaseVariable(target)} to a Node ${NODE_BASE_VERSION} binary`);
+  if (!target.npmPackage)
+    throw new Error(`no Node base binary on npm for ${target.id}: set ${nodeBaseVariable(target)} to a Node ${NODE_BASE_VERSION} binary`);
   const dir = join(cacheDir, `${target.npmPackage}-${NODE_BASE_VERSION}`);
   const binary = join(dir, 'bin', `node${target.exe}`);
   if (existsSync(binary)) return binary;
   mkdirSync(dir, { recursive: true });
   const tarball = join(cacheDir, `${target.npmPackage}-${NODE_BASE_VERSION}.tgz`);
   if (!existsSync(tarball)) {
-    execFileSync('npm', ['pack', `${target.npmPackage}@${NODE_BASE_VERSION}`, '--pack-destination', cacheDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['pack', `${target.npmPackage}@${NODE_BASE_VERSION}`, '--pack-destination', cacheDir], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
   execFileSync('tar', ['-xzf', tarball, '-C', dir, '--strip-components=1', `package/bin/node${target.exe}`]);
   if (!existsSync(binary)) throw new Error(`${tarball} has no bin/node${target.exe}`);

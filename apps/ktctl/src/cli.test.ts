@@ -6,7 +6,8 @@ import { freshKtHome, runWith } from '../test/run-ktctl.js';
 
 const bundle = fileURLToPath(new URL('../dist/ktctl.cjs', import.meta.url));
 const examplePlugin = fileURLToPath(new URL('../../../examples/plugin-hello', import.meta.url));
-const version = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+const version = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string })
+  .version;
 
 function ktctl(args: string[], env: NodeJS.ProcessEnv = {}) {
   const home = env.KT_HOME ?? freshKtHome();
@@ -24,9 +25,18 @@ describe('ktctl CLI', () => {
   });
 
   it('suggests the closest command or flag and exits 2 on usage errors', () => {
-    expect(ktctl(['confg'])).toMatchObject({ code: 2, stderr: 'error: Unknown command "confg". Did you mean "config"? [KT_UNKNOWN_COMMAND]\n' });
-    expect(ktctl(['config', 'shwo'])).toMatchObject({ code: 2, stderr: 'error: Unknown command "shwo". Did you mean "show"? [KT_UNKNOWN_COMMAND]\n' });
-    expect(ktctl(['config', 'show', '--namspace', 'x'])).toMatchObject({ code: 2, stderr: 'error: Unknown flag "--namspace". Did you mean --namespace? [KT_UNKNOWN_FLAG]\n' });
+    expect(ktctl(['confg'])).toMatchObject({
+      code: 2,
+      stderr: 'error: Unknown command "confg". Did you mean "config"? [KT_UNKNOWN_COMMAND]\n',
+    });
+    expect(ktctl(['config', 'shwo'])).toMatchObject({
+      code: 2,
+      stderr: 'error: Unknown command "shwo". Did you mean "show"? [KT_UNKNOWN_COMMAND]\n',
+    });
+    expect(ktctl(['config', 'show', '--namspace', 'x'])).toMatchObject({
+      code: 2,
+      stderr: 'error: Unknown flag "--namspace". Did you mean --namespace? [KT_UNKNOWN_FLAG]\n',
+    });
     expect(ktctl([]).code).toBe(2);
   });
 
@@ -53,23 +63,36 @@ describe('ktctl CLI', () => {
     expect(ktctl(['config', 'load-profile', 'team'], env).code).toBe(0);
     expect(ktctl(['config', 'get', 'global.namespace'], env).stdout).toBe('dev\n');
     expect(ktctl(['config', 'drop-profile', 'team'], env).code).toBe(0);
-    expect(ktctl(['config', 'drop-profile', 'team'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('[KT_PROFILE_NOT_FOUND]') });
+    expect(ktctl(['config', 'drop-profile', 'team'], env)).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('[KT_PROFILE_NOT_FOUND]'),
+    });
   });
 
   it('explains config mistakes in one line with a stable code and no stack', () => {
     const unknown = ktctl(['config', 'set', 'global.nmespace', 'x']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
-    expect(unknown.stderr).toMatch(/^error: Unknown config key "global.nmespace". Keys of global: .*global.namespace.* \[KT_CONFIG_KEY_UNKNOWN\]\n$/);
-    expect(ktctl(['config', 'save-profile', '../evil'])).toMatchObject({ code: 2, stderr: expect.stringContaining('[KT_PROFILE_NAME_INVALID]') });
+    expect(unknown.stderr).toMatch(
+      /^error: Unknown config key "global.nmespace". Keys of global: .*global.namespace.* \[KT_CONFIG_KEY_UNKNOWN\]\n$/,
+    );
+    expect(ktctl(['config', 'save-profile', '../evil'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('[KT_PROFILE_NAME_INVALID]'),
+    });
   });
 
   it('takes defaults from KT_* variables, below flags', () => {
     const env = { KTCTL_PLUGINS: examplePlugin, KT_NAMESPACE: 'from-env' };
     expect(ktctl(['hello', 'Ada'], env).stdout).toBe('Hello, Ada! (namespace: from-env)\n');
     expect(ktctl(['hello', 'Ada', '-n', 'from-flag'], env).stdout).toBe('Hello, Ada! (namespace: from-flag)\n');
-    expect(ktctl(['hello'], { ...env, KT_NAMESPACE: undefined, KT_HELLO_GREETING: 'Hi' }).stdout).toBe('Hi, world! (namespace: from kubeconfig)\n');
-    expect(ktctl(['hello'], { ...env, KT_PORT_FORWARD_TIMEOUT: 'x' })).toMatchObject({ code: 2, stderr: expect.stringContaining('KT_PORT_FORWARD_TIMEOUT=x') });
+    expect(ktctl(['hello'], { ...env, KT_NAMESPACE: undefined, KT_HELLO_GREETING: 'Hi' }).stdout).toBe(
+      'Hi, world! (namespace: from kubeconfig)\n',
+    );
+    expect(ktctl(['hello'], { ...env, KT_PORT_FORWARD_TIMEOUT: 'x' })).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('KT_PORT_FORWARD_TIMEOUT=x'),
+    });
   });
 
   it('loads an outside plugin, shows its user errors like built-in ones, and survives a broken one', () => {

@@ -107,11 +107,18 @@ function allCommandNames(commands: readonly CommandDefinition<any>[]): string[] 
 function splitList(spec: FlagSpec, value: unknown): unknown {
   if (spec.type !== 'string[]' || value === undefined) return value;
   const values = Array.isArray(value) ? value : [value];
-  return values.flatMap((v) => String(v).split(',')).map((s) => s.trim()).filter(Boolean);
+  return values
+    .flatMap((v) => String(v).split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Parses argv against the commands; returns the selected command path and raw argv, or nothing (help/version). */
-export async function parseArgs(argv: readonly string[], commands: readonly CommandDefinition<any>[], io: CliIo): Promise<Selection | undefined> {
+export async function parseArgs(
+  argv: readonly string[],
+  commands: readonly CommandDefinition<any>[],
+  io: CliIo,
+): Promise<Selection | undefined> {
   let selected: Selection | undefined;
   const y = yargs([...argv])
     .scriptName('ktctl')
@@ -145,7 +152,9 @@ export async function runSelection(selection: Selection, config: ConfigStore, io
   const groups = [
     { section: GLOBAL_SECTION, flags: globalFlags as readonly FlagSpec[] },
     { section: top.name, flags: top.flags ?? [] },
-    ...path.slice(1).map((d) => ({ section: path.map((p) => p.name).join('.'), flags: (d.flags ?? []).map((f) => ({ ...f, configurable: false })) })),
+    ...path
+      .slice(1)
+      .map((d) => ({ section: path.map((p) => p.name).join('.'), flags: (d.flags ?? []).map((f) => ({ ...f, configurable: false })) })),
   ];
   const given: Record<string, unknown> = {};
   for (const { flags } of groups) for (const spec of flags) given[spec.name] = splitList(spec, argv[spec.name]);
@@ -158,8 +167,14 @@ export async function runSelection(selection: Selection, config: ConfigStore, io
   }
   const rest = ((argv['--'] as unknown[] | undefined) ?? []).map(String);
   if (leaf.passthrough) args[leaf.passthrough.name] = rest;
-  else if (rest.length) throw new UsageError(`"ktctl ${path.map((p) => p.name).join(' ')}" takes nothing after "--"`, { hint: `Remove "-- ${rest.join(' ')}"` });
-  if (!leaf.handler) throw new UsageError(`"${path.map((p) => p.name).join(' ')}" needs a subcommand`, { hint: `Run "ktctl ${path.map((p) => p.name).join(' ')} --help"` });
+  else if (rest.length)
+    throw new UsageError(`"ktctl ${path.map((p) => p.name).join(' ')}" takes nothing after "--"`, {
+      hint: `Remove "-- ${rest.join(' ')}"`,
+    });
+  if (!leaf.handler)
+    throw new UsageError(`"${path.map((p) => p.name).join(' ')}" needs a subcommand`, {
+      hint: `Run "ktctl ${path.map((p) => p.name).join(' ')} --help"`,
+    });
   const logger = createLogger(options.debug ? 'debug' : 'info', io.stderr);
   const services: CoreServices = { config, netplatform: platformService(io.env) };
   const context: CommandContext = {

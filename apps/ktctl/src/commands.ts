@@ -12,4 +12,13 @@ import { commands as recoverCommands } from '@ktctl/plugin-recover';
  * The built-in commands: the one static composition point of ktctl. A new built-in plugin package is
  * added here, never discovered from the filesystem, which keeps the single binary simple.
  */
-export const builtinCommands: readonly CommandDefinition<any>[] = [...connectCommands, ...exchangeCommands, ...meshCommands, ...forwardCommands, ...previewCommands, ...recoverCommands, ...cleanCommands, ...configCommands];
+export const builtinCommands: readonly CommandDefinition<any>[] = [
+  ...connectCommands,
+  ...exchangeCommands,
+  ...meshCommands,
+  ...forwardCommands,
+  ...previewCommands,
+  ...recoverCommands,
+  ...cleanCommands,
+  ...configCommands,
+];

@@ -20,7 +20,10 @@ const CUT_SHORT = 'warning: stopped before cleanup finished; run "ktctl clean" t
  * `insist`: the command skips what is only waiting and gets a few seconds to finish. A third, or a command
  * still running after those seconds, exits at once, saying how to finish the cleanup.
  */
-export function abortOnSignals(exit: (code: number) => void = (code) => process.exit(code), stderr: { write(text: string): void } = process.stderr): {
+export function abortOnSignals(
+  exit: (code: number) => void = (code) => process.exit(code),
+  stderr: { write(text: string): void } = process.stderr,
+): {
   signal: AbortSignal;
   insist: AbortSignal;
   onSignal: (name: NodeJS.Signals) => void;
@@ -56,7 +59,10 @@ export function abortOnSignals(exit: (code: number) => void = (code) => process.
 }
 
 function configSections(commands: readonly CommandDefinition<any>[]): Map<string, readonly FlagSpec[]> {
-  return new Map<string, readonly FlagSpec[]>([[GLOBAL_SECTION, globalFlags], ...commands.filter((c) => (c.flags ?? []).some((f) => f.configurable !== false)).map((c) => [c.name, c.flags ?? []] as const)]);
+  return new Map<string, readonly FlagSpec[]>([
+    [GLOBAL_SECTION, globalFlags],
+    ...commands.filter((c) => (c.flags ?? []).some((f) => f.configurable !== false)).map((c) => [c.name, c.flags ?? []] as const),
+  ]);
 }
 
 /** Runs ktctl with these arguments; returns the process exit code. */

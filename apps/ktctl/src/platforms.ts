@@ -14,7 +14,10 @@ const PLATFORMS: Partial<Record<NodeJS.Platform, PlatformLoader>> = {
 };
 
 /** The laptop platform of this OS; a clear user error on an OS ktctl does not support. */
-export async function loadPlatform(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): Promise<NetPlatform> {
+export async function loadPlatform(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<NetPlatform> {
   const load = PLATFORMS[platform];
   if (!load) throw unsupportedPlatform(platform);
   return load(env);

@@ -12,14 +12,22 @@ function pluginFile(dir: string, name: string, body: string): string {
 
 describe('outside plugins', () => {
   const dir = temporaryDir('ktctl-plugins-');
-  const good = pluginFile(dir, 'good.cjs', `
+  const good = pluginFile(
+    dir,
+    'good.cjs',
+    `
     const { defineCommand } = require('@ktctl/plugin-api');
-    exports.commands = [defineCommand({ name: 'greet', description: 'hi', handler() {} })];`);
+    exports.commands = [defineCommand({ name: 'greet', description: 'hi', handler() {} })];`,
+  );
   const esm = pluginFile(dir, 'esm.mjs', `export const commands = [{ name: 'esm-cmd', description: 'from ESM', handler() {} }];`);
   const throws = pluginFile(dir, 'throws.cjs', `throw new Error('boom at load');`);
   const shapeless = pluginFile(dir, 'shapeless.cjs', `exports.something = 1;`);
   const clash = pluginFile(dir, 'clash.cjs', `exports.commands = [{ name: 'config', description: 'mine', handler() {} }];`);
-  const invalid = pluginFile(dir, 'invalid.cjs', `exports.commands = [{ name: 'Bad Name', description: 'x', handler() {} }, { name: 'ok', description: 'x' }];`);
+  const invalid = pluginFile(
+    dir,
+    'invalid.cjs',
+    `exports.commands = [{ name: 'Bad Name', description: 'x', handler() {} }, { name: 'ok', description: 'x' }];`,
+  );
 
   it('loads good plugins (CommonJS using the host plugin API, and ES modules) and skips bad ones with a warning', () => {
     const result = loadOutsidePlugins([good, esm, throws, shapeless, clash, invalid], new Set(['config']));
@@ -46,7 +54,11 @@ describe('outside plugins', () => {
   });
 
   it('checks nested subcommands and flag types', () => {
-    expect(commandProblem({ name: 'x', description: 'd', subcommands: [{ name: 'y', description: 'd', handler: 1 }] })).toBe('command y: handler must be a function');
-    expect(commandProblem({ name: 'x', description: 'd', handler() {}, flags: [{ name: 'f', type: 'date' }] })).toMatch(/flag "f" needs a name and a type/);
+    expect(commandProblem({ name: 'x', description: 'd', subcommands: [{ name: 'y', description: 'd', handler: 1 }] })).toBe(
+      'command y: handler must be a function',
+    );
+    expect(commandProblem({ name: 'x', description: 'd', handler() {}, flags: [{ name: 'f', type: 'date' }] })).toMatch(
+      /flag "f" needs a name and a type/,
+    );
   });
 });

@@ -6,7 +6,10 @@ import type { CommandDefinition, Logger } from '@ktctl/plugin-api';
 
 /** Where outside plugins come from: each entry of $KTCTL_PLUGINS, then every entry of ~/.kt/plugins. */
 export function pluginLocations(env: NodeJS.ProcessEnv, ktHomeDir: string): string[] {
-  const fromEnv = (env.KTCTL_PLUGINS ?? '').split(delimiter).filter(Boolean).map((p) => resolve(p));
+  const fromEnv = (env.KTCTL_PLUGINS ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((p) => resolve(p));
   const folder = join(ktHomeDir, 'plugins');
   const fromFolder = existsSync(folder)
     ? readdirSync(folder)
@@ -45,17 +48,20 @@ function provideHostPluginApi(): void {
 export function commandProblem(value: unknown, depth = 0): string | undefined {
   if (typeof value !== 'object' || value === null) return 'a command must be an object';
   const def = value as Partial<CommandDefinition>;
-  if (typeof def.name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(def.name)) return `command name ${JSON.stringify(def.name)} must be lower-case letters, digits and "-"`;
+  if (typeof def.name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(def.name))
+    return `command name ${JSON.stringify(def.name)} must be lower-case letters, digits and "-"`;
   if (typeof def.description !== 'string') return `command ${def.name} needs a description`;
   if (def.handler !== undefined && typeof def.handler !== 'function') return `command ${def.name}: handler must be a function`;
   if (def.handler === undefined && !def.subcommands?.length) return `command ${def.name} has neither a handler nor subcommands`;
   for (const flag of def.flags ?? []) {
-    if (typeof flag?.name !== 'string' || !['string', 'number', 'boolean', 'string[]'].includes(flag.type)) return `command ${def.name}: flag ${JSON.stringify(flag?.name)} needs a name and a type`;
+    if (typeof flag?.name !== 'string' || !['string', 'number', 'boolean', 'string[]'].includes(flag.type))
+      return `command ${def.name}: flag ${JSON.stringify(flag?.name)} needs a name and a type`;
   }
-  if (depth < 4) for (const sub of def.subcommands ?? []) {
-    const problem = commandProblem(sub, depth + 1);
-    if (problem) return problem;
-  }
+  if (depth < 4)
+    for (const sub of def.subcommands ?? []) {
+      const problem = commandProblem(sub, depth + 1);
+      if (problem) return problem;
+    }
   return undefined;
 }
 

@@ -40,7 +40,9 @@ export function reportError(error: unknown, options: { debug: boolean; stderr: R
   }
   const denied = permissionDenied(error);
   if (denied) {
-    stderr.write(`error: Permission denied on ${denied}. Check its owner and mode (a folder first made under sudo belongs to root). [${ErrorCode.PermissionDenied}]\n`);
+    stderr.write(
+      `error: Permission denied on ${denied}. Check its owner and mode (a folder first made under sudo belongs to root). [${ErrorCode.PermissionDenied}]\n`,
+    );
     if (debug) stderr.write(`${(error as Error).stack}\n`);
     return 1;
   }

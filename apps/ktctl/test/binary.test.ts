@@ -9,7 +9,8 @@ import { freshKtHome, runWith, temporaryDir } from './run-ktctl.js';
 
 const binDir = fileURLToPath(new URL('../dist/bin/', import.meta.url));
 const examplePlugin = fileURLToPath(new URL('../../../examples/plugin-hello/', import.meta.url));
-const version = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+const version = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string })
+  .version;
 const SEA_FUSE_ON = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1';
 
 /** The linux-x64 binary copied alone into an empty folder: nothing from the repo beside it. */
@@ -46,7 +47,10 @@ describe('the standalone linux-x64 binary', () => {
     mkdirSync(join(pluginDir, 'dist'), { recursive: true });
     cpSync(join(examplePlugin, 'package.json'), join(pluginDir, 'package.json'));
     cpSync(join(examplePlugin, 'dist', 'index.cjs'), join(pluginDir, 'dist', 'index.cjs'));
-    expect(run(['hello', 'Ada', '--shout', '-n', 'dev'], { HOME: home })).toMatchObject({ code: 0, stdout: 'HELLO, ADA! (NAMESPACE: DEV)\n' });
+    expect(run(['hello', 'Ada', '--shout', '-n', 'dev'], { HOME: home })).toMatchObject({
+      code: 0,
+      stdout: 'HELLO, ADA! (NAMESPACE: DEV)\n',
+    });
     const esm = join(temporaryDir('ktctl-esm-'), 'plugin.mjs');
     writeFileSync(esm, `export const commands = [{ name: 'esm-hi', description: 'x', handler: (ctx) => ctx.print('esm ok') }];`);
     expect(run(['esm-hi'], { HOME: home, KTCTL_PLUGINS: esm })).toMatchObject({ code: 0, stdout: 'esm ok\n' });
@@ -70,7 +74,14 @@ describe('the binaries for other platforms', () => {
     const file = readFileSync(join(binDir, 'ktctl-darwin-x64'));
     const commands = loadCommands(file);
     expect(hasCodeSignature(file)).toBe(false);
-    expect(commands.map((c) => c.segment).filter(Boolean)).toEqual(['__PAGEZERO', '__TEXT', '__DATA_CONST', '__DATA', 'NODE_SEA', '__LINKEDIT']);
+    expect(commands.map((c) => c.segment).filter(Boolean)).toEqual([
+      '__PAGEZERO',
+      '__TEXT',
+      '__DATA_CONST',
+      '__DATA',
+      'NODE_SEA',
+      '__LINKEDIT',
+    ]);
     const linkedit = commands.find((c) => c.segment === '__LINKEDIT')!;
     expect(file.readBigUInt64LE(linkedit.offset + 40) + file.readBigUInt64LE(linkedit.offset + 48)).toBe(BigInt(file.length));
   });

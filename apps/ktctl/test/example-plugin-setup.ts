@@ -6,5 +6,8 @@ import { fileURLToPath } from 'node:url';
  * target's results from its cache without running it, so a build left behind by another target is not there.
  */
 export default function setup(): void {
-  execFileSync(process.execPath, ['build.mjs'], { cwd: fileURLToPath(new URL('../../../examples/plugin-hello/', import.meta.url)), stdio: 'inherit' });
+  execFileSync(process.execPath, ['build.mjs'], {
+    cwd: fileURLToPath(new URL('../../../examples/plugin-hello/', import.meta.url)),
+    stdio: 'inherit',
+  });
 }

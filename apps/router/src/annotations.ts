@@ -32,7 +32,7 @@ export function unquoteGo(quoted: string): string | undefined {
   const body = quoted.slice(1, -1);
   const bytes: number[] = [];
   const utf8 = (s: string): void => void bytes.push(...Buffer.from(s, 'utf8'));
-  for (let i = 0; i < body.length; ) {
+  for (let i = 0; i < body.length;) {
     const c = body[i]!;
     if (c === '"') return undefined;
     if (c !== '\\') {

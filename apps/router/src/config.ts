@@ -26,7 +26,10 @@ export class ConfigError extends Error {
 
 const port = z.coerce.number().int().min(1).max(65535);
 const portList = z.string().transform((s, ctx) => {
-  const ports = s.split(/[\s,]+/).filter(Boolean).map(Number);
+  const ports = s
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number);
   if (!ports.length || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
     ctx.addIssue({ code: 'custom', message: 'expected comma-separated ports, e.g. 8080,9090' });
     return z.NEVER;
@@ -63,7 +66,11 @@ const EnvSchema = z
   .superRefine((env, ctx) => {
     const control = env[ROUTER_ENV.controlPort];
     if (env[ROUTER_ENV.ports].includes(control)) {
-      ctx.addIssue({ code: 'custom', path: [ROUTER_ENV.ports], message: `target port ${control} is the control port; set ${ROUTER_ENV.controlPort} to another port` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [ROUTER_ENV.ports],
+        message: `target port ${control} is the control port; set ${ROUTER_ENV.controlPort} to another port`,
+      });
     }
   });
 

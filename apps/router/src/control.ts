@@ -15,7 +15,8 @@ const MAX_BODY = 256 * 1024;
 export function createControlServer(rules: RuleTable, ports: number[], log: Log): http.Server {
   return http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz' && req.method === 'GET') return send(res, 200, { ok: true, generation: rules.current.generation, ports } satisfies RouterHealth);
+    if (path === '/healthz' && req.method === 'GET')
+      return send(res, 200, { ok: true, generation: rules.current.generation, ports } satisfies RouterHealth);
     if (path !== '/rules') return send(res, 404, { error: `no ${path}; try GET /healthz, GET /rules, PUT /rules` });
     if (req.method === 'GET') return send(res, 200, rules.current);
     if (req.method !== 'PUT') return send(res, 405, { error: `${req.method} /rules: use GET or PUT` });

@@ -51,16 +51,20 @@ function forward(o: Http1Options, agent: http.Agent, req: IncomingMessage, res: 
   const target = o.resolve(backend, o.port);
   const headers = endToEnd(req.rawHeaders, true);
   const up = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers, agent, setHost: false });
-  const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+  const hasBody =
+    req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
   if (req.headers.expect) up.flushHeaders();
   up.on('continue', () => res.writeContinue());
   up.on('response', (ures) => respond(ures, res));
   up.on('error', (error: NodeJS.ErrnoException) => {
     // A pooled connection the backend closed just as we reused it: safe to retry a request without a body.
-    if (up.reusedSocket && !hasBody && attempt === 0 && !res.headersSent && error.code === 'ECONNRESET') return forward(o, agent, req, res, 1);
+    if (up.reusedSocket && !hasBody && attempt === 0 && !res.headersSent && error.code === 'ECONNRESET')
+      return forward(o, agent, req, res, 1);
     o.log.debug(`${req.method} ${req.url} → ${backend}:${o.port}: ${error.message}`);
     if (res.headersSent) return void res.destroy();
-    res.writeHead(502, { 'content-type': 'text/plain', connection: 'close' }).end(`kt-router: ${backend}:${o.port}: ${error.code ?? error.message}\n`);
+    res
+      .writeHead(502, { 'content-type': 'text/plain', connection: 'close' })
+      .end(`kt-router: ${backend}:${o.port}: ${error.code ?? error.message}\n`);
   });
   res.on('close', () => {
     if (!res.writableFinished) up.destroy();
@@ -89,7 +93,15 @@ function upgrade(o: Http1Options, req: IncomingMessage, socket: Socket, head: Bu
   const backend = o.rules.pick(req.headers);
   const target = o.resolve(backend, o.port);
   const headers = without(req.rawHeaders, ['keep-alive', 'proxy-connection']);
-  const up = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers, agent: false, setHost: false });
+  const up = http.request({
+    host: target.host,
+    port: target.port,
+    method: req.method,
+    path: req.url,
+    headers,
+    agent: false,
+    setHost: false,
+  });
   socket.on('error', () => up.destroy());
   up.on('upgrade', (ures, upSocket: Socket, upHead: Buffer) => {
     socket.write(statusHead(ures, ures.rawHeaders));

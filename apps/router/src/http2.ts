@@ -41,11 +41,17 @@ export function createHttp2Router(o: Http2Options): Http2Router {
 }
 
 /** The open session to `backend`, or a new one; a session that closes or is told GOAWAY is forgotten. */
-function sessionTo(o: Http2Options, sessions: Map<string, ClientHttp2Session>, backend: string): { backend: string; session: ClientHttp2Session } {
+function sessionTo(
+  o: Http2Options,
+  sessions: Map<string, ClientHttp2Session>,
+  backend: string,
+): { backend: string; session: ClientHttp2Session } {
   const existing = sessions.get(backend);
   if (existing && !existing.closed && !existing.destroyed) return { backend, session: existing };
   const target = o.resolve(backend, o.port);
-  const session = http2.connect(`http://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`, { settings: SETTINGS });
+  const session = http2.connect(`http://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`, {
+    settings: SETTINGS,
+  });
   const forget = (): void => void (sessions.get(backend) === session && sessions.delete(backend));
   session.on('error', (error) => (o.log.debug(`h2 session ${backend}:${o.port}: ${error.message}`), forget()));
   session.on('goaway', forget);
@@ -56,7 +62,13 @@ function sessionTo(o: Http2Options, sessions: Map<string, ClientHttp2Session>, b
   return { backend, session };
 }
 
-function proxyStream(o: Http2Options, to: { backend: string; session: ClientHttp2Session }, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number): void {
+function proxyStream(
+  o: Http2Options,
+  to: { backend: string; session: ClientHttp2Session },
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  flags: number,
+): void {
   const endStream = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
   let up: ClientHttp2Stream;
   try {

@@ -13,8 +13,10 @@ export interface Log {
 /** Writes `<ISO time> <level> <message>` lines to standard error at and above `level`. */
 export function createLog(level: LogLevel, write: (line: string) => void = (line) => process.stderr.write(line)): Log {
   const threshold = LOG_LEVELS.indexOf(level);
-  const at = (which: LogLevel) => (message: string): void => {
-    if (LOG_LEVELS.indexOf(which) >= threshold) write(`${new Date().toISOString()} ${which} ${message}\n`);
-  };
+  const at =
+    (which: LogLevel) =>
+    (message: string): void => {
+      if (LOG_LEVELS.indexOf(which) >= threshold) write(`${new Date().toISOString()} ${which} ${message}\n`);
+    };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

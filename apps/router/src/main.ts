@@ -23,7 +23,9 @@ async function main(): Promise<void> {
     log.error(`cannot start: ${error.message}`);
     process.exit(1);
   });
-  log.info(`ready: ports ${config.ports.join(', ')}, control port ${router.controlPort}, started in ${Math.round(performance.now() - startedAt)} ms`);
+  log.info(
+    `ready: ports ${config.ports.join(', ')}, control port ${router.controlPort}, started in ${Math.round(performance.now() - startedAt)} ms`,
+  );
   const stop = (signal: string): void => {
     log.info(`${signal}: shutting down (${router.connections()} connections open)`);
     setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();

@@ -52,7 +52,9 @@ export function initialRules(config: RouterConfig, log: Log): RouterRuleSet {
 
 export async function startRouter(config: RouterConfig, log: Log, deps: RouterDeps = {}): Promise<Router> {
   const resolve = deps.resolve ?? resolverWith(config.backendAddresses);
-  const rules = new RuleTable(initialRules(config, log), (r, source) => log.info(`rules generation ${r.generation} from ${source}: ${describe(r)}`));
+  const rules = new RuleTable(initialRules(config, log), (r, source) =>
+    log.info(`rules generation ${r.generation} from ${source}: ${describe(r)}`),
+  );
   log.info(`rules generation ${rules.current.generation}: ${describe(rules.current)}`);
   const sockets = new Set<Socket>();
   const closers: Array<() => void> = [];
@@ -100,7 +102,12 @@ export async function startRouter(config: RouterConfig, log: Log, deps: RouterDe
 
 async function listen(server: Server | HttpServer, port: number, host: string): Promise<void> {
   server.listen(host ? { port, host } : { port });
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(new StartError(`cannot listen on port ${port}: ${(error as Error).message}`, { cause: error })))]);
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([error]) =>
+      Promise.reject(new StartError(`cannot listen on port ${port}: ${(error as Error).message}`, { cause: error })),
+    ),
+  ]);
 }
 
 function describe(r: RouterRuleSet): string {

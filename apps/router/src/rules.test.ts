@@ -30,17 +30,27 @@ describe('RuleTable', () => {
 
 describe('RouterRuleSetSchema', () => {
   it('refuses the same header and value twice, whatever the case of the name, naming the first owner', () => {
-    const result = RouterRuleSetSchema.safeParse(set(1, [route('x-version', 'a', 'svc-kt-mesh-a', 'alice'), route('X-VERSION', 'a', 'svc-kt-mesh-a2', 'bob')]));
+    const result = RouterRuleSetSchema.safeParse(
+      set(1, [route('x-version', 'a', 'svc-kt-mesh-a', 'alice'), route('X-VERSION', 'a', 'svc-kt-mesh-a2', 'bob')]),
+    );
     expect(result.success).toBe(false);
     expect(result.error!.issues[0]).toMatchObject({ path: ['routes', 1], message: expect.stringMatching(/route 0 \(user alice\)/) });
   });
 
   it('allows several developers on different keys or values', () => {
-    expect(RouterRuleSetSchema.safeParse(set(1, [route('x-version', 'a', 'm-a'), route('x-version', 'b', 'm-b'), route('x-dev', 'a', 'm-c')])).success).toBe(true);
+    expect(
+      RouterRuleSetSchema.safeParse(set(1, [route('x-version', 'a', 'm-a'), route('x-version', 'b', 'm-b'), route('x-dev', 'a', 'm-c')]))
+        .success,
+    ).toBe(true);
   });
 
   it('refuses header names and values that cannot be sent', () => {
-    for (const bad of [route('x version', 'a', 'm'), route('x-version', ' a', 'm'), route('x-version', '', 'm'), route('x-version', 'a\n', 'm')]) {
+    for (const bad of [
+      route('x version', 'a', 'm'),
+      route('x-version', ' a', 'm'),
+      route('x-version', '', 'm'),
+      route('x-version', 'a\n', 'm'),
+    ]) {
       expect(RouterRuleSetSchema.safeParse(set(1, [bad])).success, JSON.stringify(bad)).toBe(false);
     }
   });

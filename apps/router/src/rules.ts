@@ -8,7 +8,10 @@ export type HeaderBag = Record<string, string | string[] | undefined>;
 /** Why a rule set was refused: 400 for an invalid one, 409 for a stale generation. */
 export class RulesRejected extends Error {
   override name = 'RulesRejected';
-  constructor(message: string, readonly status: 400 | 409) {
+  constructor(
+    message: string,
+    readonly status: 400 | 409,
+  ) {
     super(message);
   }
 }
@@ -24,7 +27,10 @@ export class RuleTable {
   private compiled: CompiledRoute[] = [];
   private set: RouterRuleSet;
 
-  constructor(initial: RouterRuleSet, private readonly onChange: (rules: RouterRuleSet, source: string) => void = () => {}) {
+  constructor(
+    initial: RouterRuleSet,
+    private readonly onChange: (rules: RouterRuleSet, source: string) => void = () => {},
+  ) {
     this.set = initial;
     this.compiled = compile(initial);
   }

@@ -4,7 +4,17 @@ import { mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync, mkdirSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { annotationsText, freePort, nameServer, putRules, ruleSet, startChild, startInProcess, whoAnswers, type InProcess } from './support/harness.js';
+import {
+  annotationsText,
+  freePort,
+  nameServer,
+  putRules,
+  ruleSet,
+  startChild,
+  startInProcess,
+  whoAnswers,
+  type InProcess,
+} from './support/harness.js';
 
 describe('rules: control endpoint, annotation file, restart', () => {
   const servers: http.Server[] = [];
@@ -39,7 +49,10 @@ describe('rules: control endpoint, annotation file, restart', () => {
     const bad = [
       'not json',
       { ...ruleSet(4), extra: true },
-      ruleSet(4, [['x-version', 'a', 'mesh-a'], ['X-Version', 'a', 'mesh-b']]),
+      ruleSet(4, [
+        ['x-version', 'a', 'mesh-a'],
+        ['X-Version', 'a', 'mesh-b'],
+      ]),
       ruleSet(4, [['x-version', 'a', 'Not_A_Service']]),
       ruleSet(3, [['x-version', 'a', 'mesh-b']]),
     ];
@@ -65,7 +78,10 @@ describe('rules: control endpoint, annotation file, restart', () => {
   });
 
   it('applies a newer generation from PUT /rules at once (two developers, different keys)', async () => {
-    const next = ruleSet(5, [['x-version', 'a', 'mesh-a'], ['x-dev', 'b', 'mesh-b']]);
+    const next = ruleSet(5, [
+      ['x-version', 'a', 'mesh-a'],
+      ['x-dev', 'b', 'mesh-b'],
+    ]);
     const res = await putRules(router.control, next);
     expect(res.status).toBe(200);
     expect(await whoAnswers(router.port, { 'x-dev': 'b' })).toBe('mesh-b');
@@ -89,7 +105,17 @@ describe('rules: control endpoint, annotation file, restart', () => {
       const { createLog } = await import('../src/log.js');
       const port = await freePort();
       const r = await startRouter(
-        { logLevel: 'silent', ports: [port], host: '127.0.0.1', controlPort: 0, annotationsFile: join(dir, 'annotations'), defaultBackend: undefined, sniffTimeoutMs: 200, rulesPollMs: 5_000, backendAddresses: new Map() },
+        {
+          logLevel: 'silent',
+          ports: [port],
+          host: '127.0.0.1',
+          controlPort: 0,
+          annotationsFile: join(dir, 'annotations'),
+          defaultBackend: undefined,
+          sniffTimeoutMs: 200,
+          rulesPollMs: 5_000,
+          backendAddresses: new Map(),
+        },
         createLog('silent'),
         { resolve: (b) => ({ host: '127.0.0.1', port: ports[b]! }) },
       );

@@ -23,7 +23,8 @@ async function grpcBackend(name: string): Promise<{ server: grpc.Server; port: n
   const server = new grpc.Server();
   const version = (call: { metadata: grpc.Metadata }): string => String(call.metadata.get('x-version')[0] ?? '');
   server.addService(pkg.kt.test.Echo.service, {
-    Unary: (call: grpc.ServerUnaryCall<{ text: string }, Reply>, cb: grpc.sendUnaryData<Reply>) => cb(null, { backend: name, text: call.request.text, version: version(call), index: 0 }),
+    Unary: (call: grpc.ServerUnaryCall<{ text: string }, Reply>, cb: grpc.sendUnaryData<Reply>) =>
+      cb(null, { backend: name, text: call.request.text, version: version(call), index: 0 }),
     Stream: (call: grpc.ServerWritableStream<{ text: string; count: number }, Reply>) => {
       let i = 0;
       const tick = setInterval(() => {
@@ -40,7 +41,9 @@ async function grpcBackend(name: string): Promise<{ server: grpc.Server; port: n
       call.on('end', () => cb(null, { backend: name, text: texts.join(','), version: version(call), index: texts.length }));
     },
   });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
   return { server, port, cancelled };
 }
 
@@ -59,7 +62,13 @@ describe('HTTP/2 and gRPC through the router', () => {
     raw = http2.createServer();
     raw.on('stream', (stream, headers) => rawBackend(stream, headers, rawSeen));
     const rawPort = await listen(raw);
-    router = await startInProcess({ stuntman: stuntman.port, mesh: mesh.port, raw: rawPort }, ruleSet(1, [['x-version', 'abc', 'mesh'], ['x-raw', '1', 'raw']]));
+    router = await startInProcess(
+      { stuntman: stuntman.port, mesh: mesh.port, raw: rawPort },
+      ruleSet(1, [
+        ['x-version', 'abc', 'mesh'],
+        ['x-raw', '1', 'raw'],
+      ]),
+    );
     client = new pkg.kt.test.Echo(`127.0.0.1:${router.port}`, grpc.credentials.createInsecure());
     meshClient = client;
   });
@@ -80,7 +89,12 @@ describe('HTTP/2 and gRPC through the router', () => {
     new Promise((resolve, reject) => client[method]({ text }, md(version), (e: Error | null, r: Reply) => (e ? reject(e) : resolve(r))));
 
   it('routes unary calls per stream on one HTTP/2 connection', async () => {
-    const replies = await Promise.all([unary('Unary', 'a'), unary('Unary', 'b', 'abc'), unary('Unary', 'c', 'xyz'), unary('Unary', 'd', 'abc')]);
+    const replies = await Promise.all([
+      unary('Unary', 'a'),
+      unary('Unary', 'b', 'abc'),
+      unary('Unary', 'c', 'xyz'),
+      unary('Unary', 'd', 'abc'),
+    ]);
     expect(replies.map((r) => `${r.text}:${r.backend}`)).toEqual(['a:stuntman', 'b:mesh', 'c:stuntman', 'd:mesh']);
     expect(replies[1]!.version).toBe('abc');
   });
@@ -108,18 +122,37 @@ describe('HTTP/2 and gRPC through the router', () => {
     // On the wire: one HEADERS frame with END_STREAM carrying grpc-status, no DATA, no trailers.
     const session = http2.connect(`http://127.0.0.1:${router.port}`);
     const frame = await new Promise<{ headers: http2.IncomingHttpHeaders; ended: boolean; trailers: boolean }>((resolve) => {
-      const s = session.request({ ':method': 'POST', ':path': '/kt.test.Echo/Fail', 'content-type': 'application/grpc', te: 'trailers', 'x-version': 'abc' });
+      const s = session.request({
+        ':method': 'POST',
+        ':path': '/kt.test.Echo/Fail',
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        'x-version': 'abc',
+      });
       let trailers = false;
       s.on('trailers', () => (trailers = true));
       s.on('response', (headers, flags) => resolve({ headers, ended: (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0, trailers }));
       s.end(Buffer.from([0, 0, 0, 0, 0]));
     });
     session.close();
-    expect(frame).toMatchObject({ ended: true, trailers: false, headers: { ':status': 200, 'grpc-status': String(grpc.status.FAILED_PRECONDITION) } });
+    expect(frame).toMatchObject({
+      ended: true,
+      trailers: false,
+      headers: { ':status': 200, 'grpc-status': String(grpc.status.FAILED_PRECONDITION) },
+    });
   });
 
   it('answers UNAVAILABLE for a backend nobody listens on, and keeps serving the others', async () => {
-    const res = await fetch(`${router.control}/rules`, { method: 'PUT', body: JSON.stringify(ruleSet(2, [['x-version', 'abc', 'mesh'], ['x-raw', '1', 'raw'], ['x-version', 'gone', 'gone']])) });
+    const res = await fetch(`${router.control}/rules`, {
+      method: 'PUT',
+      body: JSON.stringify(
+        ruleSet(2, [
+          ['x-version', 'abc', 'mesh'],
+          ['x-raw', '1', 'raw'],
+          ['x-version', 'gone', 'gone'],
+        ]),
+      ),
+    });
     expect(res.status).toBe(200);
     await expect(unary('Unary', 'g', 'gone')).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
     expect((await unary('Unary', 'h', 'abc')).backend).toBe('mesh');
@@ -176,7 +209,11 @@ describe('HTTP/2 and gRPC through the router', () => {
   });
 });
 
-function rawBackend(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, seen: Array<{ version: string; path: string }>): void {
+function rawBackend(
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+  seen: Array<{ version: string; path: string }>,
+): void {
   const path = String(headers[':path']);
   seen.push({ version: String(headers['x-raw']), path });
   stream.on('error', () => undefined);

@@ -29,7 +29,15 @@ describe('HTTP/1.1 through the router', () => {
     const sockets = new Set<unknown>();
     agent.on('free', (socket) => sockets.add(socket));
     const answers = [];
-    for (const headers of [{}, { 'x-version': 'abc' }, { 'X-VERSION': 'abc' }, { 'x-version': 'ABC' }, { 'x-version': 'abcd' }, {}] as Array<Record<string, string>>) answers.push(await whoAnswers(router.port, headers, agent));
+    for (const headers of [
+      {},
+      { 'x-version': 'abc' },
+      { 'X-VERSION': 'abc' },
+      { 'x-version': 'ABC' },
+      { 'x-version': 'abcd' },
+      {},
+    ] as Array<Record<string, string>>)
+      answers.push(await whoAnswers(router.port, headers, agent));
     expect(answers).toEqual(['stuntman', 'mesh', 'mesh', 'stuntman', 'stuntman', 'stuntman']);
     expect(sockets.size).toBe(1);
     agent.destroy();
@@ -37,11 +45,14 @@ describe('HTTP/1.1 through the router', () => {
 
   it('relays chunked bodies with trailers both ways', async () => {
     const res = await new Promise<{ body: string; trailers: NodeJS.Dict<string>; te: string | undefined }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: router.port, method: 'POST', path: '/trailers', headers: { 'x-version': 'abc', trailer: 'x-checksum' } }, (r) => {
-        let body = '';
-        r.on('data', (c) => (body += c));
-        r.on('end', () => resolve({ body, trailers: r.trailers, te: r.headers['transfer-encoding'] }));
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port: router.port, method: 'POST', path: '/trailers', headers: { 'x-version': 'abc', trailer: 'x-checksum' } },
+        (r) => {
+          let body = '';
+          r.on('data', (c) => (body += c));
+          r.on('end', () => resolve({ body, trailers: r.trailers, te: r.headers['transfer-encoding'] }));
+        },
+      );
       req.on('error', reject);
       req.write('hello ');
       setTimeout(() => {
@@ -58,7 +69,13 @@ describe('HTTP/1.1 through the router', () => {
   it('lets the backend answer Expect: 100-continue (no early 100 from the router)', async () => {
     const got = await new Promise<{ continued: boolean; status: number; body: string }>((resolve, reject) => {
       let continued = false;
-      const req = http.request({ host: '127.0.0.1', port: router.port, method: 'PUT', path: '/continue', headers: { 'x-version': 'abc', expect: '100-continue', 'content-length': '5' } });
+      const req = http.request({
+        host: '127.0.0.1',
+        port: router.port,
+        method: 'PUT',
+        path: '/continue',
+        headers: { 'x-version': 'abc', expect: '100-continue', 'content-length': '5' },
+      });
       req.on('continue', () => ((continued = true), req.end('12345')));
       req.on('response', (r) => {
         let body = '';
@@ -68,7 +85,13 @@ describe('HTTP/1.1 through the router', () => {
       req.on('error', reject);
     });
     expect(got).toEqual({ continued: true, status: 200, body: 'got 5 bytes after deciding' });
-    const refused = await request({ host: '127.0.0.1', port: router.port, method: 'PUT', path: '/continue-refused', headers: { 'x-version': 'abc', expect: '100-continue', 'content-length': '5' } });
+    const refused = await request({
+      host: '127.0.0.1',
+      port: router.port,
+      method: 'PUT',
+      path: '/continue-refused',
+      headers: { 'x-version': 'abc', expect: '100-continue', 'content-length': '5' },
+    });
     expect(refused.status).toBe(417);
   });
 
@@ -79,7 +102,13 @@ describe('HTTP/1.1 through the router', () => {
     expect([head.status, head.headers['content-length'], head.body]).toEqual([200, '11', '']);
     const noContent = await request({ ...base, path: '/204' });
     const notModified = await request({ ...base, path: '/304', headers: { ...base.headers, 'if-none-match': '"v1"' } });
-    expect([noContent.status, noContent.body, notModified.status, notModified.body, notModified.headers.etag]).toEqual([204, '', 304, '', '"v1"']);
+    expect([noContent.status, noContent.body, notModified.status, notModified.body, notModified.headers.etag]).toEqual([
+      204,
+      '',
+      304,
+      '',
+      '"v1"',
+    ]);
     expect((await request({ ...base, path: '/sized' })).body).toBe('hello world');
     agent.destroy();
   });
@@ -99,11 +128,13 @@ describe('HTTP/1.1 through the router', () => {
     const events: Array<{ at: number; data: string }> = [];
     const start = Date.now();
     await new Promise<void>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port: router.port, path: '/sse', headers: { 'x-version': 'abc', accept: 'text/event-stream' } }, (r) => {
-        r.setEncoding('utf8');
-        r.on('data', (d: string) => events.push({ at: Date.now() - start, data: d }));
-        r.on('end', resolve);
-      }).on('error', reject);
+      http
+        .get({ host: '127.0.0.1', port: router.port, path: '/sse', headers: { 'x-version': 'abc', accept: 'text/event-stream' } }, (r) => {
+          r.setEncoding('utf8');
+          r.on('data', (d: string) => events.push({ at: Date.now() - start, data: d }));
+          r.on('end', resolve);
+        })
+        .on('error', reject);
     });
     expect(events.map((e) => e.data).join('')).toBe('data: one\n\ndata: two\n\n');
     expect(events[0]!.at).toBeLessThan(1000);
@@ -111,7 +142,13 @@ describe('HTTP/1.1 through the router', () => {
   }, 15_000);
 
   it('answers 502 when the backend is down, and keeps routing others', async () => {
-    await putRulesLocal(router, ruleSet(2, [['x-version', 'abc', 'svc-kt-mesh-abc'], ['x-version', 'gone', 'svc-kt-mesh-gone']]));
+    await putRulesLocal(
+      router,
+      ruleSet(2, [
+        ['x-version', 'abc', 'svc-kt-mesh-abc'],
+        ['x-version', 'gone', 'svc-kt-mesh-gone'],
+      ]),
+    );
     const res = await request({ host: '127.0.0.1', port: router.port, path: '/', headers: { 'x-version': 'gone' } });
     expect(res.status).toBe(502);
     expect(res.body).toMatch(/svc-kt-mesh-gone/);
@@ -120,7 +157,9 @@ describe('HTTP/1.1 through the router', () => {
 
   it('routes a WebSocket upgrade by its header, then splices frames both ways', async () => {
     const wss = new WebSocketServer({ noServer: true });
-    mesh.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (m) => ws.send(`mesh echo: ${String(m)}`))));
+    mesh.on('upgrade', (req, socket, head) =>
+      wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (m) => ws.send(`mesh echo: ${String(m)}`))),
+    );
     const ws = new WebSocket(`ws://127.0.0.1:${router.port}/ws`, { headers: { 'x-version': 'abc' } });
     const replies: string[] = [];
     await new Promise<void>((resolve, reject) => {
@@ -136,7 +175,9 @@ describe('HTTP/1.1 through the router', () => {
     expect(replies).toEqual(['mesh echo: ping 1', 'mesh echo: ping 2 after a pause']);
     // Without the header the upgrade goes to the stuntman, which does not upgrade: the client sees its refusal.
     const refused = new WebSocket(`ws://127.0.0.1:${router.port}/ws`);
-    const status = await new Promise<number>((resolve) => refused.on('unexpected-response', (_req, res) => resolve(res.statusCode!)).on('error', () => resolve(-1)));
+    const status = await new Promise<number>((resolve) =>
+      refused.on('unexpected-response', (_req, res) => resolve(res.statusCode!)).on('error', () => resolve(-1)),
+    );
     expect(status).toBe(200);
   });
 });

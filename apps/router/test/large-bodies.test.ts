@@ -60,7 +60,11 @@ describe('64 MiB bodies through the bundled router with slow readers', () => {
     const port = await listen(backend);
     dir = mkdtempSync(join(tmpdir(), 'kt-router-large-'));
     writeFileSync(join(dir, 'annotations'), annotationsText(ruleSet(1, [['x-version', 'big', 'mesh']])));
-    router = await startChild({ stuntman: 1, mesh: port }, join(dir, 'annotations'), process.env.KT_TEST_NODE_OPTIONS ? { NODE_OPTIONS: process.env.KT_TEST_NODE_OPTIONS } : {});
+    router = await startChild(
+      { stuntman: 1, mesh: port },
+      join(dir, 'annotations'),
+      process.env.KT_TEST_NODE_OPTIONS ? { NODE_OPTIONS: process.env.KT_TEST_NODE_OPTIONS } : {},
+    );
     idleRss = router.memory().rss;
   });
   afterAll(async () => {
@@ -71,11 +75,14 @@ describe('64 MiB bodies through the bundled router with slow readers', () => {
 
   it('streams an upload to a slow backend reader (chunked, no buffering)', async () => {
     const answer = await new Promise<string>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: router.port, method: 'POST', path: '/upload', headers: { 'x-version': 'big' } }, (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve(text));
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port: router.port, method: 'POST', path: '/upload', headers: { 'x-version': 'big' } },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve(text));
+        },
+      );
       req.on('error', reject);
       body().pipe(req);
     });
@@ -85,7 +92,12 @@ describe('64 MiB bodies through the bundled router with slow readers', () => {
 
   it('streams a download to a slow client reader', async () => {
     const n = await new Promise<number>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port: router.port, path: '/download', headers: { 'x-version': 'big' } }, (res) => void slowCount(res).then(resolve, reject)).on('error', reject);
+      http
+        .get(
+          { host: '127.0.0.1', port: router.port, path: '/download', headers: { 'x-version': 'big' } },
+          (res) => void slowCount(res).then(resolve, reject),
+        )
+        .on('error', reject);
     });
     expect(n).toBe(SIZE);
     const { peak } = router.memory();

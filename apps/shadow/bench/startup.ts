@@ -15,7 +15,10 @@ async function nodeBaseline(): Promise<number> {
 /** Milliseconds from spawn until the agent logs that both its servers listen. */
 async function agentStart(env: Record<string, string>): Promise<number> {
   const started = performance.now();
-  const child = spawn(process.execPath, [AGENT_BUNDLE], { env: { ...env, KT_DNS_PORT: String(await freePort()) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [AGENT_BUNDLE], {
+    env: { ...env, KT_DNS_PORT: String(await freePort()) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let text = '';
   const ready = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`agent not ready in 5 s: ${text}`)), 5_000);

@@ -52,7 +52,11 @@ const tcp = (port: number) => async (): Promise<Duplex> => connect({ port, host:
 export async function benchThroughput(agent: AgentProcess, client: ssh2.Client, sizeMiB: number, streams: number, reps = 3) {
   const { port, server } = await dataServer((sizeMiB * 1024 * 1024) / streams);
   const localPort = await freePort();
-  const ssh = await startBackground('ssh', [...sshOptions(agent, agent.key), '-N', '-L', `127.0.0.1:${localPort}:127.0.0.1:${port}`, 'root@127.0.0.1'], {});
+  const ssh = await startBackground(
+    'ssh',
+    [...sshOptions(agent, agent.key), '-N', '-L', `127.0.0.1:${localPort}:127.0.0.1:${port}`, 'root@127.0.0.1'],
+    {},
+  );
   await waitForPort(localPort);
   const results = { direct: [] as number[], ssh2: [] as number[], openssh: [] as number[] };
   try {

@@ -30,7 +30,9 @@ export function shadowVersion(): string {
 }
 
 function options() {
-  const { values } = parseArgs({ options: { arch: { type: 'string', multiple: true }, out: { type: 'string' }, registry: { type: 'string' }, ref: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { arch: { type: 'string', multiple: true }, out: { type: 'string' }, registry: { type: 'string' }, ref: { type: 'string' } },
+  });
   const arches = (values.arch ?? Object.keys(ARCHES)).map((a) => {
     if (!(a in ARCHES)) throw new Error(`--arch must be one of ${Object.keys(ARCHES).join(', ')}`);
     return a as Arch;
@@ -38,7 +40,9 @@ function options() {
   const version = shadowVersion();
   const ref = values.ref ?? shadowImage({ imageRegistry: values.registry }, version);
   // npm -w runs this in apps/shadow; a relative --out means relative to where npm was started.
-  const out = values.out ? resolve(process.env.INIT_CWD ?? process.cwd(), values.out) : join(appDir, 'dist', 'image', `shadow-${version}.oci.tar`);
+  const out = values.out
+    ? resolve(process.env.INIT_CWD ?? process.cwd(), values.out)
+    : join(appDir, 'dist', 'image', `shadow-${version}.oci.tar`);
   return { arches, version, ref, out };
 }
 
@@ -52,7 +56,10 @@ function bundleRouter(): string {
 /** Runs the OCI image builder on a spec file. */
 function runImageBuilder(specFile: string, out: string): void {
   const cli = join(repoDir, 'tools', 'oci-image', 'src', 'cli.ts');
-  execFileSync(process.execPath, ['--import', 'tsx', cli, '--spec', specFile, '--out', out], { cwd: repoDir, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(process.execPath, ['--import', 'tsx', cli, '--spec', specFile, '--out', out], {
+    cwd: repoDir,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
 }
 
 async function main(): Promise<void> {
@@ -74,7 +81,8 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
   const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
-  for (const size of imageSizes(out)) process.stdout.write(`${ref} linux/${size.architecture}: ${mb(size.compressed)} compressed, ${mb(size.uncompressed)} uncompressed\n`);
+  for (const size of imageSizes(out))
+    process.stdout.write(`${ref} linux/${size.architecture}: ${mb(size.compressed)} compressed, ${mb(size.uncompressed)} uncompressed\n`);
   process.stdout.write(`${out}\n`);
 }
 

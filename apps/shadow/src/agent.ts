@@ -35,10 +35,16 @@ async function clusterDns(config: AgentConfig): Promise<{ upstream: Upstream; se
 /** Starts the SSH, mux and DNS servers; rejects if any cannot listen. */
 export async function startAgent(config: AgentConfig, log: Log): Promise<Agent> {
   const { upstream, search } = await clusterDns(config);
-  log.info(`dns: upstream ${upstream.host}:${upstream.port}, search [${search.join(' ')}], laptop domains [${config.localDomains.join(' ')}]`);
+  log.info(
+    `dns: upstream ${upstream.host}:${upstream.port}, search [${search.join(' ')}], laptop domains [${config.localDomains.join(' ')}]`,
+  );
   const resolver = new ClusterResolver({ upstream, search, localDomains: config.localDomains, cacheTtl: config.dnsCacheTtl });
   const ssh = createSshServer({ ...config, hostKey: await loadHostKey(config.hostKeyPath), log });
-  const [sshPort, mux, dns] = await Promise.all([listen(ssh.server, config.sshHost, config.sshPort), startMuxServer(config, log), startDnsServer(resolver, config.dnsHost, config.dnsPort, log)]);
+  const [sshPort, mux, dns] = await Promise.all([
+    listen(ssh.server, config.sshHost, config.sshPort),
+    startMuxServer(config, log),
+    startDnsServer(resolver, config.dnsHost, config.dnsPort, log),
+  ]);
   const dnsPort = (dns.addresses().udp as AddressInfo).port;
   const close = (): Promise<void> => Promise.all([closeAll(ssh.server, ssh.clients, dns), mux.close()]).then(() => undefined);
   return { sshPort, muxPort: mux.port, dnsPort, stats: ssh.stats, muxStats: mux.stats, close };

@@ -16,8 +16,18 @@ describe('loadConfig', () => {
   });
 
   it('reads KT_ variables and ignores empty ones', () => {
-    const config = loadConfig({ KT_SSH_PORT: '2222', KT_DNS_UPSTREAM: '127.0.0.1:5353', KT_LOCAL_DOMAINS: 'corp.example, lan', KT_LOG_LEVEL: '' });
-    expect(config).toMatchObject({ sshPort: 2222, dnsUpstream: { host: '127.0.0.1', port: 5353 }, localDomains: ['corp.example', 'lan'], logLevel: 'info' });
+    const config = loadConfig({
+      KT_SSH_PORT: '2222',
+      KT_DNS_UPSTREAM: '127.0.0.1:5353',
+      KT_LOCAL_DOMAINS: 'corp.example, lan',
+      KT_LOG_LEVEL: '',
+    });
+    expect(config).toMatchObject({
+      sshPort: 2222,
+      dnsUpstream: { host: '127.0.0.1', port: 5353 },
+      localDomains: ['corp.example', 'lan'],
+      logLevel: 'info',
+    });
   });
 
   it("accepts KtConnect's LOG_LEVEL and LOCAL_DOMAIN, with KT_ names winning", () => {

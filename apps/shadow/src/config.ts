@@ -31,7 +31,11 @@ export class ConfigError extends Error {
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().min(0);
 const list = z.string().transform((s) => s.split(/[\s,]+/).filter(Boolean));
-const hostPort = z.string().transform((s, ctx) => parseHostPort(s) ?? (ctx.addIssue({ code: 'custom', message: 'expected <ip> or <ip>:<port> ([<ipv6>]:<port>)' }), z.NEVER));
+const hostPort = z
+  .string()
+  .transform(
+    (s, ctx) => parseHostPort(s) ?? (ctx.addIssue({ code: 'custom', message: 'expected <ip> or <ip>:<port> ([<ipv6>]:<port>)' }), z.NEVER),
+  );
 
 const EnvSchema = z.object({
   // The variables the laptop sets are named by the contract; the rest are the agent's own knobs.

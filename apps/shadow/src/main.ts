@@ -23,10 +23,14 @@ async function main(): Promise<void> {
     log.error(`cannot start: ${error.message}`);
     process.exit(1);
   });
-  log.info(`ready: ssh port ${agent.sshPort}, dns port ${agent.dnsPort} (udp+tcp), mux port ${agent.muxPort}, started in ${Math.round(performance.now() - startedAt)} ms`);
+  log.info(
+    `ready: ssh port ${agent.sshPort}, dns port ${agent.dnsPort} (udp+tcp), mux port ${agent.muxPort}, started in ${Math.round(performance.now() - startedAt)} ms`,
+  );
   const stop = (signal: string): void => {
     const mux = agent.muxStats();
-    log.info(`${signal}: shutting down (${agent.stats.connections} SSH connections, ${agent.stats.channels} forwarding channels, ${mux.sessions} mux sessions, ${mux.streams} mux streams open)`);
+    log.info(
+      `${signal}: shutting down (${agent.stats.connections} SSH connections, ${agent.stats.channels} forwarding channels, ${mux.sessions} mux sessions, ${mux.streams} mux streams open)`,
+    );
     setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
     void agent.close().then(() => process.exit(0));
   };

@@ -28,7 +28,10 @@ let clusterDns: ClusterDns;
 
 beforeAll(async () => {
   clusterDns = await startClusterDns(RECORDS, SRV);
-  agent = await spawnAgent({ KT_DNS_UPSTREAM: `127.0.0.1:${clusterDns.port}`, KT_LOCAL_DOMAINS: 'corp.example' }, { dnsPort: await freePort() });
+  agent = await spawnAgent(
+    { KT_DNS_UPSTREAM: `127.0.0.1:${clusterDns.port}`, KT_LOCAL_DOMAINS: 'corp.example' },
+    { dnsPort: await freePort() },
+  );
 });
 
 afterAll(async () => {
@@ -95,7 +98,11 @@ describe('answers', () => {
   });
 
   it('answers too big for UDP: truncated over UDP, complete over TCP, from an upstream that truncated too', async () => {
-    const truncated = await run('dig', ['+time=3', '+tries=1', '+noedns', '+ignore', '@127.0.0.1', '-p', String(agent.dnsPort), 'big'], 10_000);
+    const truncated = await run(
+      'dig',
+      ['+time=3', '+tries=1', '+noedns', '+ignore', '@127.0.0.1', '-p', String(agent.dnsPort), 'big'],
+      10_000,
+    );
     expect(truncated.stdout).toMatch(/flags: qr tc/);
     const { status, answers } = await ask('big');
     expect(status).toBe('NOERROR');

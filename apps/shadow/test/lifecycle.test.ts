@@ -24,7 +24,11 @@ describe('agent lifecycle', () => {
   });
 
   it('exits 2 and names every bad variable', async () => {
-    const result = await run(process.execPath, [AGENT_BUNDLE], 5_000, { PATH: process.env.PATH ?? '', KT_SSH_PORT: 'twenty-two', KT_DNS_CACHE_TTL: '-1' });
+    const result = await run(process.execPath, [AGENT_BUNDLE], 5_000, {
+      PATH: process.env.PATH ?? '',
+      KT_SSH_PORT: 'twenty-two',
+      KT_DNS_CACHE_TTL: '-1',
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/KT_SSH_PORT/);
     expect(result.stderr).toMatch(/KT_DNS_CACHE_TTL/);
@@ -34,7 +38,15 @@ describe('agent lifecycle', () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as AddressInfo).port;
-    const env = { PATH: process.env.PATH ?? '', KT_SSH_HOST: '127.0.0.1', KT_SSH_PORT: String(port), KT_MUX_PORT: '0', KT_DNS_HOST: '127.0.0.1', KT_DNS_PORT: String(await freePort()), KT_DNS_UPSTREAM: '127.0.0.1' };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      KT_SSH_HOST: '127.0.0.1',
+      KT_SSH_PORT: String(port),
+      KT_MUX_PORT: '0',
+      KT_DNS_HOST: '127.0.0.1',
+      KT_DNS_PORT: String(await freePort()),
+      KT_DNS_UPSTREAM: '127.0.0.1',
+    };
     const result = await run(process.execPath, [AGENT_BUNDLE], 5_000, env);
     taken.close();
     expect(result.code).toBe(1);

@@ -81,7 +81,9 @@ describe('the mux server', () => {
     udp.on('message', (message, from) => udp.send(Buffer.concat([Buffer.from('re:'), message]), from.port, from.address));
     await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
     const client = await session();
-    const answer = new Promise<string>((resolve) => client.on('datagram', (flow: number, _source: unknown, payload: Buffer) => flow === 7 && resolve(payload.toString())));
+    const answer = new Promise<string>((resolve) =>
+      client.on('datagram', (flow: number, _source: unknown, payload: Buffer) => flow === 7 && resolve(payload.toString())),
+    );
     expect(client.sendDatagram(7, { address: '127.0.0.1', port: udp.address().port }, Buffer.from('hi'))).toBe(true);
     expect(await answer).toBe('re:hi');
     client.close();

@@ -29,7 +29,11 @@ afterAll(async () => {
 /** Starts `ssh -N` with the given forwarding flags, kept until the end of the file. */
 async function sshForward(args: string[], ready?: RegExp): Promise<Background> {
   const overrides = ready ? ['LogLevel=INFO'] : [];
-  const ssh = await startBackground('ssh', [...sshOptions(agent, agent.key, overrides), '-N', ...args, 'root@127.0.0.1'], ready ? { ready } : {});
+  const ssh = await startBackground(
+    'ssh',
+    [...sshOptions(agent, agent.key, overrides), '-N', ...args, 'root@127.0.0.1'],
+    ready ? { ready } : {},
+  );
   background.push(ssh);
   return ssh;
 }
@@ -45,7 +49,14 @@ describe('OpenSSH client against the agent', () => {
     const socksPort = await freePort();
     await sshForward(['-D', `127.0.0.1:${socksPort}`]);
     await waitForPort(socksPort);
-    const curl = await run('curl', ['-sS', '--max-time', '5', '--socks5-hostname', `127.0.0.1:${socksPort}`, `http://127.0.0.1:${http.port}/`]);
+    const curl = await run('curl', [
+      '-sS',
+      '--max-time',
+      '5',
+      '--socks5-hostname',
+      `127.0.0.1:${socksPort}`,
+      `http://127.0.0.1:${http.port}/`,
+    ]);
     expect(curl.stderr).toBe('');
     expect(curl.stdout).toBe('hello from the cluster');
     expect(agent.output()).toMatch(new RegExp(`direct-tcpip 127.0.0.1:${http.port} open`));
@@ -56,7 +67,14 @@ describe('OpenSSH client against the agent', () => {
     const closed = await freePort();
     await sshForward(['-D', `127.0.0.1:${socksPort}`]);
     await waitForPort(socksPort);
-    const curl = await run('curl', ['-sS', '--max-time', '5', '--socks5-hostname', `127.0.0.1:${socksPort}`, `http://127.0.0.1:${closed}/`]);
+    const curl = await run('curl', [
+      '-sS',
+      '--max-time',
+      '5',
+      '--socks5-hostname',
+      `127.0.0.1:${socksPort}`,
+      `http://127.0.0.1:${closed}/`,
+    ]);
     expect(curl.code).not.toBe(0);
     expect(curl.stderr).toMatch(/SOCKS|connect/i);
   });
@@ -93,7 +111,12 @@ describe('OpenSSH client against the agent', () => {
     const askpass = join(agent.dir, 'askpass.sh');
     await writeFile(askpass, '#!/bin/sh\necho hunter2\n');
     await chmod(askpass, 0o755);
-    const overrides = ['BatchMode=no', 'PubkeyAuthentication=no', 'PreferredAuthentications=password,keyboard-interactive', 'NumberOfPasswordPrompts=1'];
+    const overrides = [
+      'BatchMode=no',
+      'PubkeyAuthentication=no',
+      'PreferredAuthentications=password,keyboard-interactive',
+      'NumberOfPasswordPrompts=1',
+    ];
     const env = { ...process.env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' };
     const ssh = await run('ssh', [...sshOptions(agent, agent.key, overrides), '-N', 'root@127.0.0.1'], 10_000, env);
     expect(ssh.code).toBe(255);

@@ -21,8 +21,10 @@ afterAll(async () => {
   await agent?.stop();
 });
 
-const forwardIn = (port: number) => new Promise<number>((resolve, reject) => client.forwardIn('0.0.0.0', port, (e, bound) => (e ? reject(e) : resolve(bound || port))));
-const unforwardIn = (port: number) => new Promise<void>((resolve, reject) => client.unforwardIn('0.0.0.0', port, (e) => (e ? reject(e) : resolve())));
+const forwardIn = (port: number) =>
+  new Promise<number>((resolve, reject) => client.forwardIn('0.0.0.0', port, (e, bound) => (e ? reject(e) : resolve(bound || port))));
+const unforwardIn = (port: number) =>
+  new Promise<void>((resolve, reject) => client.unforwardIn('0.0.0.0', port, (e) => (e ? reject(e) : resolve())));
 
 /** What a client connecting to the agent's port receives, or the connection error's code. */
 function fetchFrom(port: number): Promise<string> {

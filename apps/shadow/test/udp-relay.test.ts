@@ -56,8 +56,18 @@ describe('UDP relay', () => {
     channel.write(encodeFrame({ kind: FrameKind.Datagram, flow: 2, address: '127.0.0.1', port: echoPort, payload: Buffer.from('two') }));
     const replies = await received.next(2);
     const byFlow = new Map(replies.map((f) => [f.flow, f]));
-    expect(byFlow.get(1)).toMatchObject({ kind: FrameKind.Datagram, address: '127.0.0.1', port: echoPort, payload: Buffer.from('echo:one') });
-    expect(byFlow.get(2)).toMatchObject({ kind: FrameKind.Datagram, address: '127.0.0.1', port: echoPort, payload: Buffer.from('echo:two') });
+    expect(byFlow.get(1)).toMatchObject({
+      kind: FrameKind.Datagram,
+      address: '127.0.0.1',
+      port: echoPort,
+      payload: Buffer.from('echo:one'),
+    });
+    expect(byFlow.get(2)).toMatchObject({
+      kind: FrameKind.Datagram,
+      address: '127.0.0.1',
+      port: echoPort,
+      payload: Buffer.from('echo:two'),
+    });
     // Each flow is its own socket in the pod, like a NAT mapping per laptop socket.
     expect(seenSources.size).toBe(2);
     channel.close();

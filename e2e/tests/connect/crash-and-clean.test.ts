@@ -17,24 +17,27 @@ async function clusterSecondsFrom(pod: string): Promise<number> {
 const shadowPods = async () => (await ktObjects(cluster, ns)).filter((o) => o.startsWith('pod/'));
 
 describe('after kill -9', () => {
-  it.each(CONNECT_MODES)('--mode %s: ktctl clean restores the laptop and removes the dead run’s key, but not its still-fresh objects', async (mode) => {
-    const { args, env, home } = ktctlEnv(cluster);
-    const before = await laptopState(laptop);
-    const podsBefore = (await shadowPods()).length;
-    const connect = await startConnect(laptop, [...args, '-n', ns, '--mode', mode], env);
-    process.kill(connect.pid, 'SIGKILL');
-    await connect.stop();
-    expect(await laptopState(laptop)).not.toEqual(before);
-    expect(readdirSync(join(home, 'key'))).toHaveLength(1);
-    const clean = await ktctl(laptop, ['clean', ...args, '-n', ns], env);
-    expect(clean.code, clean.stderr).toBe(0);
-    expect(clean.stderr).toMatch(/Undid \d+ laptop change\(s\) of dead ktctl connect/);
-    expect(await laptopState(laptop)).toEqual(before);
-    expect((await laptop.run('ip', ['link', 'show', 'kt0'])).code).not.toBe(0);
-    expect(readdirSync(join(home, 'key'))).toEqual([]);
-    // Its heartbeat is seconds old: for clean it could be another user's live shadow.
-    expect(await shadowPods()).toHaveLength(podsBefore + 1);
-  });
+  it.each(CONNECT_MODES)(
+    '--mode %s: ktctl clean restores the laptop and removes the dead run’s key, but not its still-fresh objects',
+    async (mode) => {
+      const { args, env, home } = ktctlEnv(cluster);
+      const before = await laptopState(laptop);
+      const podsBefore = (await shadowPods()).length;
+      const connect = await startConnect(laptop, [...args, '-n', ns, '--mode', mode], env);
+      process.kill(connect.pid, 'SIGKILL');
+      await connect.stop();
+      expect(await laptopState(laptop)).not.toEqual(before);
+      expect(readdirSync(join(home, 'key'))).toHaveLength(1);
+      const clean = await ktctl(laptop, ['clean', ...args, '-n', ns], env);
+      expect(clean.code, clean.stderr).toBe(0);
+      expect(clean.stderr).toMatch(/Undid \d+ laptop change\(s\) of dead ktctl connect/);
+      expect(await laptopState(laptop)).toEqual(before);
+      expect((await laptop.run('ip', ['link', 'show', 'kt0'])).code).not.toBe(0);
+      expect(readdirSync(join(home, 'key'))).toEqual([]);
+      // Its heartbeat is seconds old: for clean it could be another user's live shadow.
+      expect(await shadowPods()).toHaveLength(podsBefore + 1);
+    },
+  );
 
   it('clean deletes objects whose heartbeat is older than the threshold, and keeps live ones', async () => {
     const { args, env } = ktctlEnv(cluster);
@@ -56,13 +59,19 @@ describe('after kill -9', () => {
       expect(await ktObjects(cluster, ns)).toEqual(expect.arrayContaining(stalePods));
       const clean = await ktctl(laptop, ['clean', ...args, '-n', ns], env);
       expect(clean.code, clean.stderr).toBe(0);
-      await waitFor(async () => !(await ktObjects(cluster, ns)).some((o) => stalePods.includes(o)), { timeoutMs: 30_000, what: 'the stale pods to go' });
+      await waitFor(async () => !(await ktObjects(cluster, ns)).some((o) => stalePods.includes(o)), {
+        timeoutMs: 30_000,
+        what: 'the stale pods to go',
+      });
       const left = await ktObjects(cluster, ns);
       expect(left.filter((o) => o.startsWith('pod/'))).toEqual([livePod]);
       for (const stalePod of stalePods) expect(left).not.toContain(`configmap/${stalePod.slice(4)}`);
     } finally {
       await live.stop(20_000);
     }
-    await waitFor(async () => (await ktObjects(cluster, ns)).length === 0, { timeoutMs: 30_000, what: 'the live run to clean up after itself' });
+    await waitFor(async () => (await ktObjects(cluster, ns)).length === 0, {
+      timeoutMs: 30_000,
+      what: 'the live run to clean up after itself',
+    });
   });
 });

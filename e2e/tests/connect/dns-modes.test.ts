@@ -23,11 +23,16 @@ describe('connect --dnsMode hosts', () => {
     const echoIP = await cluster.serviceIP(ns, 'echo');
     const hosts = await hostsBlock();
     expect(hosts).toContain('# Kt Hosts Begin');
-    expect(hosts).toMatch(new RegExp(`^${echoIP.replace(/\./g, '\\.')}\\s.*\\becho\\b.*\\becho\\.${ns}\\b.*echo\\.${ns}\\.svc\\.cluster\\.local`, 'm'));
+    expect(hosts).toMatch(
+      new RegExp(`^${echoIP.replace(/\./g, '\\.')}\\s.*\\becho\\b.*\\becho\\.${ns}\\b.*echo\\.${ns}\\.svc\\.cluster\\.local`, 'm'),
+    );
     expect((await laptop.curl(`http://echo.${ns}/`, [], 10)).stdout).toMatch(/^hello from echo-/);
     await cluster.kubectlOk(['-n', ns, 'create', 'service', 'clusterip', 'kt-hosts-probe', '--tcp=80:8080']);
     try {
-      await waitFor(async () => (await hostsBlock()).includes(`kt-hosts-probe.${ns}`), { timeoutMs: 30_000, what: 'the new Service in the hosts file' });
+      await waitFor(async () => (await hostsBlock()).includes(`kt-hosts-probe.${ns}`), {
+        timeoutMs: 30_000,
+        what: 'the new Service in the hosts file',
+      });
     } finally {
       await cluster.kubectlOk(['-n', ns, 'delete', 'service', 'kt-hosts-probe']);
     }

@@ -26,7 +26,10 @@ function temporaryDir(prefix: string): string {
 }
 
 /** A private ~/.kt and the kubeconfig flags for an identity. */
-export function ktctlEnv(cluster: Cluster, who: 'admin' | 'restricted' = 'admin'): { args: string[]; env: NodeJS.ProcessEnv; home: string } {
+export function ktctlEnv(
+  cluster: Cluster,
+  who: 'admin' | 'restricted' = 'admin',
+): { args: string[]; env: NodeJS.ProcessEnv; home: string } {
   const home = temporaryDir('kt-e2e-home-');
   return { args: ['-c', cluster.kubeconfig(who)], env: { KT_HOME: home, PATH: process.env.PATH }, home };
 }
@@ -52,7 +55,10 @@ export async function laptopState(laptop: Laptop): Promise<Record<string, string
     resolvConf: readFileSync(join(NETNS_ETC, netns, 'resolv.conf'), 'utf8'),
     hosts: readFileSync(join(NETNS_ETC, netns, 'hosts'), 'utf8'),
     routes: await read('ip', ['route', 'show', 'table', 'all']),
-    iptables: (await read('iptables-save', [])).split('\n').filter((l) => !l.startsWith('#')).join('\n'),
+    iptables: (await read('iptables-save', []))
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n'),
     nft: await read('nft', ['list', 'ruleset']),
   };
 }
@@ -66,7 +72,16 @@ export async function startLaptopUpstream(laptop: Laptop): Promise<{ stop(): Pro
   const resolv = join(NETNS_ETC, netns, 'resolv.conf');
   const original = readFileSync(resolv, 'utf8');
   writeFileSync(resolv, 'nameserver 127.0.0.2\nsearch corp.example\n');
-  const [cmd, argv] = laptop.argv('dnsmasq', ['--keep-in-foreground', '--no-resolv', '--no-hosts', '--listen-address=127.0.0.2', '--bind-interfaces', '--port=53', '--address=/www.example.test/192.0.2.10', '--log-facility=-']);
+  const [cmd, argv] = laptop.argv('dnsmasq', [
+    '--keep-in-foreground',
+    '--no-resolv',
+    '--no-hosts',
+    '--listen-address=127.0.0.2',
+    '--bind-interfaces',
+    '--port=53',
+    '--address=/www.example.test/192.0.2.10',
+    '--log-facility=-',
+  ]);
   const dnsmasq = startBackground(cmd, argv);
   await laptop.run('ip', ['link', 'set', 'lo', 'up']);
   return {

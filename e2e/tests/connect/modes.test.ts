@@ -40,7 +40,8 @@ describe.each(CONNECT_MODES)('connect --mode %s', (mode) => {
   });
 
   it('resolves a short name, svc.ns and the FQDN', async () => {
-    for (const name of ['echo', `echo.${ns}`, `echo.${ns}.svc.cluster.local`]) expect(await curl(`http://${name}/`)).toMatch(/^hello from echo-/);
+    for (const name of ['echo', `echo.${ns}`, `echo.${ns}.svc.cluster.local`])
+      expect(await curl(`http://${name}/`)).toMatch(/^hello from echo-/);
     const dig = await laptop.run('dig', ['+short', `web.${ns}.svc.cluster.local`]);
     expect(dig.stdout.trim()).toBe(await cluster.serviceIP(ns, 'web'));
   });
@@ -49,7 +50,9 @@ describe.each(CONNECT_MODES)('connect --mode %s', (mode) => {
     const [echoPod] = await cluster.podIPs(ns, 'app=echo');
     expect((await laptop.run('dig', ['+short', `echo-headless.${ns}`])).stdout.trim()).toBe(echoPod);
     expect(await curl(`http://echo-headless.${ns}:8080/`)).toMatch(/^hello from echo-/);
-    const tcp = await laptop.run('bash', ['-c', `exec 3<>/dev/tcp/echo.${ns}/9000; printf ping >&3; timeout 5 head -c 4 <&3`], { timeoutMs: 15_000 });
+    const tcp = await laptop.run('bash', ['-c', `exec 3<>/dev/tcp/echo.${ns}/9000; printf ping >&3; timeout 5 head -c 4 <&3`], {
+      timeoutMs: 15_000,
+    });
     expect(tcp.stdout).toBe('ping');
   });
 
@@ -66,13 +69,20 @@ describe.each(CONNECT_MODES)('connect --mode %s', (mode) => {
     const [pod] = (await ktObjects(cluster, ns)).filter((o) => o.startsWith('pod/'));
     await cluster.kubectlOk(['-n', ns, 'delete', pod!, '--wait=false']);
     await connect!.waitForOutput(/reconnecting/, 60_000);
-    await waitFor(async () => /^hello from echo-/.test(await curl(`http://echo.${ns}/`)), { timeoutMs: 90_000, intervalMs: 2_000, what: 'the tunnel to come back' });
+    await waitFor(async () => /^hello from echo-/.test(await curl(`http://echo.${ns}/`)), {
+      timeoutMs: 90_000,
+      intervalMs: 2_000,
+      what: 'the tunnel to come back',
+    });
   });
 
   it('leaves the laptop and the cluster as they were after SIGTERM', async () => {
     await connect!.stop(30_000);
     connect = undefined;
     expect(await laptopState(laptop)).toEqual(before);
-    await waitFor(async () => (await ktObjects(cluster, ns)).length === 0, { timeoutMs: 30_000, what: 'the shadow pod and ConfigMap to go' });
+    await waitFor(async () => (await ktObjects(cluster, ns)).length === 0, {
+      timeoutMs: 30_000,
+      what: 'the shadow pod and ConfigMap to go',
+    });
   });
 });

@@ -11,13 +11,41 @@ const NOBODY = 65534;
 /** Runs ktctl in the laptop as the unprivileged user nobody. */
 function asNobody(args: string[]) {
   const { home, kubeconfig } = unprivilegedHome(cluster, NOBODY);
-  return laptop.run('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'env', `HOME=${home}`, `PATH=${process.env.PATH}`, KTCTL, '-c', kubeconfig, ...args], { timeoutMs: 90_000 });
+  return laptop.run(
+    'setpriv',
+    [
+      `--reuid=${NOBODY}`,
+      `--regid=${NOBODY}`,
+      '--clear-groups',
+      'env',
+      `HOME=${home}`,
+      `PATH=${process.env.PATH}`,
+      KTCTL,
+      '-c',
+      kubeconfig,
+      ...args,
+    ],
+    { timeoutMs: 90_000 },
+  );
 }
 
 describe('connect without root', () => {
   it('runs a command through the proxy (--disableTunDevice -- cmd) and exits with its code', async () => {
     const before = await laptopState(laptop);
-    const result = await asNobody(['connect', '-n', ns, '--disableTunDevice', '--proxyPort', '2300', '--', 'curl', '-sS', '--max-time', '10', `http://echo.${ns}/`]);
+    const result = await asNobody([
+      'connect',
+      '-n',
+      ns,
+      '--disableTunDevice',
+      '--proxyPort',
+      '2300',
+      '--',
+      'curl',
+      '-sS',
+      '--max-time',
+      '10',
+      `http://echo.${ns}/`,
+    ]);
     expect(result.stdout, result.stderr).toMatch(/^hello from echo-/);
     expect(result.code).toBe(0);
     const failing = await asNobody(['connect', '-n', ns, '--disableTunDevice', '--proxyPort', '2300', '--', 'sh', '-c', 'exit 7']);
@@ -29,7 +57,25 @@ describe('connect without root', () => {
   it('says so in one line when ~/.kt is not writable (made by an earlier sudo run)', async () => {
     const { home, kubeconfig } = unprivilegedHome(cluster, NOBODY);
     await laptop.run('mkdir', ['-m', '0700', `${home}/.kt`]);
-    const result = await laptop.run('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'env', `HOME=${home}`, `PATH=${process.env.PATH}`, KTCTL, 'connect', '-n', ns, '--disableTunDevice', '-c', kubeconfig], { timeoutMs: 90_000 });
+    const result = await laptop.run(
+      'setpriv',
+      [
+        `--reuid=${NOBODY}`,
+        `--regid=${NOBODY}`,
+        '--clear-groups',
+        'env',
+        `HOME=${home}`,
+        `PATH=${process.env.PATH}`,
+        KTCTL,
+        'connect',
+        '-n',
+        ns,
+        '--disableTunDevice',
+        '-c',
+        kubeconfig,
+      ],
+      { timeoutMs: 90_000 },
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: Permission denied on .*\.kt.*\[KT_PERMISSION_DENIED\]$/m);
     expect(await ktObjects(cluster, ns)).toEqual([]);
@@ -60,7 +106,10 @@ describe('connect failures a user can fix', () => {
 
   it('says which port is busy and how to move it, and leaves nothing', async () => {
     const { args, env } = ktctlEnv(cluster);
-    const [cmd, argv] = laptop.argv('python3', ['-c', 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1", 2310)); s.listen(); time.sleep(60)']);
+    const [cmd, argv] = laptop.argv('python3', [
+      '-c',
+      'import socket,time; s=socket.socket(); s.bind(("127.0.0.1", 2310)); s.listen(); time.sleep(60)',
+    ]);
     const { startBackground } = await import('../../harness/index.js');
     const blocker = startBackground(cmd, argv);
     await new Promise((r) => setTimeout(r, 500));
@@ -78,6 +127,8 @@ describe('connect failures a user can fix', () => {
     const { args, env } = ktctlEnv(cluster);
     const result = await ktctl(laptop, ['connect', ...args, '--mode', 'vpn'], env);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('error: Invalid value --mode: expected one of tun2socks, sshuttle. See "ktctl <command> --help". [KT_INVALID_FLAG]\n');
+    expect(result.stderr).toBe(
+      'error: Invalid value --mode: expected one of tun2socks, sshuttle. See "ktctl <command> --help". [KT_INVALID_FLAG]\n',
+    );
   });
 });

@@ -51,9 +51,11 @@ async function waitForExit(connect: Background): Promise<void> {
       return false;
     }
   };
-  await waitFor(async () => !alive(), { timeoutMs: 30_000, intervalMs: 200, what: `ktctl (pid ${connect.pid}) to exit` }).catch((error: Error) => {
-    throw new Error(`${error.message}; it printed:\n${connect.output()}`);
-  });
+  await waitFor(async () => !alive(), { timeoutMs: 30_000, intervalMs: 200, what: `ktctl (pid ${connect.pid}) to exit` }).catch(
+    (error: Error) => {
+      throw new Error(`${error.message}; it printed:\n${connect.output()}`);
+    },
+  );
 }
 
 describe('connect --mode tun2socks', () => {
@@ -74,7 +76,8 @@ describe('connect --mode tun2socks', () => {
     expect((await laptop.run('ip', ['-o', 'addr', 'show', 'kt0'])).stdout).toContain('inet 198.18.0.1/32');
     expect((await laptop.run('ip', ['link', 'show', 'kt0'])).stdout).toContain('mtu 65000');
     const [podIP] = await cluster.podIPs(ns, 'app=web');
-    for (const ip of [await cluster.serviceIP(ns, 'echo'), podIP!]) expect((await laptop.run('ip', ['route', 'get', ip])).stdout).toMatch(/dev kt0 src 198\.18\.0\.1/);
+    for (const ip of [await cluster.serviceIP(ns, 'echo'), podIP!])
+      expect((await laptop.run('ip', ['route', 'get', ip])).stdout).toMatch(/dev kt0 src 198\.18\.0\.1/);
     const apiServer = new URL(cluster.facts.apiServer).hostname;
     expect((await laptop.run('ip', ['route', 'get', apiServer])).stdout).not.toContain('kt0');
     expect(connect!.output()).toMatch(/TUN device kt0 \(198\.18\.0\.1\), routed: /);
@@ -88,7 +91,14 @@ describe('connect --mode tun2socks', () => {
   });
 
   it('asks the cluster DNS directly over UDP (dig @kube-dns)', async () => {
-    const dig = await laptop.run('dig', ['+short', '+notcp', '+time=3', '+tries=1', `@${cluster.facts.dnsIP}`, `web.${ns}.svc.cluster.local`]);
+    const dig = await laptop.run('dig', [
+      '+short',
+      '+notcp',
+      '+time=3',
+      '+tries=1',
+      `@${cluster.facts.dnsIP}`,
+      `web.${ns}.svc.cluster.local`,
+    ]);
     expect(dig.stdout.trim()).toBe(await cluster.serviceIP(ns, 'web'));
   });
 
@@ -114,7 +124,10 @@ describe('connect --mode tun2socks', () => {
     connect = undefined;
     expect(await laptopState(laptop)).toEqual(before);
     expect((await laptop.run('ip', ['link', 'show', 'kt0'])).code).not.toBe(0);
-    await waitFor(async () => (await ktObjects(cluster, ns)).length === 0, { timeoutMs: 30_000, what: 'the shadow pod and ConfigMap to go' });
+    await waitFor(async () => (await ktObjects(cluster, ns)).length === 0, {
+      timeoutMs: 30_000,
+      what: 'the shadow pod and ConfigMap to go',
+    });
   });
 });
 

@@ -28,22 +28,53 @@ function workloads(): string {
         metadata: { labels: { app: name } },
         spec: {
           terminationGracePeriodSeconds: 1,
-          containers: [{ name, image: cluster.facts.images.testapp, imagePullPolicy: 'Never', args: ['serve', ...serveArgs, '-tcp=', '-udp='], env, ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }],
+          containers: [
+            {
+              name,
+              image: cluster.facts.images.testapp,
+              imagePullPolicy: 'Never',
+              args: ['serve', ...serveArgs, '-tcp=', '-udp='],
+              env,
+              ports: [{ name: 'http', containerPort: 8080 }],
+              readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+            },
+          ],
         },
       },
     },
   });
-  const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'dweb', namespace: ns }, spec: { selector: { app: 'dweb' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } };
+  const service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'dweb', namespace: ns },
+    spec: { selector: { app: 'dweb' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+  };
   return [deployment('dweb', []), deployment('dpodip', ['-http=$(POD_IP):8080']), service].map((o) => JSON.stringify(o)).join('\n');
 }
 
 const curl = async (url: string, extra: string[] = []) => (await laptop.curl(url, extra, 10)).stdout;
-const podNames = async (app: string) => (await cluster.kubectlOk(['-n', ns, 'get', 'pods', '-l', `app=${app}`, '--field-selector=status.phase=Running', '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ').filter(Boolean);
+const podNames = async (app: string) =>
+  (
+    await cluster.kubectlOk([
+      '-n',
+      ns,
+      'get',
+      'pods',
+      '-l',
+      `app=${app}`,
+      '--field-selector=status.phase=Running',
+      '-o',
+      'jsonpath={.items[*].metadata.name}',
+    ])
+  )
+    .split(' ')
+    .filter(Boolean);
 
 beforeAll(async () => {
   await cluster.kubectlOk(['create', 'namespace', ns]);
   await cluster.kubectlOk(['apply', '-f', '-'], { input: workloads() });
-  for (const d of ['dweb', 'dpodip']) await cluster.kubectlOk(['-n', ns, 'rollout', 'status', `deployment/${d}`, '--timeout=90s'], { timeoutMs: 100_000 });
+  for (const d of ['dweb', 'dpodip'])
+    await cluster.kubectlOk(['-n', ns, 'rollout', 'status', `deployment/${d}`, '--timeout=90s'], { timeoutMs: 100_000 });
   connect = await startConnect(laptop, [...args, '-n', ns, '--mode', 'tun2socks', '--debug'], env);
 }, 240_000);
 

@@ -93,7 +93,11 @@ describe('after kill -9 of ktctl exchange', () => {
   it('a run killed while it held the short kt-lock: clean releases the stale lock and its kt-user, recover a fresh one', async () => {
     const { args, env: kenv } = ktctlEnv(cluster);
     const original = await serviceObject(cluster, ns, 'echo');
-    const now = Number(await cluster.kubectlOk(['-n', ns, 'get', 'service', 'echo', '-o', 'jsonpath={.metadata.creationTimestamp}']).then((t) => Date.parse(t) / 1000));
+    const now = Number(
+      await cluster
+        .kubectlOk(['-n', ns, 'get', 'service', 'echo', '-o', 'jsonpath={.metadata.creationTimestamp}'])
+        .then((t) => Date.parse(t) / 1000),
+    );
     await cluster.kubectlOk(['-n', ns, 'annotate', 'service', 'echo', `kt-lock=${Math.floor(now) - 3600}`, 'kt-user=gina']);
     const dry = await ktctl(laptop, ['clean', ...args, '-n', ns, '--dryRun'], kenv);
     expect(dry.stdout).toMatch(/would release the lock on services\/echo/);

@@ -35,8 +35,12 @@ describe('exchange and recover errors', () => {
     const [local] = laptopPorts();
     const server = await startLaptopServer(laptop, local, local + 1);
     try {
-      expect(await failsWith(['exchange', 'echo', '--expose', `${local}:8080`], 'KT_FORBIDDEN', 'restricted')).toMatch(/You may not patch services.*create pods/);
-      expect(await failsWith(['exchange', 'echo', '--mode', 'scale', '--expose', `${local}:8080`], 'KT_FORBIDDEN', 'restricted')).toMatch(/patch deployments/);
+      expect(await failsWith(['exchange', 'echo', '--expose', `${local}:8080`], 'KT_FORBIDDEN', 'restricted')).toMatch(
+        /You may not patch services.*create pods/,
+      );
+      expect(await failsWith(['exchange', 'echo', '--mode', 'scale', '--expose', `${local}:8080`], 'KT_FORBIDDEN', 'restricted')).toMatch(
+        /patch deployments/,
+      );
       expect(await failsWith(['recover', 'echo'], 'KT_FORBIDDEN', 'restricted')).toMatch(/You may not patch services/);
     } finally {
       await server.stop();
@@ -48,12 +52,18 @@ describe('exchange and recover errors', () => {
     expect(await failsWith(['exchange', 'echo', '--expose', `${local}:80`, '--skipPortChecking'], 'KT_TARGET_PORT_NOT_FOUND')).toMatch(
       /Port 80 is not a target port of Service echo \(80 is a Service port; its target port is http\); its TCP target ports are 8080, 9000.*TARGET ports/,
     );
-    expect(await failsWith(['exchange', 'echo', '--expose', `${local}:9001`, '--skipPortChecking'], 'KT_TARGET_PORT_NOT_FOUND')).toMatch(/UDP/);
-    expect(await failsWith(['exchange', 'echo', '--expose', `${local}:8080`], 'KT_PORT_NOT_LISTENING')).toMatch(new RegExp(`local port ${local}.*--skipPortChecking`));
+    expect(await failsWith(['exchange', 'echo', '--expose', `${local}:9001`, '--skipPortChecking'], 'KT_TARGET_PORT_NOT_FOUND')).toMatch(
+      /UDP/,
+    );
+    expect(await failsWith(['exchange', 'echo', '--expose', `${local}:8080`], 'KT_PORT_NOT_LISTENING')).toMatch(
+      new RegExp(`local port ${local}.*--skipPortChecking`),
+    );
   });
 
   it('refuses ephemeral mode, unknown targets and a missing --expose', async () => {
-    expect(await failsWith(['exchange', 'echo', '--mode', 'ephemeral', '--expose', '8080'], 'KT_MODE_UNSUPPORTED')).toMatch(/not supported/);
+    expect(await failsWith(['exchange', 'echo', '--mode', 'ephemeral', '--expose', '8080'], 'KT_MODE_UNSUPPORTED')).toMatch(
+      /not supported/,
+    );
     expect(await failsWith(['exchange', 'nosuch', '--expose', '8080'], 'KT_NOT_FOUND')).toMatch(/Service nosuch not found/);
     expect(await failsWith(['exchange', 'pod/nosuch', '--expose', '8080'], 'KT_NOT_FOUND')).toMatch(/Pod nosuch not found/);
     expect(await failsWith(['exchange', 'echo'], 'KT_INVALID_FLAG')).toMatch(/--expose is required/);

@@ -17,7 +17,12 @@ describe('exchange --mode scale', () => {
   it('scales the Deployment to 0 while the laptop serves, then restores the count and waits for the replicas', async () => {
     const { args, env: kenv } = ktctlEnv(cluster);
     const service = await serviceObject(cluster, ns, 'web');
-    const run = await startExchange(laptop, [...args, '-n', ns, 'web', '--mode', 'scale', '--expose', `${httpPort}:8080`, '--recoverWaitTime', '60'], kenv, 'carol');
+    const run = await startExchange(
+      laptop,
+      [...args, '-n', ns, 'web', '--mode', 'scale', '--expose', `${httpPort}:8080`, '--recoverWaitTime', '60'],
+      kenv,
+      'carol',
+    );
     try {
       const during = await deployment('web');
       expect(during.spec.replicas).toBe(0);
@@ -44,11 +49,25 @@ describe('exchange --mode scale', () => {
     const { args, env: kenv } = ktctlEnv(cluster);
     // Pods that never get ready (and no old ones kept around by a rolling update) make the wait last its
     // whole 120 s unless it is skipped.
-    const never = { spec: { strategy: { type: 'Recreate', rollingUpdate: null }, template: { spec: { containers: [{ name: 'web', readinessProbe: { httpGet: null, exec: { command: ['false'] } } }] } } } };
-    const normal = { spec: { strategy: { type: 'RollingUpdate' }, template: { spec: { containers: [{ name: 'web', readinessProbe: { exec: null, httpGet: { path: '/healthz', port: 'http' } } }] } } } };
+    const never = {
+      spec: {
+        strategy: { type: 'Recreate', rollingUpdate: null },
+        template: { spec: { containers: [{ name: 'web', readinessProbe: { httpGet: null, exec: { command: ['false'] } } }] } },
+      },
+    };
+    const normal = {
+      spec: {
+        strategy: { type: 'RollingUpdate' },
+        template: { spec: { containers: [{ name: 'web', readinessProbe: { exec: null, httpGet: { path: '/healthz', port: 'http' } } }] } },
+      },
+    };
     await cluster.kubectlOk(['-n', ns, 'patch', 'deployment', 'web', '--type=strategic', '-p', JSON.stringify(never)]);
     try {
-      const run = await startExchange(laptop, [...args, '-n', ns, 'web', '--mode', 'scale', '--expose', `${httpPort}:8080`, '--recoverWaitTime', '120'], kenv);
+      const run = await startExchange(
+        laptop,
+        [...args, '-n', ns, 'web', '--mode', 'scale', '--expose', `${httpPort}:8080`, '--recoverWaitTime', '120'],
+        kenv,
+      );
       process.kill(run.pid, 'SIGINT');
       await run.waitForOutput(/waiting for replicas: web 0\/2 ready/, 60_000);
       // Signals within 3 s of the first are taken as relayed copies of it: a user's second Ctrl-C comes later.

@@ -32,7 +32,10 @@ describe('exchange --mode selector', () => {
       // A second developer, through the Deployment this time: refused, naming alice, nothing changed.
       const before = await serviceObject(cluster, ns, 'echo');
       const objectsBefore = await ktMade(cluster, ns);
-      const second = await ktctl(laptop, ['exchange', ...args, '-n', ns, 'deployment/echo', '--expose', `${httpPort}:8080`], { ...kenv, USER: 'bob' });
+      const second = await ktctl(laptop, ['exchange', ...args, '-n', ns, 'deployment/echo', '--expose', `${httpPort}:8080`], {
+        ...kenv,
+        USER: 'bob',
+      });
       expect(second.code).toBe(1);
       expect(second.stderr.trim().split('\n')).toHaveLength(1);
       expect(second.stderr).toMatch(/Service echo is already exchanged by alice .*\[KT_ALREADY_REDIRECTED\]/);
@@ -54,8 +57,20 @@ describe('exchange --mode selector', () => {
     try {
       await waitForHttp(cluster, ns, 'echo', 80, /laptop:/);
       // Someone re-applies the original selector: the watch points the Service back at the shadow.
-      await cluster.kubectlOk(['-n', ns, 'patch', 'service', 'echo', '--type=merge', '-p', '{"spec":{"selector":{"app":"echo","kt-target":null}}}']);
-      await waitFor(async () => Object.keys((await cluster.getJson(['-n', ns, 'service', 'echo'])).spec.selector).join() === 'kt-target', { timeoutMs: 15_000, what: 'the redirect re-applied' });
+      await cluster.kubectlOk([
+        '-n',
+        ns,
+        'patch',
+        'service',
+        'echo',
+        '--type=merge',
+        '-p',
+        '{"spec":{"selector":{"app":"echo","kt-target":null}}}',
+      ]);
+      await waitFor(async () => Object.keys((await cluster.getJson(['-n', ns, 'service', 'echo'])).spec.selector).join() === 'kt-target', {
+        timeoutMs: 15_000,
+        what: 'the redirect re-applied',
+      });
       await run.waitForOutput(/changed by someone else; pointing it back/, 5_000);
       await waitForHttp(cluster, ns, 'echo', 80, /laptop:/);
 

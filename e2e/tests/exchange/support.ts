@@ -4,7 +4,12 @@ import { KTCTL } from '../connect/ktctl.js';
 
 /** Starts `ktctl exchange ...` as `user` in the laptop namespace and waits until it says the Service is exchanged. */
 export async function startExchange(laptop: Laptop, args: readonly string[], env: NodeJS.ProcessEnv, user = 'alice'): Promise<Background> {
-  const [cmd, argv] = laptop.argv('env', [...Object.entries({ ...env, USER: user }).map(([k, v]) => `${k}=${v ?? ''}`), KTCTL, 'exchange', ...args]);
+  const [cmd, argv] = laptop.argv('env', [
+    ...Object.entries({ ...env, USER: user }).map(([k, v]) => `${k}=${v ?? ''}`),
+    KTCTL,
+    'exchange',
+    ...args,
+  ]);
   const run = startBackground(cmd, argv);
   await run.waitForOutput(/Press Ctrl-C to end the exchange/, 120_000);
   return run;
@@ -19,14 +24,26 @@ export async function endExchange(run: Background): Promise<void> {
 
 /** The ktctl-made objects (pods, configmaps, deployments, services) in a namespace. */
 export async function ktMade(cluster: Cluster, namespace: string): Promise<string[]> {
-  const out = await cluster.kubectlOk(['-n', namespace, 'get', 'pods,configmaps,deployments,services', '-l', 'control-by=kt', '-o', 'name']);
+  const out = await cluster.kubectlOk([
+    '-n',
+    namespace,
+    'get',
+    'pods,configmaps,deployments,services',
+    '-l',
+    'control-by=kt',
+    '-o',
+    'name',
+  ]);
   return out.split('\n').filter(Boolean);
 }
 
 /** Waits (bounded) until nothing ktctl made is left in the namespace; deletions finish asynchronously. */
 export async function waitNoneMade(cluster: Cluster, namespace: string): Promise<void> {
   let left: string[] = [];
-  await waitFor(async () => (left = await ktMade(cluster, namespace)).length === 0, { timeoutMs: 30_000, what: `ktctl's objects to go (left: ${left.join(', ')})` });
+  await waitFor(async () => (left = await ktMade(cluster, namespace)).length === 0, {
+    timeoutMs: 30_000,
+    what: `ktctl's objects to go (left: ${left.join(', ')})`,
+  });
 }
 
 /**
@@ -35,7 +52,10 @@ export async function waitNoneMade(cluster: Cluster, namespace: string): Promise
  */
 export async function dropApiConnections(laptop: Laptop, pid: number): Promise<number> {
   const r = await laptop.run('ss', ['-tnpH', 'state', 'established', '( dport = :6443 )']);
-  const ports = r.stdout.split('\n').filter((l) => l.includes(`pid=${pid},`)).map((l) => l.trim().split(/\s+/)[2]!.split(':').pop()!);
+  const ports = r.stdout
+    .split('\n')
+    .filter((l) => l.includes(`pid=${pid},`))
+    .map((l) => l.trim().split(/\s+/)[2]!.split(':').pop()!);
   for (const port of ports) await laptop.run('ss', ['-K', 'state', 'established', `( sport = :${port} )`]);
   return ports.length;
 }

@@ -24,13 +24,26 @@ export function workloads(namespace: string, image: string): string {
       selector: { matchLabels: { app: name } },
       template: {
         metadata: { labels: { app: name } },
-        spec: { terminationGracePeriodSeconds: 1, containers: [{ ...container(name, args, ports), ...(probe ? { readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1 } } : {}) }] },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              ...container(name, args, ports),
+              ...(probe ? { readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1 } } : {}),
+            },
+          ],
+        },
       },
     },
   });
   const http = { name: 'http', containerPort: 8080, protocol: 'TCP' };
   return [
-    deployment('echo', 1, ['serve'], [http, { name: 'tcp-echo', containerPort: 9000, protocol: 'TCP' }, { name: 'udp-echo', containerPort: 9001, protocol: 'UDP' }]),
+    deployment(
+      'echo',
+      1,
+      ['serve'],
+      [http, { name: 'tcp-echo', containerPort: 9000, protocol: 'TCP' }, { name: 'udp-echo', containerPort: 9001, protocol: 'UDP' }],
+    ),
     {
       apiVersion: 'v1',
       kind: 'Service',
@@ -45,7 +58,12 @@ export function workloads(namespace: string, image: string): string {
       },
     },
     deployment('web', 2, ['serve', '-tcp=', '-udp='], [http]),
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 'http' }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace },
+      spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 'http' }] },
+    },
     deployment('client', 1, ['serve', '-tcp=', '-udp='], [http]),
   ]
     .map((o) => JSON.stringify(o))
@@ -55,7 +73,8 @@ export function workloads(namespace: string, image: string): string {
 /** Creates the workloads and waits until every Deployment is ready. */
 export async function deployWorkloads(cluster: Cluster, namespace: string): Promise<void> {
   await cluster.kubectlOk(['apply', '-f', '-'], { input: workloads(namespace, cluster.facts.images.testapp) });
-  for (const d of ['echo', 'web', 'client']) await cluster.kubectlOk(['-n', namespace, 'rollout', 'status', `deployment/${d}`, '--timeout=90s'], { timeoutMs: 100_000 });
+  for (const d of ['echo', 'web', 'client'])
+    await cluster.kubectlOk(['-n', namespace, 'rollout', 'status', `deployment/${d}`, '--timeout=90s'], { timeoutMs: 100_000 });
 }
 
 // The image's static busybox crashes resolving names through libc, so the name is resolved with its
@@ -73,14 +92,27 @@ export async function httpFromPod(cluster: Cluster, namespace: string, host: str
 
 /** From the client pod: send a line over TCP (busybox nc) and return what came back. */
 export async function tcpFromPod(cluster: Cluster, namespace: string, host: string, port: number, line: string): Promise<string> {
-  const r = await cluster.kubectl(['-n', namespace, 'exec', 'deploy/client', '--', 'sh', '-c', byName(host, (ip) => `echo ${line} | nc -w 2 ${ip} ${port} 2>/dev/null`)], { timeoutMs: 15_000 });
+  const r = await cluster.kubectl(
+    ['-n', namespace, 'exec', 'deploy/client', '--', 'sh', '-c', byName(host, (ip) => `echo ${line} | nc -w 2 ${ip} ${port} 2>/dev/null`)],
+    { timeoutMs: 15_000 },
+  );
   return r.stdout.trim();
 }
 
 /** Waits until an HTTP call from the client pod answers with something matching `re`. */
-export async function waitForHttp(cluster: Cluster, namespace: string, host: string, port: number, re: RegExp, timeoutMs = 30_000): Promise<string> {
+export async function waitForHttp(
+  cluster: Cluster,
+  namespace: string,
+  host: string,
+  port: number,
+  re: RegExp,
+  timeoutMs = 30_000,
+): Promise<string> {
   let last = '';
-  await waitFor(async () => re.test((last = await httpFromPod(cluster, namespace, host, port))), { timeoutMs, what: `http://${host}:${port}/ answering ${re} (last: ${last})` });
+  await waitFor(async () => re.test((last = await httpFromPod(cluster, namespace, host, port))), {
+    timeoutMs,
+    what: `http://${host}:${port}/ answering ${re} (last: ${last})`,
+  });
   return last;
 }
 
@@ -117,7 +149,14 @@ export function laptopPorts(): [number, number] {
  * An exchange test file's setup: its namespace with the workloads, and a laptop server on two free ports
  * (HTTP, TCP echo) for the file's lifetime. `ns()` is valid from the file's first hook on.
  */
-export function useExchangeFile(testFile: string): { env: ClusterEnv; cluster: Cluster; laptop: Laptop; httpPort: number; tcpPort: number; ns(): string } {
+export function useExchangeFile(testFile: string): {
+  env: ClusterEnv;
+  cluster: Cluster;
+  laptop: Laptop;
+  httpPort: number;
+  tcpPort: number;
+  ns(): string;
+} {
   const env = useClusterEnv(testFile);
   const [httpPort, tcpPort] = laptopPorts();
   let server: Background | undefined;

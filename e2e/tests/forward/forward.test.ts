@@ -20,7 +20,15 @@ beforeAll(async () => {
 /** Starts `ktctl forward ...` in the laptop and waits until it listens. */
 async function startForward(args: string[], who: 'admin' | 'restricted' = 'admin'): Promise<Background> {
   const { args: kube, env: vars } = ktctlEnv(cluster, who);
-  const [cmd, argv] = laptop.argv('env', [...Object.entries(vars).map(([k, v]) => `${k}=${v}`), KTCTL, 'forward', ...args, ...kube, '-n', ns]);
+  const [cmd, argv] = laptop.argv('env', [
+    ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
+    KTCTL,
+    'forward',
+    ...args,
+    ...kube,
+    '-n',
+    ns,
+  ]);
   const forward = startBackground(cmd, argv);
   await forward.waitForOutput(/Press Ctrl-C to stop/, 60_000);
   return forward;
@@ -29,7 +37,9 @@ async function startForward(args: string[], who: 'admin' | 'restricted' = 'admin
 /** Whatever cluster objects exist besides the test workloads: forward must create none. */
 async function extraObjects(): Promise<string[]> {
   const all = await cluster.kubectlOk(['-n', ns, 'get', 'pods,services,configmaps,deployments', '-o', 'name']);
-  return all.split('\n').filter((o) => o && !/^(pod\/(echo|web)-|service\/(echo|web)$|deployment\.apps\/(echo|web)$|configmap\/kube-root-ca\.crt$)/.test(o));
+  return all
+    .split('\n')
+    .filter((o) => o && !/^(pod\/(echo|web)-|service\/(echo|web)$|deployment\.apps\/(echo|web)$|configmap\/kube-root-ca\.crt$)/.test(o));
 }
 
 describe('ktctl forward', () => {
@@ -44,7 +54,9 @@ describe('ktctl forward', () => {
       await cluster.kubectlOk(['-n', ns, 'delete', 'pod', oldPod, '--wait=false']);
       const [, newPod] = await forward.waitForOutput(/Now forwarding to pod (web-\S+) \(was /, 60_000);
       expect(newPod).not.toBe(oldPod);
-      expect(forward.output()).toMatch(new RegExp(`Pod ${oldPod} is (terminating|deleted|not ready); waiting for another ready pod of service web`));
+      expect(forward.output()).toMatch(
+        new RegExp(`Pod ${oldPod} is (terminating|deleted|not ready); waiting for another ready pod of service web`),
+      );
       const next = await laptop.curl('http://127.0.0.1:18181/');
       expect(next.stdout, next.stderr).toBe(`hello from ${newPod}\n`);
     } finally {
@@ -59,7 +71,9 @@ describe('ktctl forward', () => {
     const forward = await startForward(['svc/echo', '18182:9000']);
     try {
       expect(forward.output()).toMatch(/→ service echo port 9000 \(pod echo-\S+, port 9000\)/);
-      const reply = await laptop.run('bash', ['-c', 'exec 3<>/dev/tcp/127.0.0.1/18182; echo ping >&3; head -n1 <&3'], { timeoutMs: 10_000 });
+      const reply = await laptop.run('bash', ['-c', 'exec 3<>/dev/tcp/127.0.0.1/18182; echo ping >&3; head -n1 <&3'], {
+        timeoutMs: 10_000,
+      });
       expect(reply.stdout).toContain('ping');
     } finally {
       await forward.stop();
@@ -68,7 +82,9 @@ describe('ktctl forward', () => {
 
   it('asks which port on a terminal when the Service has several', async () => {
     const { args: kube, env: vars } = ktctlEnv(cluster);
-    const line = ['env', ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), KTCTL, 'forward', 'echo', '18183', ...kube, '-n', ns].join(' ');
+    const line = ['env', ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), KTCTL, 'forward', 'echo', '18183', ...kube, '-n', ns].join(
+      ' ',
+    );
     // script gives ktctl a pseudo-terminal; its stdin is ours.
     const [cmd, argv] = laptop.argv('script', ['-qfec', line, '/dev/null']);
     const child = spawn(cmd, argv, { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -93,11 +109,16 @@ describe('ktctl forward', () => {
     const result = await ktctl(laptop, ['forward', 'echo', ...args, '-n', ns], vars);
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/^error: Service echo has 2 ports: 80 \(http\), 9000 \(tcp-echo\); say which one\. ktctl forward echo <local>:<port>, e\.g\. ktctl forward echo 8080:80\. \[KT_USAGE\]$/m);
+    expect(result.stderr).toMatch(
+      /^error: Service echo has 2 ports: 80 \(http\), 9000 \(tcp-echo\); say which one\. ktctl forward echo <local>:<port>, e\.g\. ktctl forward echo 8080:80\. \[KT_USAGE\]$/m,
+    );
   });
 
   it('says which local port is busy, in one line', async () => {
-    const blocker = laptop.start('python3', ['-c', 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1", 18184)); s.listen(); time.sleep(60)']);
+    const blocker = laptop.start('python3', [
+      '-c',
+      'import socket,time; s=socket.socket(); s.bind(("127.0.0.1", 18184)); s.listen(); time.sleep(60)',
+    ]);
     try {
       await waitFor(() => laptop.canConnect('127.0.0.1', 18184), { timeoutMs: 10_000, what: 'the blocker' });
       const { args, env: vars } = ktctlEnv(cluster);

@@ -45,7 +45,13 @@ function service(namespace: string, name: string, ports: Obj[]): Obj {
 export async function deployTestApps(cluster: Cluster, namespace: string): Promise<void> {
   const http = { name: 'http', containerPort: 8080, protocol: 'TCP' };
   const items = [
-    testappDeployment(cluster, namespace, 'echo', ['serve'], [http, { name: 'tcp-echo', containerPort: 9000, protocol: 'TCP' }, { name: 'udp-echo', containerPort: 9001, protocol: 'UDP' }]),
+    testappDeployment(
+      cluster,
+      namespace,
+      'echo',
+      ['serve'],
+      [http, { name: 'tcp-echo', containerPort: 9000, protocol: 'TCP' }, { name: 'udp-echo', containerPort: 9001, protocol: 'UDP' }],
+    ),
     service(namespace, 'echo', [
       { name: 'http', port: 80, protocol: 'TCP', targetPort: 'http' },
       { name: 'tcp-echo', port: 9000, protocol: 'TCP', targetPort: 'tcp-echo' },
@@ -55,11 +61,16 @@ export async function deployTestApps(cluster: Cluster, namespace: string): Promi
     service(namespace, 'web', [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 'http' }]),
   ];
   await cluster.kubectlOk(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }) });
-  for (const d of ['echo', 'web']) await cluster.kubectlOk(['-n', namespace, 'rollout', 'status', `deployment/${d}`, '--timeout=90s'], { timeoutMs: 100_000 });
+  for (const d of ['echo', 'web'])
+    await cluster.kubectlOk(['-n', namespace, 'rollout', 'status', `deployment/${d}`, '--timeout=90s'], { timeoutMs: 100_000 });
 }
 
 /** Names of the ready, not terminating pods with a label. */
 export async function readyPods(cluster: Cluster, namespace: string, selector: string): Promise<string[]> {
-  const list = await cluster.getJson<{ items: { metadata: { name: string; deletionTimestamp?: string }; status: { conditions?: { type: string; status: string }[] } }[] }>(['-n', namespace, 'pods', '-l', selector]);
-  return list.items.filter((p) => !p.metadata.deletionTimestamp && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((p) => p.metadata.name);
+  const list = await cluster.getJson<{
+    items: { metadata: { name: string; deletionTimestamp?: string }; status: { conditions?: { type: string; status: string }[] } }[];
+  }>(['-n', namespace, 'pods', '-l', selector]);
+  return list.items
+    .filter((p) => !p.metadata.deletionTimestamp && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    .map((p) => p.metadata.name);
 }

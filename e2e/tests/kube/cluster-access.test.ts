@@ -42,22 +42,35 @@ describe('kubeconfig', () => {
     const file = writeKubeconfig('token', `{token: '${token}'}`, env.namespace.name);
     const kube = KubeClient.fromOptions({ kubeconfig: file });
     expect(kube.namespace).toBe(env.namespace.name);
-    const sas = await kube.list<{ metadata: { name: string } }>({ apiVersion: 'v1', resource: 'serviceaccounts', namespace: kube.namespace });
+    const sas = await kube.list<{ metadata: { name: string } }>({
+      apiVersion: 'v1',
+      resource: 'serviceaccounts',
+      namespace: kube.namespace,
+    });
     expect(sas.items.map((s) => s.metadata.name)).toContain('dev');
     kube.close();
   });
 
   it('authenticates through an exec plugin, picked from a KUBECONFIG list (first file wins)', async () => {
     const plugin = join(dir, 'cred.sh');
-    writeFileSync(plugin, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${token}"}}'\n`);
+    writeFileSync(
+      plugin,
+      `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${token}"}}'\n`,
+    );
     chmodSync(plugin, 0o755);
-    const execFile = writeKubeconfig('exec', `{exec: {apiVersion: client.authentication.k8s.io/v1, command: ${plugin}, interactiveMode: Never}}`, env.namespace.name);
+    const execFile = writeKubeconfig(
+      'exec',
+      `{exec: {apiVersion: client.authentication.k8s.io/v1, command: ${plugin}, interactiveMode: Never}}`,
+      env.namespace.name,
+    );
     const kube = KubeClient.fromOptions({ env: { KUBECONFIG: [execFile, cluster.kubeconfig()].join(delimiter) } });
     expect(kube.context).toBe('exec');
     const cms = await kube.list({ apiVersion: 'v1', resource: 'configmaps', namespace: kube.namespace });
     expect(Array.isArray(cms.items)).toBe(true);
     // The view role may not create: the error is one line naming verb, resource and namespace.
-    const err = await kube.create({ apiVersion: 'v1', resource: 'configmaps', namespace: kube.namespace }, { metadata: { name: 'x' } }).catch((e: unknown) => e);
+    const err = await kube
+      .create({ apiVersion: 'v1', resource: 'configmaps', namespace: kube.namespace }, { metadata: { name: 'x' } })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'KT_FORBIDDEN', message: `You may not create configmaps in namespace ${env.namespace.name}` });
     kube.close();
   });
@@ -114,11 +127,15 @@ describe('watchObjects', () => {
     const kube = KubeClient.fromOptions({ kubeconfig: cluster.kubeconfig(), namespace: ns });
     const seen: string[] = [];
     const stop = new AbortController();
-    const done = watchObjects<{ metadata: { name: string; resourceVersion?: string } }>(kube, { apiVersion: 'v1', resource: 'configmaps', namespace: ns }, {
-      query: 'labelSelector=' + encodeURIComponent('kt-watch=yes'),
-      onEvent: (e: WatchEvent<{ metadata: { name: string } }>) => seen.push(`${e.type} ${e.object.metadata.name}`),
-      signal: stop.signal,
-    });
+    const done = watchObjects<{ metadata: { name: string; resourceVersion?: string } }>(
+      kube,
+      { apiVersion: 'v1', resource: 'configmaps', namespace: ns },
+      {
+        query: 'labelSelector=' + encodeURIComponent('kt-watch=yes'),
+        onEvent: (e: WatchEvent<{ metadata: { name: string } }>) => seen.push(`${e.type} ${e.object.metadata.name}`),
+        signal: stop.signal,
+      },
+    );
     await cluster.kubectlOk(['-n', ns, 'label', 'configmap', 'before', 'kt-watch=yes']);
     await cluster.kubectlOk(['-n', ns, 'create', 'configmap', 'during', '--from-literal=a=1']);
     await cluster.kubectlOk(['-n', ns, 'label', 'configmap', 'during', 'kt-watch=yes']);

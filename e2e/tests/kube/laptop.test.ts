@@ -24,7 +24,9 @@ describe('from the laptop namespace', () => {
     const [podIP] = await cluster.podIPs(ns, 'app=echo');
     expect(await laptop.canConnect(podIP!, 8080)).toBe(false);
     const tsx = join(repo, 'node_modules', '.bin', 'tsx');
-    const r = await laptop.run(tsx, [join(import.meta.dirname, 'programs', 'forward-get.ts'), cluster.kubeconfig(), ns, podName], { timeoutMs: 60_000 });
+    const r = await laptop.run(tsx, [join(import.meta.dirname, 'programs', 'forward-get.ts'), cluster.kubeconfig(), ns, podName], {
+      timeoutMs: 60_000,
+    });
     expect(r.stderr.replace(/npm warn.*\n/g, '')).toBe('');
     expect(r.stdout).toContain(`hello from ${podName}`);
     const cidrs = /^cidrs (.*)$/m.exec(r.stdout)?.[1]?.split(' ') ?? [];

@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient, PortForwarder, ShadowManager, openForwardStream, servicePodResolver, type ForwardStatus, type ShadowProgress } from '@ktctl/kube';
+import {
+  KubeClient,
+  PortForwarder,
+  ShadowManager,
+  openForwardStream,
+  servicePodResolver,
+  type ForwardStatus,
+  type ShadowProgress,
+} from '@ktctl/kube';
 import { useClusterEnv, waitFor } from '../../harness/index.js';
 
 const env = useClusterEnv(import.meta.filename);
@@ -38,7 +46,13 @@ afterAll(() => {
 });
 
 function testappContainer() {
-  return { name: 'app', image: cluster.facts.images.testapp, imagePullPolicy: 'Never', args: ['serve', '-udp='], readinessProbe: { tcpSocket: { port: 9000 }, periodSeconds: 1 } };
+  return {
+    name: 'app',
+    image: cluster.facts.images.testapp,
+    imagePullPolicy: 'Never',
+    args: ['serve', '-udp='],
+    readinessProbe: { tcpSocket: { port: 9000 }, periodSeconds: 1 },
+  };
 }
 
 function open(port: number, pod = POD): Promise<Duplex> {
@@ -152,16 +166,28 @@ describe('PortForwarder', () => {
       spec: {
         replicas: 1,
         selector: { matchLabels: { app: 'follow' } },
-        template: { metadata: { labels: { app: 'follow' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ ...testappContainer() }] } },
+        template: {
+          metadata: { labels: { app: 'follow' } },
+          spec: { terminationGracePeriodSeconds: 1, containers: [{ ...testappContainer() }] },
+        },
       },
     };
     await cluster.kubectlOk(['create', '-f', '-'], { input: JSON.stringify(deployment) });
     await cluster.kubectlOk(['-n', ns, 'expose', 'deployment', 'follow', '--port=9000']);
     await cluster.kubectlOk(['-n', ns, 'rollout', 'status', 'deployment/follow', '--timeout=60s'], { timeoutMs: 70_000 });
-    const fwd = new PortForwarder(kube, { namespace: ns, port: 9000, pod: servicePodResolver(kube, 'follow') }, { maxAttempts: 20, retryDelayMs: 500 });
+    const fwd = new PortForwarder(
+      kube,
+      { namespace: ns, port: 9000, pod: servicePodResolver(kube, 'follow') },
+      { maxAttempts: 20, retryDelayMs: 500 },
+    );
     const echo = async (): Promise<string> => {
       const s = await fwd.connect();
-      const answer = await new Promise<string>((resolve, reject) => s.once('data', (d: Buffer) => resolve(d.toString())).once('error', reject).write('hi'));
+      const answer = await new Promise<string>((resolve, reject) =>
+        s
+          .once('data', (d: Buffer) => resolve(d.toString()))
+          .once('error', reject)
+          .write('hi'),
+      );
       s.destroy();
       return answer;
     };
@@ -233,6 +259,10 @@ describe('PortForwarder', () => {
       fwd.close();
       await handle.cleanup();
     }
-    await waitFor(async () => (await cluster.kubectlOk(['-n', env.namespace.name, 'get', 'pods,configmaps', '-l', 'control-by=kt', '-o', 'name'])).trim() === '', { timeoutMs: 30_000, what: 'shadow objects gone' });
+    await waitFor(
+      async () =>
+        (await cluster.kubectlOk(['-n', env.namespace.name, 'get', 'pods,configmaps', '-l', 'control-by=kt', '-o', 'name'])).trim() === '',
+      { timeoutMs: 30_000, what: 'shadow objects gone' },
+    );
   });
 });

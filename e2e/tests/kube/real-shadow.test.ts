@@ -50,17 +50,42 @@ function sshUntil(args: string[], input: string, want: RegExp, timeoutMs = 30_00
 describe.runIf(image)('the real shadow agent', () => {
   it('accepts the run’s key over our port-forward and opens a channel to a Service', async () => {
     const kube = KubeClient.fromOptions({ kubeconfig: cluster.kubeconfig(), namespace: env.namespace.name });
-    const handle = await new ShadowManager(kube).create({ purpose: { kind: 'connect' }, image: image!, keyDir: join(work, 'keys'), agent: { logLevel: 'debug' }, customizePodSpec: (spec) => (spec.containers[0].imagePullPolicy = 'Never') });
+    const handle = await new ShadowManager(kube).create({
+      purpose: { kind: 'connect' },
+      image: image!,
+      keyDir: join(work, 'keys'),
+      agent: { logLevel: 'debug' },
+      customizePodSpec: (spec) => (spec.containers[0].imagePullPolicy = 'Never'),
+    });
     const fwd = handle.forwarder(22);
     const local = await fwd.listen(0);
     try {
       const echoIP = await cluster.serviceIP(cluster.facts.testNamespace, 'echo');
-      const ssh = ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'IdentitiesOnly=yes', '-o', 'ConnectTimeout=10'];
-      const out = await sshUntil([...ssh, '-i', handle.privateKeyPath, '-p', String(local.port), '-W', `${echoIP}:80`, 'kt@127.0.0.1'], 'GET / HTTP/1.0\r\n\r\n', /hello from echo-/);
+      const ssh = [
+        '-F',
+        '/dev/null',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'ConnectTimeout=10',
+      ];
+      const out = await sshUntil(
+        [...ssh, '-i', handle.privateKeyPath, '-p', String(local.port), '-W', `${echoIP}:80`, 'kt@127.0.0.1'],
+        'GET / HTTP/1.0\r\n\r\n',
+        /hello from echo-/,
+      );
       expect(out).toMatch(/hello from echo-/);
       // A key that is not the run's is refused.
       const stranger = await writePrivateKey(join(work, 'stranger'), 'id', generateSshKeyPair());
-      const other = await run('ssh', [...ssh, '-i', stranger.path, '-p', String(local.port), '-W', `${echoIP}:80`, 'kt@127.0.0.1'], { timeoutMs: 30_000 });
+      const other = await run('ssh', [...ssh, '-i', stranger.path, '-p', String(local.port), '-W', `${echoIP}:80`, 'kt@127.0.0.1'], {
+        timeoutMs: 30_000,
+      });
       expect(other.code).not.toBe(0);
       expect(other.stderr).toMatch(/Permission denied/);
     } finally {
@@ -76,26 +101,46 @@ describe.runIf(image)('the real shadow agent', () => {
     const statuses: ForwardStatus[] = [];
     // The container comes back before the pod is ever marked unready, so the forwarder's status (not the
     // shadow's progress) is what tells the user.
-    const handle = await new ShadowManager(kube).create({ purpose: { kind: 'connect' }, image: image!, keyDir: join(work, 'keys'), customizePodSpec: (spec) => (spec.containers[0].imagePullPolicy = 'Never') });
+    const handle = await new ShadowManager(kube).create({
+      purpose: { kind: 'connect' },
+      image: image!,
+      keyDir: join(work, 'keys'),
+      customizePodSpec: (spec) => (spec.containers[0].imagePullPolicy = 'Never'),
+    });
     const fwd = handle.forwarder(22, { onStatus: (s) => statuses.push(s), maxAttempts: 10 });
     try {
       const banner = async () => {
         const s = await fwd.connect();
-        const text = await new Promise<string>((resolve, reject) => s.once('data', (d: Buffer) => resolve(d.toString())).once('error', reject));
+        const text = await new Promise<string>((resolve, reject) =>
+          s.once('data', (d: Buffer) => resolve(d.toString())).once('error', reject),
+        );
         return { s, text };
       };
       const first = await banner();
       expect(first.text).toMatch(/^SSH-2.0-/);
       const dropped = new Promise<Error>((resolve) => first.s.once('error', resolve));
       // The agent is PID 1 of its container: ending it makes the kubelet restart the container in the same pod.
-      await cluster.kubectlOk(['-n', env.namespace.name, 'exec', handle.podName, '--', '/usr/local/bin/node', '-e', 'process.kill(1, "SIGTERM")']);
+      await cluster.kubectlOk([
+        '-n',
+        env.namespace.name,
+        'exec',
+        handle.podName,
+        '--',
+        '/usr/local/bin/node',
+        '-e',
+        'process.kill(1, "SIGTERM")',
+      ]);
       expect((await dropped).message).toMatch(/lost|dropped|refused/);
-      await waitFor(() => statuses.at(-1)?.state === 'connected' && statuses.some((s) => s.state === 'reconnecting'), { timeoutMs: 60_000, what: 'connected again' });
+      await waitFor(() => statuses.at(-1)?.state === 'connected' && statuses.some((s) => s.state === 'reconnecting'), {
+        timeoutMs: 60_000,
+        what: 'connected again',
+      });
       const again = await banner();
       expect(again.text).toMatch(/^SSH-2.0-/);
       again.s.destroy();
       // The kubelet reports the restart count a moment after the container is back.
-      const restarts = async () => (await cluster.getJson(['-n', env.namespace.name, 'pod', handle.podName])).status.containerStatuses[0].restartCount as number;
+      const restarts = async () =>
+        (await cluster.getJson(['-n', env.namespace.name, 'pod', handle.podName])).status.containerStatuses[0].restartCount as number;
       await waitFor(async () => (await restarts()) > 0, { timeoutMs: 20_000, what: 'the restart to be counted' });
     } finally {
       fwd.close();

@@ -34,7 +34,16 @@ function client(as: 'admin' | 'restricted' = 'admin'): KubeClient {
 }
 
 async function ktObjects(): Promise<string[]> {
-  const out = await cluster.kubectlOk(['-n', env.namespace.name, 'get', 'pods,configmaps,deployments', '-l', 'control-by=kt', '-o', 'name']);
+  const out = await cluster.kubectlOk([
+    '-n',
+    env.namespace.name,
+    'get',
+    'pods,configmaps,deployments',
+    '-l',
+    'control-by=kt',
+    '-o',
+    'name',
+  ]);
   return out.split('\n').filter(Boolean).sort();
 }
 
@@ -42,7 +51,9 @@ describe('ShadowManager', () => {
   it('creates a labelled, annotated shadow with its key ConfigMap, reports progress, and removes it all', async () => {
     const progress: ShadowProgress[] = [];
     const kube = client();
-    const handle = await new ShadowManager(kube, { onProgress: (p) => progress.push(p) }).create(standIn({ withLabel: 'team=a', withAnnotation: 'note=hi' }));
+    const handle = await new ShadowManager(kube, { onProgress: (p) => progress.push(p) }).create(
+      standIn({ withLabel: 'team=a', withAnnotation: 'note=hi' }),
+    );
     try {
       expect(handle.name).toMatch(/^kt-connect-shadow-[a-z]{5}$/);
       expect(handle.target).toMatch(/^[a-z]{5}$/);
@@ -158,14 +169,23 @@ describe('ShadowManager', () => {
     const started = Date.now();
     const neverPull = (spec: Record<string, any>) => (spec.containers[0].imagePullPolicy = 'Never');
     const err = await new ShadowManager(client()).create(standIn({ image, customizePodSpec: neverPull })).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'KT_IMAGE_PULL_FAILED', message: expect.stringContaining(image), hint: expect.stringContaining('--imageRegistry') });
+    expect(err).toMatchObject({
+      code: 'KT_IMAGE_PULL_FAILED',
+      message: expect.stringContaining(image),
+      hint: expect.stringContaining('--imageRegistry'),
+    });
     expect(Date.now() - started).toBeLessThan(45_000);
     expect(await ktObjects()).toEqual([]);
   });
 
   it('fails with KT_POD_NOT_READY and the last event when the pod cannot be scheduled', async () => {
-    const err = await new ShadowManager(client()).create(standIn({ nodeSelector: 'kt-e2e/no-such=node', podCreationTimeout: 5 })).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'KT_POD_NOT_READY', message: expect.stringMatching(/not ready within 5s \(last event: FailedScheduling/) });
+    const err = await new ShadowManager(client())
+      .create(standIn({ nodeSelector: 'kt-e2e/no-such=node', podCreationTimeout: 5 }))
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'KT_POD_NOT_READY',
+      message: expect.stringMatching(/not ready within 5s \(last event: FailedScheduling/),
+    });
     expect(await ktObjects()).toEqual([]);
   });
 

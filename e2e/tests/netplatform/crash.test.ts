@@ -3,7 +3,18 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUserRules, CLUSTER, Netns, ORIGINAL_RESOLV, restoreStale, Sandbox, snapshot, Subject, withTimeout, hostKtTraces } from './sandbox.js';
+import {
+  addUserRules,
+  CLUSTER,
+  Netns,
+  ORIGINAL_RESOLV,
+  restoreStale,
+  Sandbox,
+  snapshot,
+  Subject,
+  withTimeout,
+  hostKtTraces,
+} from './sandbox.js';
 
 describe('kill -9 in the middle of a session', () => {
   const netns = new Netns();
@@ -40,8 +51,16 @@ describe('kill -9 in the middle of a session', () => {
     const { subject, pid } = await connect();
     await killHard(subject, pid);
     expect(await snapshot(netns, sandbox)).not.toEqual(before);
-    const journal = JSON.parse(readFileSync(join(sandbox.ktHome, 'journal', `${pid}.json`), 'utf8')) as { entries: { entry: { kind: string } }[] };
-    expect(journal.entries.map((e) => e.entry.kind)).toEqual(['iptables-chain', 'iptables-chain', 'route-added', 'file-replaced', 'hosts-block']);
+    const journal = JSON.parse(readFileSync(join(sandbox.ktHome, 'journal', `${pid}.json`), 'utf8')) as {
+      entries: { entry: { kind: string } }[];
+    };
+    expect(journal.entries.map((e) => e.entry.kind)).toEqual([
+      'iptables-chain',
+      'iptables-chain',
+      'route-added',
+      'file-replaced',
+      'hosts-block',
+    ]);
 
     const listed = await new Subject(netns, sandbox, { action: 'stale-changes' }).next('stale');
     expect(listed.runs).toEqual([

@@ -145,9 +145,7 @@ export class Subject {
   private stderr = '';
 
   constructor(netns: Netns, sandbox: Sandbox, config: Record<string, unknown>) {
-    const mounts = sandbox.etc
-      ? 'mount --bind "$1" /etc'
-      : 'mount --bind "$1" /etc/resolv.conf && mount --bind "$2" /etc/hosts';
+    const mounts = sandbox.etc ? 'mount --bind "$1" /etc' : 'mount --bind "$1" /etc/resolv.conf && mount --bind "$2" /etc/hosts';
     const script = `${mounts} && exec "$3" --import tsx "$4" "$5"`;
     const json = JSON.stringify({ ktHome: sandbox.ktHome, ...config });
     const args = ['netns', 'exec', netns.name, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script];

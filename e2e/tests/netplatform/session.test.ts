@@ -3,9 +3,19 @@
 // SIGTERM everything is exactly as before. Run: vitest run --config e2e/vitest.config.ts tests/netplatform
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUserRules, CLUSTER, tcpProbe, Netns, ORIGINAL_HOSTS, ORIGINAL_RESOLV, Sandbox, snapshot, Subject, type SubjectEvent, hostKtTraces } from './sandbox.js';
-
-
+import {
+  addUserRules,
+  CLUSTER,
+  tcpProbe,
+  Netns,
+  ORIGINAL_HOSTS,
+  ORIGINAL_RESOLV,
+  Sandbox,
+  snapshot,
+  Subject,
+  type SubjectEvent,
+  hostKtTraces,
+} from './sandbox.js';
 
 for (const backend of ['iptables', 'nft'] as const) {
   describe(`a connect session with ${backend} rules`, () => {
@@ -42,7 +52,9 @@ for (const backend of ['iptables', 'nft'] as const) {
 
     it('puts our nameserver first in /etc/resolv.conf with the old lines commented out', () => {
       const text = readFileSync(sandbox.resolvConf, 'utf8');
-      expect(text.startsWith('# Kt DNS Begin\nnameserver 127.0.0.1\nsearch default.svc.cluster.local svc.cluster.local corp.example\n')).toBe(true);
+      expect(
+        text.startsWith('# Kt DNS Begin\nnameserver 127.0.0.1\nsearch default.svc.cluster.local svc.cluster.local corp.example\n'),
+      ).toBe(true);
       expect(text).toContain('#kt-disabled# nameserver 10.255.0.2\n');
     });
 

@@ -29,12 +29,16 @@ function inCluster(script: string) {
 
 /** GET a URL from the client pod; stdout is the body. */
 function httpGet(url: string) {
-  return inCluster(`require('http').get(${JSON.stringify(url)}, (r) => r.pipe(process.stdout)).on('error', (e) => { console.error(e.message); process.exit(1); });`);
+  return inCluster(
+    `require('http').get(${JSON.stringify(url)}, (r) => r.pipe(process.stdout)).on('error', (e) => { console.error(e.message); process.exit(1); });`,
+  );
 }
 
 /** Sends a line to a TCP echo server from the client pod; stdout is the answer. */
 function tcpEcho(host: string, port: number, line: string) {
-  return inCluster(`const s = require('net').connect(${port}, ${JSON.stringify(host)}, () => s.write(${JSON.stringify(`${line}\n`)})); s.on('data', (d) => { process.stdout.write(d); s.destroy(); }).on('error', (e) => { console.error(e.message); process.exit(1); });`);
+  return inCluster(
+    `const s = require('net').connect(${port}, ${JSON.stringify(host)}, () => s.write(${JSON.stringify(`${line}\n`)})); s.on('data', (d) => { process.stdout.write(d); s.destroy(); }).on('error', (e) => { console.error(e.message); process.exit(1); });`,
+  );
 }
 
 beforeAll(async () => {
@@ -44,11 +48,30 @@ beforeAll(async () => {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: CLIENT, namespace: ns },
-    spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'client', image: SHADOW_IMAGE, imagePullPolicy: 'Never', command: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1 << 30)'] }] },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      containers: [
+        {
+          name: 'client',
+          image: SHADOW_IMAGE,
+          imagePullPolicy: 'Never',
+          command: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1 << 30)'],
+        },
+      ],
+    },
   };
   await cluster.kubectlOk(['create', '-f', '-'], { input: JSON.stringify(pod) });
   // The laptop's own program: the same test server, answering as "laptop", HTTP on 18190 and TCP echo on 18191.
-  const [cmd, argv] = laptop.argv('env', ['POD_NAME=laptop', join(clusterCacheDir(), 'bin', 'testapp'), 'serve', '-http', '127.0.0.1:18190', '-tcp', '127.0.0.1:18191', '-udp=']);
+  const [cmd, argv] = laptop.argv('env', [
+    'POD_NAME=laptop',
+    join(clusterCacheDir(), 'bin', 'testapp'),
+    'serve',
+    '-http',
+    '127.0.0.1:18190',
+    '-tcp',
+    '127.0.0.1:18191',
+    '-udp=',
+  ]);
   laptopServer = startBackground(cmd, argv);
   await waitFor(() => laptop.canConnect('127.0.0.1', 18190), { timeoutMs: 10_000, what: 'the laptop server' });
   await cluster.kubectlOk(['-n', ns, 'wait', '--for=condition=Ready', `pod/${CLIENT}`, '--timeout=60s'], { timeoutMs: 70_000 });
@@ -60,7 +83,16 @@ afterAll(async () => {
 async function startPreview(name: string, extra: string[], vars: Record<string, string> = {}): Promise<Background> {
   const { args, env: base } = ktctlEnv(cluster);
   const all = { ...base, ...vars };
-  const [cmd, argv] = laptop.argv('env', [...Object.entries(all).map(([k, v]) => `${k}=${v}`), KTCTL, 'preview', name, ...extra, ...args, '-n', ns]);
+  const [cmd, argv] = laptop.argv('env', [
+    ...Object.entries(all).map(([k, v]) => `${k}=${v}`),
+    KTCTL,
+    'preview',
+    name,
+    ...extra,
+    ...args,
+    '-n',
+    ns,
+  ]);
   const preview = startBackground(cmd, argv);
   await preview.waitForOutput(/Press Ctrl-C to stop/, 120_000);
   return preview;
@@ -76,7 +108,9 @@ describe('ktctl preview', () => {
       expect(svc.spec.type).toBe('ClusterIP');
       expect(svc.spec.ports.map((p: { port: number }) => p.port)).toEqual([8080, 9000]);
       const shadow = await cluster.getJson(['-n', ns, 'pods', '-l', 'kt-role=shadow-preview']);
-      expect(shadow.items.map((p: { metadata: { name: string } }) => p.metadata.name)).toEqual([expect.stringMatching(/^demo-kt-[a-z]{5}$/)]);
+      expect(shadow.items.map((p: { metadata: { name: string } }) => p.metadata.name)).toEqual([
+        expect.stringMatching(/^demo-kt-[a-z]{5}$/),
+      ]);
       const http = await httpGet('http://demo:8080/');
       expect(http.stdout, http.stderr).toBe('hello from laptop\n');
       const echo = await tcpEcho('demo', 9000, 'ping-through-preview');
@@ -84,7 +118,9 @@ describe('ktctl preview', () => {
       const { args, env: vars } = ktctlEnv(cluster);
       const second = await ktctl(laptop, ['preview', 'demo', '--expose', '18190', ...args, '-n', ns], vars);
       expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(new RegExp(`^error: Service demo in namespace ${ns} is already previewed by alice\\. .*\\[KT_ALREADY_REDIRECTED\\]$`, 'm'));
+      expect(second.stderr).toMatch(
+        new RegExp(`^error: Service demo in namespace ${ns} is already previewed by alice\\. .*\\[KT_ALREADY_REDIRECTED\\]$`, 'm'),
+      );
       expect((await ktObjects(cluster, ns)).filter((o) => o.startsWith('pod/'))).toHaveLength(1);
     } finally {
       await preview.stop(30_000);
@@ -106,10 +142,13 @@ describe('ktctl preview', () => {
       await cluster.kubectlOk(['-n', ns, 'delete', pod!, '--wait=false']);
       await preview.waitForOutput(/Tunnel: reverse tunnel re-established/, 90_000);
       expect(await cluster.kubectlOk(['-n', ns, 'get', pod!, '-o', 'jsonpath={.metadata.uid}'])).not.toBe(uid);
-      const again = await waitFor(async () => {
-        const r = await httpGet('http://phoenix:8080/');
-        return r.code === 0 ? r : undefined;
-      }, { timeoutMs: 30_000, what: 'the Service to answer through the new shadow pod' });
+      const again = await waitFor(
+        async () => {
+          const r = await httpGet('http://phoenix:8080/');
+          return r.code === 0 ? r : undefined;
+        },
+        { timeoutMs: 30_000, what: 'the Service to answer through the new shadow pod' },
+      );
       expect(again.stdout).toBe('hello from laptop\n');
     } finally {
       await preview.stop(30_000);
@@ -137,7 +176,12 @@ describe('ktctl preview', () => {
     const result = await ktctl(laptop, ['preview', 'taken', '--expose', '18190:80', ...args, '-n', ns], vars);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(new RegExp(`^error: Service taken already exists in namespace ${ns} and was not made by ktctl\\. .*never overwrites.* \\[KT_ALREADY_EXISTS\\]$`, 'm'));
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^error: Service taken already exists in namespace ${ns} and was not made by ktctl\\. .*never overwrites.* \\[KT_ALREADY_EXISTS\\]$`,
+        'm',
+      ),
+    );
     expect(await cluster.getJson(['-n', ns, 'service', 'taken'])).toEqual(before);
     expect(await ktObjects(cluster, ns)).toEqual([]);
   });
@@ -147,7 +191,9 @@ describe('ktctl preview', () => {
     const result = await ktctl(laptop, ['preview', 'locked', '--expose', '18190', ...args, '-n', ns], vars);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/^error: You may not create services, patch services, delete services, create configmaps.* \[KT_FORBIDDEN\]$/m);
+    expect(result.stderr).toMatch(
+      /^error: You may not create services, patch services, delete services, create configmaps.* \[KT_FORBIDDEN\]$/m,
+    );
     expect(await ktObjects(cluster, ns)).toEqual([]);
   });
 
@@ -155,13 +201,25 @@ describe('ktctl preview', () => {
     const { args, env: vars } = ktctlEnv(cluster);
     const result = await ktctl(laptop, ['preview', 'nobody', '--expose', '18199:80', ...args, '-n', ns], vars);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: Nothing listens on local port 18199 \(127\.0\.0\.1\)\. .*--skipPortChecking.* \[KT_PORT_NOT_LISTENING\]$/m);
+    expect(result.stderr).toMatch(
+      /^error: Nothing listens on local port 18199 \(127\.0\.0\.1\)\. .*--skipPortChecking.* \[KT_PORT_NOT_LISTENING\]$/m,
+    );
     expect(await ktObjects(cluster, ns)).toEqual([]);
   });
 
   it('after kill -9, clean removes the stale Service and shadow by their heartbeat', async () => {
     const { args, env: vars, home } = ktctlEnv(cluster);
-    const [cmd, argv] = laptop.argv('env', [...Object.entries(vars).map(([k, v]) => `${k}=${v}`), KTCTL, 'preview', 'crashed', '--expose', '18190:8080', ...args, '-n', ns]);
+    const [cmd, argv] = laptop.argv('env', [
+      ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
+      KTCTL,
+      'preview',
+      'crashed',
+      '--expose',
+      '18190:8080',
+      ...args,
+      '-n',
+      ns,
+    ]);
     const preview = startBackground(cmd, argv);
     await preview.waitForOutput(/Press Ctrl-C to stop/, 120_000);
     const ktctlPid = Number((await laptop.run('pgrep', ['-f', `${KTCTL} preview crashed`])).stdout.trim().split('\n')[0]);

@@ -43,16 +43,31 @@ async function expectAgentAnswers(arch: string, emulator: string[]): Promise<voi
   copyFileSync(`${key}.pub`, join(rootfs, 'root/authorized_keys'));
   writeFileSync(join(rootfs, 'etc/resolv.conf'), 'search kt.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\n');
   const [sshPort, dnsPort, socksPort] = [await freePort(), await freePort(), await freePort()];
-  const env = { KT_SSH_PORT: String(sshPort), KT_DNS_PORT: String(dnsPort), KT_DNS_HOST: '127.0.0.1', KT_AUTHORIZED_KEYS: '/root/authorized_keys', PATH: '/usr/local/bin' };
+  const env = {
+    KT_SSH_PORT: String(sshPort),
+    KT_DNS_PORT: String(dnsPort),
+    KT_DNS_HOST: '127.0.0.1',
+    KT_AUTHORIZED_KEYS: '/root/authorized_keys',
+    PATH: '/usr/local/bin',
+  };
   const started = Date.now();
   const agent = startBackground('/usr/sbin/chroot', [rootfs, ...emulator, ...(config.Entrypoint as string[])], { env });
   running.push(agent);
   await agent.waitForOutput(/ready: ssh port/, 30_000);
-  process.stdout.write(`shadow image (chroot, ${arch}${emulator.length ? ', emulated' : ''}): spawn → ready in ${Date.now() - started} ms\n`);
+  process.stdout.write(
+    `shadow image (chroot, ${arch}${emulator.length ? ', emulated' : ''}): spawn → ready in ${Date.now() - started} ms\n`,
+  );
   const ssh = startBackground('ssh', [...sshArgs(key, sshPort), '-N', '-D', `127.0.0.1:${socksPort}`, 'root@127.0.0.1']);
   running.push(ssh);
   await waitFor(() => canConnect(socksPort), { timeoutMs: 20_000, what: 'ssh -D listening' });
-  const curl = await run('curl', ['-sS', '--max-time', '10', '--socks5-hostname', `127.0.0.1:${socksPort}`, `http://127.0.0.1:${httpPort}/`]);
+  const curl = await run('curl', [
+    '-sS',
+    '--max-time',
+    '10',
+    '--socks5-hostname',
+    `127.0.0.1:${socksPort}`,
+    `http://127.0.0.1:${httpPort}/`,
+  ]);
   expect(curl.stdout).toBe('hello through the image');
 }
 

@@ -40,7 +40,10 @@ function shadowPod(namespace: string): object {
             { name: 'KT_LOCAL_DOMAINS', value: 'corp.example' },
             { name: 'KT_LOG_LEVEL', value: 'debug' },
           ],
-          ports: [{ containerPort: 22, name: 'ssh' }, { containerPort: 53, name: 'dns', protocol: 'UDP' }],
+          ports: [
+            { containerPort: 22, name: 'ssh' },
+            { containerPort: 53, name: 'dns', protocol: 'UDP' },
+          ],
           readinessProbe: { tcpSocket: { port: 22 }, periodSeconds: 1 },
           resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '256Mi' } },
           securityContext: {
@@ -65,7 +68,13 @@ function inPod(namespace: string, script: string): Promise<string> {
 const dig = async (name: string, type = 'A', extra: string[] = []) => {
   const r = await run('dig', ['+time=3', '+tries=1', `@${podIP}`, ...extra, name, type], { timeoutMs: 15_000 });
   const section = /;; ANSWER SECTION:\n([\s\S]*?)\n\n/.exec(r.stdout)?.[1] ?? '';
-  return { status: /status: (\w+)/.exec(r.stdout)?.[1], answers: section.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/)) };
+  return {
+    status: /status: (\w+)/.exec(r.stdout)?.[1],
+    answers: section
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.trim().split(/\s+/)),
+  };
 };
 
 beforeAll(async () => {
@@ -103,7 +112,14 @@ describe('the shadow pod', () => {
     background.push(ssh);
     const body = await waitFor(
       async () => {
-        const r = await netnsRun(cluster.facts.laptopNetns, 'curl', ['-sS', '--max-time', '5', '--socks5-hostname', `127.0.0.1:${socks}`, `http://echo.${testNs}/`]);
+        const r = await netnsRun(cluster.facts.laptopNetns, 'curl', [
+          '-sS',
+          '--max-time',
+          '5',
+          '--socks5-hostname',
+          `127.0.0.1:${socks}`,
+          `http://echo.${testNs}/`,
+        ]);
         return r.code === 0 && r.stdout;
       },
       { timeoutMs: 30_000, what: 'curl through ssh -D' },
@@ -112,7 +128,10 @@ describe('the shadow pod', () => {
   });
 
   it('ssh -R binds port 80 on the pod and leads cluster traffic to the laptop', async () => {
-    const laptopHttp = laptop.start(process.execPath, ['-e', "require('http').createServer((q, s) => s.end('hello from the laptop')).listen(18080, '127.0.0.1')"]);
+    const laptopHttp = laptop.start(process.execPath, [
+      '-e',
+      "require('http').createServer((q, s) => s.end('hello from the laptop')).listen(18080, '127.0.0.1')",
+    ]);
     background.push(laptopHttp);
     const ssh = laptop.start('ssh', [...sshArgs(key, sshLocalPort), '-N', '-R', '0.0.0.0:80:127.0.0.1:18080', 'root@127.0.0.1']);
     background.push(ssh);
@@ -140,7 +159,10 @@ describe('the shadow pod', () => {
     });
     // The datagram may race the connection set-up: resend until the first reply.
     const payload = Buffer.from('ping through the relay');
-    const send = setInterval(() => ssh.stdin.write(encodeFrame({ kind: FrameKind.Datagram, flow: 1, address: echoIP, port: 9001, payload })), 1_000);
+    const send = setInterval(
+      () => ssh.stdin.write(encodeFrame({ kind: FrameKind.Datagram, flow: 1, address: echoIP, port: 9001, payload })),
+      1_000,
+    );
     try {
       const frame = await reply;
       expect(frame).toMatchObject({ kind: FrameKind.Datagram, flow: 1, address: echoIP, port: 9001 });

@@ -14,7 +14,9 @@ export const HOST_ARCH = process.arch === 'arm64' ? 'arm64' : 'amd64';
 export async function buildShadowImage(ref: string): Promise<{ tarball: string; report: string }> {
   mkdirSync(CACHE, { recursive: true });
   const tarball = join(CACHE, 'shadow-e2e.oci.tar');
-  const report = await runOk('npm', ['run', '--silent', 'build:image', '-w', 'apps/shadow', '--', '--ref', ref, '--out', tarball], { timeoutMs: 170_000 });
+  const report = await runOk('npm', ['run', '--silent', 'build:image', '-w', 'apps/shadow', '--', '--ref', ref, '--out', tarball], {
+    timeoutMs: 170_000,
+  });
   return { tarball, report };
 }
 
@@ -50,7 +52,17 @@ export function keygen(path: string): string {
 
 /** OpenSSH client arguments: no prompts, no known-hosts bookkeeping, bounded waits. */
 export function sshArgs(key: string, port: number, extra: string[] = []): string[] {
-  const options = [...extra, 'BatchMode=yes', 'StrictHostKeyChecking=no', 'UserKnownHostsFile=/dev/null', 'LogLevel=ERROR', 'ConnectTimeout=10', 'IdentitiesOnly=yes', 'ExitOnForwardFailure=yes', 'ServerAliveInterval=5'];
+  const options = [
+    ...extra,
+    'BatchMode=yes',
+    'StrictHostKeyChecking=no',
+    'UserKnownHostsFile=/dev/null',
+    'LogLevel=ERROR',
+    'ConnectTimeout=10',
+    'IdentitiesOnly=yes',
+    'ExitOnForwardFailure=yes',
+    'ServerAliveInterval=5',
+  ];
   return ['-F', '/dev/null', ...options.flatMap((o) => ['-o', o]), '-i', key, '-p', String(port)];
 }
 
@@ -74,7 +86,12 @@ export async function canConnect(port: number, host = '127.0.0.1'): Promise<bool
 }
 
 /** Runs a command to completion inside a network namespace (bounded); never writes its stdin. */
-export function netnsRun(netns: string, cmd: string, args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function netnsRun(
+  netns: string,
+  cmd: string,
+  args: string[],
+  timeoutMs = 15_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile('ip', ['netns', 'exec', netns, cmd, ...args], { timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });

@@ -52,7 +52,11 @@ const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected a
 /** One developer's route: requests whose `header` equals `value` exactly go to `backend`. */
 export const RouterRouteSchema = z.strictObject({
   header: headerName,
-  value: z.string().min(1).max(256).regex(/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/, 'expected visible ASCII without surrounding spaces'),
+  value: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/, 'expected visible ASCII without surrounding spaces'),
   backend: serviceName,
   /** Who owns the route (the `kt-user` of that developer), for messages and `birdseye`. */
   user: z.string().min(1).max(253),
@@ -72,7 +76,11 @@ export const RouterRuleSetSchema = z
       const first = seen.get(key);
       if (first === undefined) return void seen.set(key, index);
       const owner = rules.routes[first]!.user;
-      ctx.addIssue({ code: 'custom', path: ['routes', index], message: `header ${route.header}: ${route.value} is already routed by route ${first} (user ${owner})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['routes', index],
+        message: `header ${route.header}: ${route.value} is already routed by route ${first} (user ${owner})`,
+      });
     });
   });
 
@@ -93,7 +101,11 @@ export interface RouterHealth {
 }
 
 /** The router's container env. */
-export function routerEnv(targetPorts: readonly number[], defaultBackend: string, logLevel?: string): Array<{ name: string; value: string }> {
+export function routerEnv(
+  targetPorts: readonly number[],
+  defaultBackend: string,
+  logLevel?: string,
+): Array<{ name: string; value: string }> {
   const env: Array<{ name: string; value: string }> = [
     { name: ROUTER_ENV.ports, value: targetPorts.join(',') },
     { name: ROUTER_ENV.controlPort, value: String(ROUTER_CONTROL_PORT) },

@@ -56,7 +56,9 @@ export function agentEnv(settings: AgentSettings = {}): Array<{ name: string; va
 }
 
 /** The container ports of the agent, plus any a redirect needs (exchange/preview/mesh expose target ports). */
-export function agentPorts(extraTcpPorts: readonly number[] = []): Array<{ name?: string; containerPort: number; protocol: 'TCP' | 'UDP' }> {
+export function agentPorts(
+  extraTcpPorts: readonly number[] = [],
+): Array<{ name?: string; containerPort: number; protocol: 'TCP' | 'UDP' }> {
   const ports: Array<{ name?: string; containerPort: number; protocol: 'TCP' | 'UDP' }> = [
     { name: 'ssh', containerPort: AGENT_SSH_PORT, protocol: 'TCP' },
     // Listed for documentation only: the agent binds it on loopback, so the pod IP does not serve it.
@@ -64,6 +66,7 @@ export function agentPorts(extraTcpPorts: readonly number[] = []): Array<{ name?
     { name: 'dns-udp', containerPort: AGENT_DNS_PORT, protocol: 'UDP' },
     { name: 'dns-tcp', containerPort: AGENT_DNS_PORT, protocol: 'TCP' },
   ];
-  for (const port of extraTcpPorts) if (port !== AGENT_SSH_PORT && port !== AGENT_DNS_PORT && port !== AGENT_MUX_PORT) ports.push({ containerPort: port, protocol: 'TCP' });
+  for (const port of extraTcpPorts)
+    if (port !== AGENT_SSH_PORT && port !== AGENT_DNS_PORT && port !== AGENT_MUX_PORT) ports.push({ containerPort: port, protocol: 'TCP' });
   return ports;
 }

@@ -14,10 +14,9 @@ export function screamingSnakeCase(name: string): string {
 function choicesSchema(spec: FlagSpec): z.ZodType<string> {
   const choices = spec.choices ?? [];
   const allowed = `one of ${choices.join(', ')}${spec.choicePrefix ? ' (optionally followed by :value)' : ''}`;
-  return z.string().refine(
-    (v) => choices.includes(v) || (spec.choicePrefix === true && choices.includes(v.split(':')[0] ?? '')),
-    { message: `expected ${allowed}` },
-  );
+  return z.string().refine((v) => choices.includes(v) || (spec.choicePrefix === true && choices.includes(v.split(':')[0] ?? '')), {
+    message: `expected ${allowed}`,
+  });
 }
 
 /** The zod schema of a flag's value as it appears in a typed source (the config file, parsed flags). */

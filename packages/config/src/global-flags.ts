@@ -3,8 +3,18 @@ import { flagValueSchema } from './flag-values.js';
 
 /** Flags every command takes (KtConnect's global options). */
 export const globalFlags = [
-  { name: 'namespace', alias: 'n', type: 'string', description: "Namespace to use (default: the kubeconfig context's namespace, else default)" },
-  { name: 'kubeconfig', alias: 'c', type: 'string', description: 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' },
+  {
+    name: 'namespace',
+    alias: 'n',
+    type: 'string',
+    description: "Namespace to use (default: the kubeconfig context's namespace, else default)",
+  },
+  {
+    name: 'kubeconfig',
+    alias: 'c',
+    type: 'string',
+    description: 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)',
+  },
   { name: 'context', type: 'string', description: 'Kubeconfig context to use' },
   { name: 'image', alias: 'i', type: 'string', description: 'Shadow pod image (default: the shadow image of this ktctl release)' },
   { name: 'imageRegistry', type: 'string', description: "Registry serving ktctl's images, for air-gapped clusters (default: ghcr.io)" },
@@ -49,6 +59,7 @@ export const SHADOW_IMAGE_REPOSITORY = 'ktctl/shadow';
 /** The shadow image to run: `--image` if given, else this release's image under `--imageRegistry`. */
 export function shadowImage(options: { image?: unknown; imageRegistry?: unknown }, version: string): string {
   if (typeof options.image === 'string' && options.image) return options.image;
-  const registry = typeof options.imageRegistry === 'string' && options.imageRegistry ? options.imageRegistry.replace(/\/+$/, '') : DEFAULT_IMAGE_REGISTRY;
+  const registry =
+    typeof options.imageRegistry === 'string' && options.imageRegistry ? options.imageRegistry.replace(/\/+$/, '') : DEFAULT_IMAGE_REGISTRY;
   return `${registry}/${SHADOW_IMAGE_REPOSITORY}:${version}`;
 }

@@ -4,7 +4,9 @@ import { GLOBAL_SECTION } from './global-flags.js';
 
 /** The KT_* variable that feeds a flag: KT_<FLAG> for global flags, KT_<COMMAND>_<FLAG> for a command's. */
 export function envVarName(section: string, spec: FlagSpec): string {
-  return section === GLOBAL_SECTION ? `KT_${screamingSnakeCase(spec.name)}` : `KT_${screamingSnakeCase(section)}_${screamingSnakeCase(spec.name)}`;
+  return section === GLOBAL_SECTION
+    ? `KT_${screamingSnakeCase(spec.name)}`
+    : `KT_${screamingSnakeCase(section)}_${screamingSnakeCase(spec.name)}`;
 }
 
 export interface ResolveInput {
@@ -46,7 +48,8 @@ export function resolveOptions(input: ResolveInput): ResolvedOptions {
       const fromFlag = input.given[spec.name];
       if (fromFlag !== undefined) {
         const checked = flagValueSchema(spec).safeParse(fromFlag);
-        if (!checked.success) throw invalid(`--${spec.name}`, checked.error.issues[0]?.message ?? 'invalid', `see "ktctl <command> --help"`);
+        if (!checked.success)
+          throw invalid(`--${spec.name}`, checked.error.issues[0]?.message ?? 'invalid', `see "ktctl <command> --help"`);
         take(spec.name, checked.data, 'flag');
       }
     }
@@ -55,5 +58,8 @@ export function resolveOptions(input: ResolveInput): ResolvedOptions {
 }
 
 function invalid(where: string, problem: string, hint: string): UsageError {
-  return new UsageError(`Invalid value ${where}: ${problem}`, { code: ErrorCode.InvalidFlag, hint: hint[0]!.toUpperCase() + hint.slice(1) });
+  return new UsageError(`Invalid value ${where}: ${problem}`, {
+    code: ErrorCode.InvalidFlag,
+    hint: hint[0]!.toUpperCase() + hint.slice(1),
+  });
 }

@@ -27,9 +27,7 @@ export function describeConfigIssues(file: string, error: z.ZodError, sections: 
     if (issue.code === 'unrecognized_keys') {
       const at = issue.path.map(String);
       const allowed = at.length === 0 ? [...sections.keys()] : configurableFlags(sections.get(at[0] ?? '') ?? []).map((f) => f.name);
-      return issue.keys
-        .map((k) => `${file}: ${[...at, k].join('.')}: unknown key (allowed: ${allowed.join(', ')})`)
-        .join('\n');
+      return issue.keys.map((k) => `${file}: ${[...at, k].join('.')}: unknown key (allowed: ${allowed.join(', ')})`).join('\n');
     }
     const where = issue.path.length ? issue.path.join('.') : '(top level)';
     return `${file}: ${where}: ${issue.message}`;

@@ -16,7 +16,13 @@ let store: ConfigStore;
 
 beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'kt-config-'));
-  store = new ConfigStore(home, new Map<string, readonly FlagSpec[]>([['global', globalFlags], ['connect', connect]]));
+  store = new ConfigStore(
+    home,
+    new Map<string, readonly FlagSpec[]>([
+      ['global', globalFlags],
+      ['connect', connect],
+    ]),
+  );
 });
 afterEach(() => rmSync(home, { recursive: true, force: true }));
 
@@ -43,7 +49,9 @@ describe('ConfigStore', () => {
     expect(await codeOf(store.set('connect.nope', '1'))).toBe('KT_CONFIG_KEY_UNKNOWN: Unknown config key "connect.nope"');
     expect(await codeOf(store.set('namespace', 'x'))).toMatch(/^KT_CONFIG_KEY_UNKNOWN/);
     expect(await codeOf(store.set('connect.skipCleanup', 'true'))).toMatch(/^KT_CONFIG_KEY_UNKNOWN/);
-    expect(await codeOf(store.set('connect.mode', 'vpn'))).toBe('KT_INVALID_CONFIG: Invalid value for connect.mode: expected one of tun2socks, sshuttle');
+    expect(await codeOf(store.set('connect.mode', 'vpn'))).toBe(
+      'KT_INVALID_CONFIG: Invalid value for connect.mode: expected one of tun2socks, sshuttle',
+    );
     expect(await codeOf(store.set('connect.proxyPort', 'x'))).toMatch(/expected a number/);
   });
 

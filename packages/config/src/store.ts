@@ -160,7 +160,9 @@ export class ConfigStore implements ConfigService {
     const spec = flags && configurableFlags(flags).find((f) => f.name === name);
     if (!flags || !spec) {
       const hint = flags
-        ? `Keys of ${section}: ${configurableFlags(flags).map((f) => `${section}.${f.name}`).join(', ')}`
+        ? `Keys of ${section}: ${configurableFlags(flags)
+            .map((f) => `${section}.${f.name}`)
+            .join(', ')}`
         : `Keys look like <section>.<flag>; sections: ${[...this.sections.keys()].join(', ')}`;
       throw new UsageError(`Unknown config key "${key}"`, { code: ErrorCode.ConfigKeyUnknown, hint });
     }

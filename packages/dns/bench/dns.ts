@@ -87,9 +87,12 @@ async function main(): Promise<void> {
       { name: 'localDNS, cached (short name)', server: cached, names: SERVICES, warm: true },
       { name: 'baseline: upstream asked directly (external)', server: setup.external, names: externals },
       { name: 'localDNS, no cache, external name', server: cold, names: externals },
-    ] satisfies Path[]) rows.push(await measure(path));
+    ] satisfies Path[])
+      rows.push(await measure(path));
     const result = { node: process.version, lookups: LOOKUPS, repeat: REPEAT, targets: { p50Ms: 2, cachedP50Ms: 0.2 }, rows };
-    process.stdout.write(`${table(rows)}\n(ms; median over runs of each run's p50/p99; targets: p50 ≤ 2 ms, cached p50 ≤ 0.2 ms)\n${saveResult(repoDir, 'dns', result)}\n`);
+    process.stdout.write(
+      `${table(rows)}\n(ms; median over runs of each run's p50/p99; targets: p50 ≤ 2 ms, cached p50 ≤ 0.2 ms)\n${saveResult(repoDir, 'dns', result)}\n`,
+    );
   } finally {
     await Promise.allSettled(setup.servers.map((s) => s.close()));
     await Promise.allSettled(setup.pools.map((p) => p.close()));
@@ -98,11 +101,16 @@ async function main(): Promise<void> {
 }
 
 async function startPeers(): Promise<{ cluster: Dnsmasq; external: Dnsmasq }> {
-  const cluster = await startDnsmasq('127.0.0.1', { local: ['cluster.local'], records: SERVICES.map((s, i) => `${s}.team-a.svc.cluster.local,10.0.1.${i + 1}`) });
-  const external = await startDnsmasq('127.0.0.2', { local: ['test'], addresses: ['/example.test/192.0.2.10'] }).catch(async (error: unknown) => {
-    await cluster.stop();
-    throw error;
+  const cluster = await startDnsmasq('127.0.0.1', {
+    local: ['cluster.local'],
+    records: SERVICES.map((s, i) => `${s}.team-a.svc.cluster.local,10.0.1.${i + 1}`),
   });
+  const external = await startDnsmasq('127.0.0.2', { local: ['test'], addresses: ['/example.test/192.0.2.10'] }).catch(
+    async (error: unknown) => {
+      await cluster.stop();
+      throw error;
+    },
+  );
   return { cluster, external };
 }
 

@@ -8,7 +8,11 @@ export interface LookupRun {
 }
 
 /** Asks `count` A questions over UDP one after another, cycling through `names`; each waits at most 2 s. */
-export async function sequentialLookups(server: { host: string; port: number }, names: readonly string[], count: number): Promise<LookupRun> {
+export async function sequentialLookups(
+  server: { host: string; port: number },
+  names: readonly string[],
+  count: number,
+): Promise<LookupRun> {
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, resolve));
   const run: LookupRun = { latenciesMs: [], failures: 0 };
@@ -25,7 +29,12 @@ export async function sequentialLookups(server: { host: string; port: number }, 
   return run;
 }
 
-function lookup(socket: ReturnType<typeof createSocket>, server: { host: string; port: number }, name: string, id: number): Promise<Packet | undefined> {
+function lookup(
+  socket: ReturnType<typeof createSocket>,
+  server: { host: string; port: number },
+  name: string,
+  id: number,
+): Promise<Packet | undefined> {
   const query = new Packet();
   query.header.id = id;
   query.header.rd = 1;

@@ -9,7 +9,10 @@ export interface ResolvConf {
 export function parseResolvConf(text: string): ResolvConf {
   const conf: ResolvConf = { nameservers: [], search: [] };
   for (const raw of text.split('\n')) {
-    const [keyword, ...args] = raw.replace(/[#;].*$/, '').trim().split(/\s+/);
+    const [keyword, ...args] = raw
+      .replace(/[#;].*$/, '')
+      .trim()
+      .split(/\s+/);
     if (keyword === 'nameserver' && args[0]) conf.nameservers.push(args[0]);
     else if (keyword === 'search' || keyword === 'domain') conf.search = args.filter(Boolean);
     else if (keyword === 'options') {

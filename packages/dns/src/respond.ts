@@ -36,7 +36,9 @@ export async function answerRequest<A extends DnsAnswer>(
     response.header.rcode = answer.rcode;
     response.answers = answer.answers;
     response.authorities = answer.authorities;
-    log?.debug(`dns: ${question.name} ${Packet.TYPE_NAME[question.type] ?? question.type} → ${detail(answer)}rcode ${answer.rcode}, ${answer.answers.length} answers`);
+    log?.debug(
+      `dns: ${question.name} ${Packet.TYPE_NAME[question.type] ?? question.type} → ${detail(answer)}rcode ${answer.rcode}, ${answer.answers.length} answers`,
+    );
   } catch (error) {
     log?.warn(`dns: ${question.name}: ${error instanceof Error ? error.message : String(error)}`);
     response.header.rcode = Packet.RCODE.SERVFAIL;

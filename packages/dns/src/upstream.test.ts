@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { queryUpstream, UpstreamError } from './upstream.js';
 
 /** A loopback DNS server whose behaviour per received query the test decides. */
-async function udpServer(reply: (query: Packet, rinfo: RemoteInfo, socket: Socket) => void): Promise<{ port: number; socket: Socket; seen: () => number }> {
+async function udpServer(
+  reply: (query: Packet, rinfo: RemoteInfo, socket: Socket) => void,
+): Promise<{ port: number; socket: Socket; seen: () => number }> {
   const socket = createSocket('udp4');
   let seen = 0;
   socket.on('message', (message, rinfo) => {
@@ -36,7 +38,10 @@ describe('queryUpstream', () => {
       socket.send(answer(query, '10.0.0.7'), rinfo.port, rinfo.address);
     });
     closers.push(() => server.socket.close());
-    const response = await queryUpstream({ host: '127.0.0.1', port: server.port }, { name: 'web.ns.svc.cluster.local.', type: Packet.TYPE.A });
+    const response = await queryUpstream(
+      { host: '127.0.0.1', port: server.port },
+      { name: 'web.ns.svc.cluster.local.', type: Packet.TYPE.A },
+    );
     expect(response.answers.map((a) => a.address)).toEqual(['10.0.0.7']);
     expect(response.questions[0]?.name).toBe('web.ns.svc.cluster.local');
   });
@@ -46,14 +51,22 @@ describe('queryUpstream', () => {
       if (server.seen() > 1) socket.send(answer(query, '10.0.0.8'), rinfo.port, rinfo.address);
     });
     closers.push(() => server.socket.close());
-    const response = await queryUpstream({ host: '127.0.0.1', port: server.port }, { name: 'a', type: Packet.TYPE.A }, { timeoutMs: 100, attempts: 2 });
+    const response = await queryUpstream(
+      { host: '127.0.0.1', port: server.port },
+      { name: 'a', type: Packet.TYPE.A },
+      { timeoutMs: 100, attempts: 2 },
+    );
     expect(response.answers[0]?.address).toBe('10.0.0.8');
   });
 
   it('fails with UpstreamError when nobody answers', async () => {
     const server = await udpServer(() => undefined);
     closers.push(() => server.socket.close());
-    const query = queryUpstream({ host: '127.0.0.1', port: server.port }, { name: 'a', type: Packet.TYPE.A }, { timeoutMs: 50, attempts: 2 });
+    const query = queryUpstream(
+      { host: '127.0.0.1', port: server.port },
+      { name: 'a', type: Packet.TYPE.A },
+      { timeoutMs: 50, attempts: 2 },
+    );
     await expect(query).rejects.toThrow(UpstreamError);
     expect(server.seen()).toBe(2);
   });
@@ -69,7 +82,10 @@ describe('queryUpstream', () => {
       });
     });
     await new Promise<void>((resolve) => tcp.listen(udp.port, '127.0.0.1', resolve));
-    closers.push(() => udp.socket.close(), () => tcp.close());
+    closers.push(
+      () => udp.socket.close(),
+      () => tcp.close(),
+    );
     const response = await queryUpstream({ host: '127.0.0.1', port: udp.port }, { name: 'big', type: Packet.TYPE.A });
     expect(response.answers[0]?.address).toBe('10.0.0.9');
   });

@@ -43,7 +43,11 @@ export function buildQuery(question: DnsQuestion): Packet {
   const query = new Packet();
   query.header.id = randomInt(0, 0x10000);
   query.header.rd = 1;
-  query.questions.push({ name: question.name.replace(/\.+$/, ''), type: question.type, class: question.class ?? Packet.CLASS.IN } as Question);
+  query.questions.push({
+    name: question.name.replace(/\.+$/, ''),
+    type: question.type,
+    class: question.class ?? Packet.CLASS.IN,
+  } as Question);
   return query;
 }
 
@@ -72,7 +76,12 @@ function queryUdp(upstream: Upstream, query: Packet, attempts: number, timeoutMs
     };
     const send = (): void => {
       if (left-- <= 0) return finish(new UpstreamError(`no answer from ${upstream.host}:${upstream.port} after ${attempts} tries`));
-      socket.send(wire, upstream.port, upstream.host, (error) => error && finish(new UpstreamError(`cannot send to ${upstream.host}:${upstream.port}`, { cause: error })));
+      socket.send(
+        wire,
+        upstream.port,
+        upstream.host,
+        (error) => error && finish(new UpstreamError(`cannot send to ${upstream.host}:${upstream.port}`, { cause: error })),
+      );
       timer = setTimeout(send, timeoutMs);
     };
     socket.on('message', (message) => onUdpMessage(query, message, finish));

@@ -24,11 +24,19 @@ export function bundleAgent(): void {
  * Spawns the agent with one authorized key, its DNS asking `clusterDns`, the pod search list of namespace
  * `namespace`, and the laptop's search domains in KT_LOCAL_DOMAINS (as connect passes them).
  */
-export async function startShadowAgent(clusterDns: { host: string; port: number }, namespace: string, localDomains: string[], extraEnv: Record<string, string> = {}): Promise<ShadowAgent> {
+export async function startShadowAgent(
+  clusterDns: { host: string; port: number },
+  namespace: string,
+  localDomains: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<ShadowAgent> {
   const dir = await mkdtemp(join(tmpdir(), 'kt-dns-agent-'));
   const keys = generateSshKeyPair();
   await writeFile(join(dir, 'authorized_keys'), `${keys.publicKey}\n`);
-  await writeFile(join(dir, 'resolv.conf'), `search ${namespace}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n`);
+  await writeFile(
+    join(dir, 'resolv.conf'),
+    `search ${namespace}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n`,
+  );
   const env = {
     PATH: process.env.PATH ?? '',
     KT_SSH_HOST: '127.0.0.1',
@@ -43,7 +51,11 @@ export async function startShadowAgent(clusterDns: { host: string; port: number 
     KT_LOG_LEVEL: 'debug',
     ...extraEnv,
   };
-  const agent = await startBackground(process.execPath, [join(SHADOW, 'dist/shadow.cjs')], { env, ready: /ready: ssh port \d+, dns port \d+/, timeoutMs: 10_000 }).catch(async (error: unknown) => {
+  const agent = await startBackground(process.execPath, [join(SHADOW, 'dist/shadow.cjs')], {
+    env,
+    ready: /ready: ssh port \d+, dns port \d+/,
+    timeoutMs: 10_000,
+  }).catch(async (error: unknown) => {
     await rm(dir, { recursive: true, force: true });
     throw error;
   });

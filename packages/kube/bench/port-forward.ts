@@ -89,7 +89,11 @@ function median(xs: number[]): number {
 }
 
 async function startKubectl(pod: string): Promise<{ child: ChildProcess; http: number; echo: number }> {
-  const child = spawn(args.kubectl, ['--kubeconfig', args.kubeconfig, '-n', args.namespace, 'port-forward', `pod/${pod}`, ':8080', ':9000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    args.kubectl,
+    ['--kubeconfig', args.kubeconfig, '-n', args.namespace, 'port-forward', `pod/${pod}`, ':8080', ':9000'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   const ports = await new Promise<number[]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`kubectl port-forward did not start: ${out}`)), 15_000);
@@ -107,16 +111,25 @@ async function startKubectl(pod: string): Promise<{ child: ChildProcess; http: n
 
 async function main(): Promise<void> {
   const kube = KubeClient.fromOptions({ kubeconfig: args.kubeconfig, namespace: args.namespace });
-  const pods = await kube.list<{ metadata: { name: string }; status?: { phase?: string } }>({ apiVersion: 'v1', resource: 'pods', namespace: args.namespace }, `labelSelector=${encodeURIComponent(args.selector)}`);
+  const pods = await kube.list<{ metadata: { name: string }; status?: { phase?: string } }>(
+    { apiVersion: 'v1', resource: 'pods', namespace: args.namespace },
+    `labelSelector=${encodeURIComponent(args.selector)}`,
+  );
   const pod = pods.items.find((p) => p.status?.phase === 'Running')?.metadata.name;
   if (!pod) throw new Error(`no running pod matches ${args.selector} in ${args.namespace}`);
-  const ours = { http: await new PortForwarder(kube, { namespace: args.namespace, pod, port: 8080 }).listen(0), echo: await new PortForwarder(kube, { namespace: args.namespace, pod, port: 9000 }).listen(0) };
+  const ours = {
+    http: await new PortForwarder(kube, { namespace: args.namespace, pod, port: 8080 }).listen(0),
+    echo: await new PortForwarder(kube, { namespace: args.namespace, pod, port: 9000 }).listen(0),
+  };
   const kubectl = await startKubectl(pod);
   const empty = () => ({ mibPerSec: [] as number[], parallelMibPerSec: [] as number[], rttMs: [] as number[] });
   const results = { ktctl: empty(), kubectl: empty() };
   try {
     for (let round = 0; round < Number(args.rounds); round++) {
-      for (const [name, http, echo] of [['ktctl', ours.http.port, ours.echo.port], ['kubectl', kubectl.http, kubectl.echo]] as const) {
+      for (const [name, http, echo] of [
+        ['ktctl', ours.http.port, ours.echo.port],
+        ['kubectl', kubectl.http, kubectl.echo],
+      ] as const) {
         results[name].mibPerSec.push(await download(http));
         results[name].parallelMibPerSec.push(await parallelDownload(http, Number(args.streams)));
         results[name].rttMs.push(await echoLatency(echo, Number(args.pings)));
@@ -132,14 +145,25 @@ async function main(): Promise<void> {
 }
 
 function report(pod: string, results: Record<string, { mibPerSec: number[]; parallelMibPerSec: number[]; rttMs: number[] }>): void {
-  const rows = Object.entries(results).map(([name, r]) => ({ name, mibPerSec: median(r.mibPerSec), parallelMibPerSec: median(r.parallelMibPerSec), rttMs: median(r.rttMs), rounds: r.mibPerSec.length }));
+  const rows = Object.entries(results).map(([name, r]) => ({
+    name,
+    mibPerSec: median(r.mibPerSec),
+    parallelMibPerSec: median(r.parallelMibPerSec),
+    rttMs: median(r.rttMs),
+    rounds: r.mibPerSec.length,
+  }));
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ pod, bytes: BYTES, rows }, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`port-forward to ${args.namespace}/${pod}: ${args.mib} MiB download (1 stream, then ${args.streams} streams), ${args.pings} × 64 B echo round trips; median of ${rows[0]?.rounds} interleaved rounds\n`);
+  process.stdout.write(
+    `port-forward to ${args.namespace}/${pod}: ${args.mib} MiB download (1 stream, then ${args.streams} streams), ${args.pings} × 64 B echo round trips; median of ${rows[0]?.rounds} interleaved rounds\n`,
+  );
   process.stdout.write(`${'tool'.padEnd(10)}${'MiB/s'.padStart(10)}${`${args.streams}× MiB/s`.padStart(14)}${'RTT ms'.padStart(10)}\n`);
-  for (const r of rows) process.stdout.write(`${r.name.padEnd(10)}${r.mibPerSec.toFixed(1).padStart(10)}${r.parallelMibPerSec.toFixed(1).padStart(14)}${r.rttMs.toFixed(3).padStart(10)}\n`);
+  for (const r of rows)
+    process.stdout.write(
+      `${r.name.padEnd(10)}${r.mibPerSec.toFixed(1).padStart(10)}${r.parallelMibPerSec.toFixed(1).padStart(14)}${r.rttMs.toFixed(3).padStart(10)}\n`,
+    );
 }
 
 main().catch((err: unknown) => {

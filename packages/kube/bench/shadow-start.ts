@@ -60,7 +60,9 @@ async function main(): Promise<void> {
     kube.close();
   }
   const m = (k: 'ready' | 'banner' | 'cleanup') => median(rows.map((r) => r[k])).toFixed(0);
-  process.stdout.write(`shadow start (${args.image}, ${rows.length} rounds, medians): ready ${m('ready')} ms, SSH banner via port-forward ${m('banner')} ms, cleanup ${m('cleanup')} ms\n`);
+  process.stdout.write(
+    `shadow start (${args.image}, ${rows.length} rounds, medians): ready ${m('ready')} ms, SSH banner via port-forward ${m('banner')} ms, cleanup ${m('cleanup')} ms\n`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -117,8 +117,20 @@ export class KubeClient {
     return existed;
   }
 
-  private call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', ref: ObjectRef, verb: string, body?: unknown, query = '', contentType?: string): Promise<ApiResponse<T>> {
-    const action: Action = { verb, resource: ref.subresource ? `${ref.resource}/${ref.subresource}` : ref.resource, namespace: ref.namespace, name: ref.name };
+  private call<T>(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    ref: ObjectRef,
+    verb: string,
+    body?: unknown,
+    query = '',
+    contentType?: string,
+  ): Promise<ApiResponse<T>> {
+    const action: Action = {
+      verb,
+      resource: ref.subresource ? `${ref.resource}/${ref.subresource}` : ref.resource,
+      namespace: ref.namespace,
+      name: ref.name,
+    };
     const path = objectPath(ref) + (query ? `?${query}` : '');
     return this.transport.request<T>({ method, path, body, contentType, action });
   }

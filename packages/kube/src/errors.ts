@@ -50,10 +50,14 @@ export function apiError(status: number, body: unknown, action: Action): Error {
 /** A connection-level failure (refused, DNS, TLS, timeout) → KT_CLUSTER_UNREACHABLE naming the server. */
 export function transportError(err: Error, server: URL, action: Action): Error {
   const code = (err as NodeJS.ErrnoException).code ?? '';
-  return new UserError(ErrorCode.ClusterUnreachable, `Cannot reach the cluster at ${server.origin} (${code || err.message}) to ${describeAction(action)}`, {
-    hint: 'Check your network/VPN and the kubeconfig context (--context, --kubeconfig)',
-    cause: err,
-  });
+  return new UserError(
+    ErrorCode.ClusterUnreachable,
+    `Cannot reach the cluster at ${server.origin} (${code || err.message}) to ${describeAction(action)}`,
+    {
+      hint: 'Check your network/VPN and the kubeconfig context (--context, --kubeconfig)',
+      cause: err,
+    },
+  );
 }
 
 /** True for an API error with this HTTP status (e.g. 404 when deleting something already gone). */

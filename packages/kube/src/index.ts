@@ -19,10 +19,25 @@ export { startShadow, type StartShadowHooks } from './shadow/start.js';
 export { updateRefCount } from './shadow/shared.js';
 export { discoverClusterCidrs, type DiscoverOptions, type DiscoveredCidrs } from './cidr/discover.js';
 export { clusterCidrs, groupAddresses, type CidrInput } from './cidr/group.js';
-export { PortForwarder, type ForwardStatus, type LocalForward, type PortForwardTarget, type PortForwarderOptions } from './port-forward/forwarder.js';
+export {
+  PortForwarder,
+  type ForwardStatus,
+  type LocalForward,
+  type PortForwardTarget,
+  type PortForwarderOptions,
+} from './port-forward/forwarder.js';
 export { PortForwardError, PortForwardStream, openForwardStream, type ForwardTarget, type StreamOptions } from './port-forward/stream.js';
 export { PORT_FORWARD_PROTOCOL } from './port-forward/protocol.js';
-export { getService, readyPodsOfService, resolveTargetPort, selectorQuery, servicePodResolver, type PodWithPorts, type ServicePortView, type ServiceView } from './service-lookup.js';
+export {
+  getService,
+  readyPodsOfService,
+  resolveTargetPort,
+  selectorQuery,
+  servicePodResolver,
+  type PodWithPorts,
+  type ServicePortView,
+  type ServiceView,
+} from './service-lookup.js';
 export { clientFromFlags, clientOptionsFromFlags, forwarderOptionsFromFlags, shadowOptionsFromFlags } from './flags.js';
 export { canI, requirePermissions, shadowPermissions } from './rbac.js';
 export { watchObjects, type WatchEvent, type WatchOptions } from './watch.js';

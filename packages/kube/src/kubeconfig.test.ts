@@ -60,8 +60,12 @@ describe('loadKubeconfig', () => {
   });
 
   it('names the known contexts when --context is wrong, with a stable code', () => {
-    expect(() => loadKubeconfig({ kubeconfig: a, context: 'nope' })).toThrow(expect.objectContaining({ code: 'KT_INVALID_CONFIG', hint: expect.stringContaining('ctx-a, shared') }));
-    expect(() => loadKubeconfig({ kubeconfig: join(dir, 'missing.yaml') })).toThrow(expect.objectContaining({ code: 'KT_CLUSTER_UNREACHABLE' }));
+    expect(() => loadKubeconfig({ kubeconfig: a, context: 'nope' })).toThrow(
+      expect.objectContaining({ code: 'KT_INVALID_CONFIG', hint: expect.stringContaining('ctx-a, shared') }),
+    );
+    expect(() => loadKubeconfig({ kubeconfig: join(dir, 'missing.yaml') })).toThrow(
+      expect.objectContaining({ code: 'KT_CLUSTER_UNREACHABLE' }),
+    );
   });
 });
 

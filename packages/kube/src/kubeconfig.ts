@@ -45,9 +45,13 @@ export function loadKubeconfig(options: KubeconfigOptions = {}): LoadedKubeconfi
   const ctx = context ? merged.getContextObject(context) : null;
   if (!ctx) {
     const known = merged.getContexts().map((c) => c.name);
-    throw new UserError(ErrorCode.InvalidConfig, context ? `Context "${context}" not found in ${existing.join(', ')}` : `No current context in ${existing.join(', ')}`, {
-      hint: known.length ? `Use --context with one of: ${known.join(', ')}` : 'Add a context to your kubeconfig',
-    });
+    throw new UserError(
+      ErrorCode.InvalidConfig,
+      context ? `Context "${context}" not found in ${existing.join(', ')}` : `No current context in ${existing.join(', ')}`,
+      {
+        hint: known.length ? `Use --context with one of: ${known.join(', ')}` : 'Add a context to your kubeconfig',
+      },
+    );
   }
   merged.setCurrentContext(ctx.name);
   return { kubeConfig: merged, context: ctx.name, contextNamespace: ctx.namespace || undefined, files: existing };

@@ -31,6 +31,8 @@ describe('key=value lists', () => {
   it('round-trip and reject a part without =', () => {
     expect(parseKeyValues('a=1, b = x=y ,')).toEqual({ a: '1', b: 'x=y' });
     expect(formatKeyValues({ app: 'web', replicas: 2 })).toBe('app=web,replicas=2');
-    expect(() => parseKeyValues('a', '--withLabel')).toThrow(expect.objectContaining({ code: 'KT_INVALID_FLAG', message: expect.stringContaining('--withLabel') }));
+    expect(() => parseKeyValues('a', '--withLabel')).toThrow(
+      expect.objectContaining({ code: 'KT_INVALID_FLAG', message: expect.stringContaining('--withLabel') }),
+    );
   });
 });

@@ -19,7 +19,12 @@ export function sudoOwner(env: NodeJS.ProcessEnv = process.env): { uid: number; 
  * Writes the private key where only the user can read it (the folder 0700, the file 0600). Under sudo
  * both are given to the invoking user, so root-owned files do not lock them out of their own ~/.kt.
  */
-export async function writePrivateKey(keyDir: string, name: string, keys: SshKeyPair, owner?: { uid: number; gid: number }): Promise<KeyFile> {
+export async function writePrivateKey(
+  keyDir: string,
+  name: string,
+  keys: SshKeyPair,
+  owner?: { uid: number; gid: number },
+): Promise<KeyFile> {
   await mkdir(keyDir, { recursive: true, mode: 0o700 });
   const path = join(keyDir, name);
   await writeFile(path, keys.privateKey, { mode: 0o600, flag: 'w' });

@@ -38,7 +38,9 @@ export async function requirePermissions(client: KubeClient, actions: readonly A
   const namespace = missing[0]!.namespace;
   const what = missing.map((a) => `${a.verb} ${a.resource}`).join(', ');
   const where = namespace ? `in namespace ${namespace}` : 'cluster-wide';
-  throw new UserError(ErrorCode.Forbidden, `You may not ${what} ${where}`, { hint: `Ask your cluster admin for these permissions ${where} (RBAC): ${what}` });
+  throw new UserError(ErrorCode.Forbidden, `You may not ${what} ${where}`, {
+    hint: `Ask your cluster admin for these permissions ${where} (RBAC): ${what}`,
+  });
 }
 
 /** What a shadow needs: its ConfigMap and pod (or Deployment) created, patched (heartbeat) and deleted, and port-forward. */

@@ -3,7 +3,17 @@ import { resolveTargetPort, selectorQuery, type PodWithPorts } from './service-l
 
 const pod: PodWithPorts = {
   metadata: { name: 'web-1' },
-  spec: { containers: [{ image: 'x', ports: [{ name: 'http', containerPort: 8080 }, { name: 'dns', containerPort: 5353, protocol: 'UDP' }] }] },
+  spec: {
+    containers: [
+      {
+        image: 'x',
+        ports: [
+          { name: 'http', containerPort: 8080 },
+          { name: 'dns', containerPort: 5353, protocol: 'UDP' },
+        ],
+      },
+    ],
+  },
 };
 
 describe('resolveTargetPort', () => {
@@ -16,7 +26,9 @@ describe('resolveTargetPort', () => {
   it('looks named target ports up in the pod, by protocol', () => {
     expect(resolveTargetPort({ port: 80, targetPort: 'http' }, pod)).toBe(8080);
     expect(resolveTargetPort({ port: 53, targetPort: 'dns', protocol: 'UDP' }, pod)).toBe(5353);
-    expect(() => resolveTargetPort({ port: 53, targetPort: 'dns' }, pod)).toThrow(expect.objectContaining({ code: 'KT_TARGET_PORT_NOT_FOUND', hint: expect.stringContaining('target ports') }));
+    expect(() => resolveTargetPort({ port: 53, targetPort: 'dns' }, pod)).toThrow(
+      expect.objectContaining({ code: 'KT_TARGET_PORT_NOT_FOUND', hint: expect.stringContaining('target ports') }),
+    );
   });
 });
 

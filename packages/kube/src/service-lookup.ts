@@ -22,13 +22,20 @@ export type PodWithPorts = PodView & {
 /** The Service, or KT_NOT_FOUND naming it and the namespace. */
 export async function getService(client: KubeClient, name: string, namespace = client.namespace): Promise<ServiceView> {
   const svc = await client.find<ServiceView>({ apiVersion: 'v1', resource: 'services', namespace, name });
-  if (!svc) throw new UserError(ErrorCode.NotFound, `Service ${name} not found in namespace ${namespace}`, { hint: `kubectl -n ${namespace} get services lists them` });
+  if (!svc)
+    throw new UserError(ErrorCode.NotFound, `Service ${name} not found in namespace ${namespace}`, {
+      hint: `kubectl -n ${namespace} get services lists them`,
+    });
   return svc;
 }
 
 /** `{app: 'web', tier: 'x'}` → `app=web,tier=x` for a labelSelector query. */
 export function selectorQuery(selector: Readonly<Record<string, string>>): string {
-  return `labelSelector=${encodeURIComponent(Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(','))}`;
+  return `labelSelector=${encodeURIComponent(
+    Object.entries(selector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+  )}`;
 }
 
 /** Ready, not terminating pods the Service selects (none for a Service without selector). */
@@ -52,9 +59,13 @@ export function resolveTargetPort(port: ServicePortView, pod?: PodWithPorts): nu
     const found = c.ports?.find((p) => p.name === target && (p.protocol ?? 'TCP') === (port.protocol ?? 'TCP'));
     if (found) return found.containerPort;
   }
-  throw new UserError(ErrorCode.TargetPortNotFound, `Target port "${target}" of Service port ${port.port} is not a named port of ${pod ? `pod ${pod.metadata.name}` : 'any pod'}`, {
-    hint: 'Ports given to ktctl are the Service target ports (the ports the pods listen on)',
-  });
+  throw new UserError(
+    ErrorCode.TargetPortNotFound,
+    `Target port "${target}" of Service port ${port.port} is not a named port of ${pod ? `pod ${pod.metadata.name}` : 'any pod'}`,
+    {
+      hint: 'Ports given to ktctl are the Service target ports (the ports the pods listen on)',
+    },
+  );
 }
 
 /**
@@ -66,7 +77,12 @@ export function servicePodResolver(client: KubeClient, service: string, namespac
     const svc = await getService(client, service, namespace);
     const pods = await readyPodsOfService(client, svc);
     const pod = pods[0];
-    if (!pod) throw new UserError(ErrorCode.PodNotReady, `Service ${service} has no ready pod in namespace ${namespace}`, { hint: `kubectl -n ${namespace} get pods -l ${Object.entries(svc.spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',')}` });
+    if (!pod)
+      throw new UserError(ErrorCode.PodNotReady, `Service ${service} has no ready pod in namespace ${namespace}`, {
+        hint: `kubectl -n ${namespace} get pods -l ${Object.entries(svc.spec.selector ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')}`,
+      });
     return pod.metadata.name;
   };
 }

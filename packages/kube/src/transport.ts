@@ -97,7 +97,12 @@ export class ApiTransport {
     });
   }
 
-  private send(url: URL, options: https.RequestOptions, payload: Buffer | undefined, spec: RequestSpec): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  private send(
+    url: URL,
+    options: https.RequestOptions,
+    payload: Buffer | undefined,
+    spec: RequestSpec,
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
     const lib = url.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
       const req = lib.request(url, options, (res) => {

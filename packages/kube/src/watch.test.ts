@@ -27,19 +27,27 @@ describe('watchObjects', () => {
   it('resumes from the last version after a drop and relists on 410 Gone', async () => {
     const { client, paths } = scripted(
       [[{ metadata: { name: 'a' } }], [{ metadata: { name: 'a' } }, { metadata: { name: 'b' } }]],
-      [[ev('MODIFIED', 'a', '7')], [JSON.stringify({ type: 'ERROR', object: { code: 410, message: 'too old' } })], [ev('BOOKMARK', '', '12'), ev('DELETED', 'b', '13')]],
+      [
+        [ev('MODIFIED', 'a', '7')],
+        [JSON.stringify({ type: 'ERROR', object: { code: 410, message: 'too old' } })],
+        [ev('BOOKMARK', '', '12'), ev('DELETED', 'b', '13')],
+      ],
     );
     const seen: string[] = [];
     const stop = new AbortController();
     const interrupts: string[] = [];
-    await watchObjects<Obj>(client, { apiVersion: 'v1', resource: 'configmaps', namespace: 'ns' }, {
-      onEvent: (e) => {
-        seen.push(`${e.type} ${e.object.metadata.name}`);
-        if (e.type === 'DELETED') stop.abort();
+    await watchObjects<Obj>(
+      client,
+      { apiVersion: 'v1', resource: 'configmaps', namespace: 'ns' },
+      {
+        onEvent: (e) => {
+          seen.push(`${e.type} ${e.object.metadata.name}`);
+          if (e.type === 'DELETED') stop.abort();
+        },
+        onInterrupt: (err) => interrupts.push((err as Error).message),
+        signal: stop.signal,
       },
-      onInterrupt: (err) => interrupts.push((err as Error).message),
-      signal: stop.signal,
-    });
+    );
     expect(seen).toEqual(['ADDED a', 'MODIFIED a', 'ADDED a', 'ADDED b', 'DELETED b']);
     expect(paths.map((p) => /resourceVersion=([^&]+)/.exec(p)?.[1])).toEqual(['list0', '7', 'list1']);
     expect(interrupts).toEqual(['watch failed: too old']);

@@ -52,8 +52,15 @@ async function listFrom<T extends Listed>(client: KubeClient, ref: ObjectRef, op
 }
 
 /** Reads one watch response to its end; returns the version to resume from. */
-async function streamFrom<T extends Listed>(client: KubeClient, ref: ObjectRef, version: string, options: WatchOptions<T>): Promise<string> {
-  const query = [options.query, 'watch=1', 'allowWatchBookmarks=true', `resourceVersion=${encodeURIComponent(version)}`].filter(Boolean).join('&');
+async function streamFrom<T extends Listed>(
+  client: KubeClient,
+  ref: ObjectRef,
+  version: string,
+  options: WatchOptions<T>,
+): Promise<string> {
+  const query = [options.query, 'watch=1', 'allowWatchBookmarks=true', `resourceVersion=${encodeURIComponent(version)}`]
+    .filter(Boolean)
+    .join('&');
   const action = { verb: 'watch', resource: ref.resource, namespace: ref.namespace };
   const res = await client.transport.openStream(`${objectPath(ref)}?${query}`, action, options.signal);
   let buffered = '';
@@ -77,6 +84,7 @@ function handleLine<T extends Listed>(line: string, version: string, options: Wa
     throw new KubeApiError(code, undefined, `watch failed: ${event.object.message ?? code}`, action);
   }
   const next = event.object.metadata?.resourceVersion ?? version;
-  if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') options.onEvent({ type: event.type, object: event.object });
+  if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED')
+    options.onEvent({ type: event.type, object: event.object });
   return next;
 }

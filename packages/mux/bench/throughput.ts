@@ -84,7 +84,9 @@ function sshClient(port: number, privateKey: string): Promise<ssh2.Client> {
 }
 
 function sshDial(client: ssh2.Client, port: number): Promise<Duplex> {
-  return new Promise((resolve, reject) => client.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (error, channel) => (error ? reject(error) : resolve(channel))));
+  return new Promise((resolve, reject) =>
+    client.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (error, channel) => (error ? reject(error) : resolve(channel))),
+  );
 }
 
 /** A way through, and the agent process on it (whose CPU time counts too). */
@@ -106,7 +108,9 @@ function cpuMs(pid: number | undefined): number {
 }
 
 async function paths(keys: { privateKey: string; publicKey: string }): Promise<Path[]> {
-  const [muxPort, muxPid] = await start(['--import', 'tsx', here('./peers.ts'), 'mux'], /ready (\d+)/, { KT_BENCH_PUBLIC_KEY: keys.publicKey });
+  const [muxPort, muxPid] = await start(['--import', 'tsx', here('./peers.ts'), 'mux'], /ready (\d+)/, {
+    KT_BENCH_PUBLIC_KEY: keys.publicKey,
+  });
   const mux = await MuxClient.connect({ transport: await tcp(muxPort!), privateKey: keys.privateKey });
   const list: Path[] = [
     { name: 'plain TCP', dial: (port) => tcp(port) },
@@ -119,7 +123,15 @@ async function paths(keys: { privateKey: string; publicKey: string }): Promise<P
   const dir = mkdtempSync(join(tmpdir(), 'mux-bench-'));
   writeFileSync(join(dir, 'authorized_keys'), `${keys.publicKey}\n`);
   writeFileSync(join(dir, 'resolv.conf'), 'nameserver 127.0.0.1\n');
-  const env = { KT_SSH_HOST: '127.0.0.1', KT_SSH_PORT: '0', KT_MUX_PORT: '0', KT_DNS_HOST: '127.0.0.1', KT_DNS_PORT: '0', KT_AUTHORIZED_KEYS: join(dir, 'authorized_keys'), KT_RESOLV_CONF: join(dir, 'resolv.conf') };
+  const env = {
+    KT_SSH_HOST: '127.0.0.1',
+    KT_SSH_PORT: '0',
+    KT_MUX_PORT: '0',
+    KT_DNS_HOST: '127.0.0.1',
+    KT_DNS_PORT: '0',
+    KT_AUTHORIZED_KEYS: join(dir, 'authorized_keys'),
+    KT_RESOLV_CONF: join(dir, 'resolv.conf'),
+  };
   const [sshPort, sshPid] = await start([AGENT], /ready: ssh port (\d+)/, env);
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const ssh = await sshClient(sshPort!, keys.privateKey);
@@ -136,7 +148,10 @@ async function withCpu(pids: Array<number | undefined>, run: () => Promise<numbe
   return { seconds, cpu: pids.map(cpuMs).reduce((sum, ms, i) => sum + ms - before[i]!, 0) };
 }
 
-async function measure(path: Path, ports: { download: number; upload: number; targetPid: number }): Promise<{ path: string; downloadMBps: number; uploadMBps: number; cpuMsPerGiB: number }> {
+async function measure(
+  path: Path,
+  ports: { download: number; upload: number; targetPid: number },
+): Promise<{ path: string; downloadMBps: number; uploadMBps: number; cpuMsPerGiB: number }> {
   const pids = [process.pid, path.agentPid, ports.targetPid];
   const down: number[] = [];
   const up: number[] = [];
@@ -148,7 +163,12 @@ async function measure(path: Path, ports: { download: number; upload: number; ta
     up.push(bytes / 1e6 / u.seconds);
     cpu.push(((d.cpu + u.cpu) / 2) * (1024 / mib));
   }
-  return { path: path.name, downloadMBps: Math.round(median(down)), uploadMBps: Math.round(median(up)), cpuMsPerGiB: Math.round(median(cpu)) };
+  return {
+    path: path.name,
+    downloadMBps: Math.round(median(down)),
+    uploadMBps: Math.round(median(up)),
+    cpuMsPerGiB: Math.round(median(cpu)),
+  };
 }
 
 async function main(): Promise<void> {
@@ -158,7 +178,9 @@ async function main(): Promise<void> {
   for (const path of await paths(keys)) {
     const r = await measure(path, { download: download!, upload: upload!, targetPid: targetPid! });
     results.push(r);
-    console.log(`${r.path.padEnd(34)} download ${String(r.downloadMBps).padStart(5)} MB/s   upload ${String(r.uploadMBps).padStart(5)} MB/s   CPU ${String(r.cpuMsPerGiB).padStart(5)} ms/GiB   (median of ${repetitions}, ${mib} MiB)`);
+    console.log(
+      `${r.path.padEnd(34)} download ${String(r.downloadMBps).padStart(5)} MB/s   upload ${String(r.uploadMBps).padStart(5)} MB/s   CPU ${String(r.cpuMsPerGiB).padStart(5)} ms/GiB   (median of ${repetitions}, ${mib} MiB)`,
+    );
   }
   console.log(JSON.stringify({ mib, repetitions, node: process.version, results }));
 }

@@ -24,7 +24,8 @@ function frames(socket: Socket): { next: () => Promise<Frame> } {
   };
 }
 
-const send = (socket: Socket, type: number, payload: Buffer): boolean => socket.write(Buffer.concat([encodeHeader(type, 0, 0, payload.length), payload]));
+const send = (socket: Socket, type: number, payload: Buffer): boolean =>
+  socket.write(Buffer.concat([encodeHeader(type, 0, 0, payload.length), payload]));
 
 describe('authentication', () => {
   it('lets the run key in', async () => {
@@ -49,7 +50,11 @@ describe('authentication', () => {
     const recorded = authPayload(readHello((await firstFrames.next()).payload), key);
     first.destroy();
 
-    for (const forged of [recorded, Buffer.concat([recorded.subarray(0, 69), Buffer.alloc(64, 7)]), Buffer.concat([recorded.subarray(0, 69), Buffer.alloc(3)])]) {
+    for (const forged of [
+      recorded,
+      Buffer.concat([recorded.subarray(0, 69), Buffer.alloc(64, 7)]),
+      Buffer.concat([recorded.subarray(0, 69), Buffer.alloc(3)]),
+    ]) {
       const socket = await tcp(fixture.port);
       const seen = frames(socket);
       expect((await seen.next()).type).toBe(FrameType.Hello);

@@ -2,7 +2,17 @@ import { KeyObject } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { authPayload, readHello } from './auth.js';
 import { parsePrivateKey } from './keys.js';
-import { decodeAccept, decodeDatagram, decodeListenReply, decodeOpenReply, encodeDatagramHeader, encodeListen, encodeOpen, encodeOpenReply, type Endpoint } from './payloads.js';
+import {
+  decodeAccept,
+  decodeDatagram,
+  decodeListenReply,
+  decodeOpenReply,
+  encodeDatagramHeader,
+  encodeListen,
+  encodeOpen,
+  encodeOpenReply,
+  type Endpoint,
+} from './payloads.js';
 import { MuxSession, MuxSessionError, type MuxSessionOptions } from './session.js';
 import { MuxStream, MuxStreamError } from './stream.js';
 import { codeName, ErrorCode, FrameType, MAX_CONTROL_PAYLOAD, MuxProtocolError, type Frame } from './wire.js';
@@ -38,7 +48,10 @@ export class MuxClient extends MuxSession {
   private handshake: Pending<MuxClient> | undefined;
   private authed = false;
 
-  private constructor(private readonly key: KeyObject, options: MuxClientOptions) {
+  private constructor(
+    private readonly key: KeyObject,
+    options: MuxClientOptions,
+  ) {
     super(options.transport, options);
   }
 
@@ -138,7 +151,13 @@ export class MuxClient extends MuxSession {
   private onAccept(frame: Frame): void {
     const { window, listenPort, origin } = decodeAccept(frame.payload);
     if (frame.stream % 2 !== 0) throw new MuxProtocolError(`the server opened odd stream ${frame.stream}`);
-    if (this.listenerCount('forward') === 0) return this.writer.frame(FrameType.OpenReply, 0, frame.stream, encodeOpenReply(ErrorCode.Refused, 0, 'nobody takes forwarded connections'));
+    if (this.listenerCount('forward') === 0)
+      return this.writer.frame(
+        FrameType.OpenReply,
+        0,
+        frame.stream,
+        encodeOpenReply(ErrorCode.Refused, 0, 'nobody takes forwarded connections'),
+      );
     const stream = this.addStream(frame.stream);
     stream.grantCredit(window);
     this.writer.frame(FrameType.OpenReply, 0, frame.stream, encodeOpenReply(ErrorCode.Ok, this.streamWindow));

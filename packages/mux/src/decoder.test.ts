@@ -2,10 +2,29 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder } from './decoder.js';
 import { formatIPv6, parseIPv6 } from './ipv6.js';
-import { decodeAccept, decodeDatagram, decodeOpen, decodeOpenReply, encodeAccept, encodeDatagramHeader, encodeOpen, encodeOpenReply } from './payloads.js';
-import { encodeHeader, Flag, FrameType, HEADER_BYTES, MAX_CONTROL_PAYLOAD, MAX_DATA_PAYLOAD, MuxProtocolError, type Frame } from './wire.js';
+import {
+  decodeAccept,
+  decodeDatagram,
+  decodeOpen,
+  decodeOpenReply,
+  encodeAccept,
+  encodeDatagramHeader,
+  encodeOpen,
+  encodeOpenReply,
+} from './payloads.js';
+import {
+  encodeHeader,
+  Flag,
+  FrameType,
+  HEADER_BYTES,
+  MAX_CONTROL_PAYLOAD,
+  MAX_DATA_PAYLOAD,
+  MuxProtocolError,
+  type Frame,
+} from './wire.js';
 
-const frame = (type: number, flags: number, stream: number, payload: Buffer): Buffer => Buffer.concat([encodeHeader(type, flags, stream, payload.length), payload]);
+const frame = (type: number, flags: number, stream: number, payload: Buffer): Buffer =>
+  Buffer.concat([encodeHeader(type, flags, stream, payload.length), payload]);
 
 /** Frames with payloads as hex: vitest compares big Buffers byte by byte, slowly. */
 const printable = (frames: Frame[]) => frames.map((f) => ({ ...f, payload: f.payload.toString('hex') }));
@@ -42,7 +61,7 @@ describe('FrameDecoder', () => {
     expect(decodeAll([...bytes].map((b) => Buffer.of(b)))).toEqual(printable(sent));
     for (let round = 0; round < 50; round++) {
       const chunks: Buffer[] = [];
-      for (let at = 0; at < bytes.length; ) {
+      for (let at = 0; at < bytes.length;) {
         const n = 1 + Math.floor(Math.random() * 20_000);
         chunks.push(bytes.subarray(at, at + n));
         at += n;
@@ -95,7 +114,11 @@ describe('FrameDecoder', () => {
 describe('payloads', () => {
   it('round-trip open, accept and open-reply', () => {
     expect(decodeOpen(encodeOpen(1 << 20, 'web.default.svc', 8080))).toEqual({ window: 1 << 20, host: 'web.default.svc', port: 8080 });
-    expect(decodeAccept(encodeAccept(5, 80, { address: '10.1.2.3', port: 40000 }))).toEqual({ window: 5, listenPort: 80, origin: { address: '10.1.2.3', port: 40000 } });
+    expect(decodeAccept(encodeAccept(5, 80, { address: '10.1.2.3', port: 40000 }))).toEqual({
+      window: 5,
+      listenPort: 80,
+      origin: { address: '10.1.2.3', port: 40000 },
+    });
     expect(decodeOpenReply(encodeOpenReply(1, 0, 'connect ECONNREFUSED'))).toEqual({ code: 1, window: 0, reason: 'connect ECONNREFUSED' });
   });
 

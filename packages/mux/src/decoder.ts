@@ -43,7 +43,12 @@ export class FrameDecoder {
         const piece = this.take(Math.min(header.length, this.chunks[this.head]!.length));
         header.length -= piece.length;
         if (header.length === 0) this.header = undefined;
-        onFrame({ type: header.type, flags: header.length === 0 ? header.flags : header.flags & ~Flag.Fin, stream: header.stream, payload: piece });
+        onFrame({
+          type: header.type,
+          flags: header.length === 0 ? header.flags : header.flags & ~Flag.Fin,
+          stream: header.stream,
+          payload: piece,
+        });
         continue;
       }
       if (this.buffered < header.length) return;
@@ -75,7 +80,7 @@ export class FrameDecoder {
       return first.subarray(0, n);
     }
     const out = Buffer.allocUnsafe(n);
-    for (let filled = 0; filled < n; ) {
+    for (let filled = 0; filled < n;) {
       const chunk = this.chunks[this.head]!;
       const part = Math.min(chunk.length, n - filled);
       chunk.copy(out, filled, 0, part);

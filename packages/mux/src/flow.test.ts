@@ -56,7 +56,8 @@ async function setup(): Promise<{ echoPort: number }> {
   fixture = await startFixture({
     streamWindow: WINDOW,
     handlers: {
-      dial: async (host, port) => (host === 'sink' ? (targets.sink = new Sink()) : host === 'source' ? (targets.source = new Source(64 << 20)) : dialTcp(host, port)),
+      dial: async (host, port) =>
+        host === 'sink' ? (targets.sink = new Sink()) : host === 'source' ? (targets.source = new Source(64 << 20)) : dialTcp(host, port),
     },
   });
   const echo = await tcpServer((socket) => socket.pipe(socket));

@@ -9,7 +9,11 @@ import { ErrorCode } from './wire.js';
 /** A dial or listen that failed, with the mux code to answer with. */
 export class HandlerError extends Error {
   override name = 'HandlerError';
-  constructor(readonly code: number, message: string, options?: ErrorOptions) {
+  constructor(
+    readonly code: number,
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
   }
 }
@@ -52,7 +56,9 @@ export function dialTcp(host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, noDelay: true, allowHalfOpen: true });
     socket.setTimeout(DIAL_TIMEOUT_MS, () => socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' })));
-    socket.once('error', (error: NodeJS.ErrnoException) => reject(new HandlerError(codeForSocketError(error), error.message, { cause: error })));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new HandlerError(codeForSocketError(error), error.message, { cause: error })),
+    );
     socket.once('connect', () => {
       socket.setTimeout(0);
       socket.removeAllListeners('error');
@@ -65,7 +71,9 @@ export function dialTcp(host: string, port: number): Promise<Socket> {
 export function listenTcp(port: number, onConnection: (socket: Socket) => void): Promise<Listener> {
   const server = createServer({ noDelay: true, pauseOnConnect: true, allowHalfOpen: true }, onConnection);
   return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(new HandlerError(codeForSocketError(error), error.message, { cause: error })));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new HandlerError(codeForSocketError(error), error.message, { cause: error })),
+    );
     server.listen({ port, host: '0.0.0.0' }, () => {
       server.removeAllListeners('error');
       server.on('error', () => undefined);

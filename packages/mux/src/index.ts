@@ -12,7 +12,18 @@ export { UdpRelay, type DatagramPeer, type DatagramService, type UdpRelayOptions
 export { parseAuthorizedKeys, loadAuthorizedKeys, parsePrivateKey, ed25519PublicKey, rawPublicKey } from './keys.js';
 export { AUTH_CONTEXT } from './auth.js';
 export type { Endpoint } from './payloads.js';
-export { ErrorCode, FrameType, Flag, MUX_VERSION, MAX_DATA_PAYLOAD, MAX_CONTROL_PAYLOAD, HEADER_BYTES, MuxProtocolError, codeName, socksReplyFor } from './wire.js';
+export {
+  ErrorCode,
+  FrameType,
+  Flag,
+  MUX_VERSION,
+  MAX_DATA_PAYLOAD,
+  MAX_CONTROL_PAYLOAD,
+  HEADER_BYTES,
+  MuxProtocolError,
+  codeName,
+  socksReplyFor,
+} from './wire.js';
 export { FrameDecoder } from './decoder.js';
 export { FrameWriter } from './writer.js';
 

@@ -24,7 +24,7 @@ export function parseIPv6(address: string): Buffer {
 export function formatIPv6(bytes: Buffer): string {
   const groups = Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(i * 2));
   let best = { at: -1, len: 0 };
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
     if (j - i > best.len && j - i > 1) best = { at: i, len: j - i };

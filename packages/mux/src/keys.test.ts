@@ -50,7 +50,15 @@ describe('keys', () => {
   it('takes ssh-ed25519 lines with options and comments; skips other types, comments and junk', () => {
     const a = opensshKeyPair().publicKey;
     const b = opensshKeyPair().publicKey;
-    const text = ['# comment', `no-pty,from="10.0.0.1" ${a}`, 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ== x', 'ssh-ed25519 !!!notbase64', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA', '', `  ${b}  `].join('\n');
+    const text = [
+      '# comment',
+      `no-pty,from="10.0.0.1" ${a}`,
+      'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ== x',
+      'ssh-ed25519 !!!notbase64',
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA',
+      '',
+      `  ${b}  `,
+    ].join('\n');
     expect(parseAuthorizedKeys(text)).toHaveLength(2);
   });
 });

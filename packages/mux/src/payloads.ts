@@ -9,7 +9,10 @@ import { formatIPv6, parseIPv6 } from './ipv6.js';
 /** Reads fields off a payload, failing with a protocol error when a field runs past its end. */
 export class PayloadReader {
   private at = 0;
-  constructor(private readonly buf: Buffer, private readonly what: string) {}
+  constructor(
+    private readonly buf: Buffer,
+    private readonly what: string,
+  ) {}
 
   private need(n: number): number {
     if (this.at + n > this.buf.length) throw new MuxProtocolError(`${this.what} frame is too short`);

@@ -58,7 +58,8 @@ describe('datagrams', () => {
       const client = await fixture.connect();
       const replies: Array<{ flow: number; source: Endpoint; data: string }> = [];
       client.on('datagram', (flow: number, source: Endpoint, data: Buffer) => replies.push({ flow, source, data: data.toString() }));
-      for (const flow of [1, 2]) expect(client.sendDatagram(flow, { address: '127.0.0.1', port: echoPort }, Buffer.from(`q${flow}`))).toBe(true);
+      for (const flow of [1, 2])
+        expect(client.sendDatagram(flow, { address: '127.0.0.1', port: echoPort }, Buffer.from(`q${flow}`))).toBe(true);
       await until(() => replies.length === 2, 2_000, 'two replies');
       expect(replies.sort((a, b) => a.flow - b.flow)).toEqual([
         { flow: 1, source: { address: '127.0.0.1', port: echoPort }, data: 're:q1' },

@@ -13,7 +13,7 @@ let fixture: Fixture;
 afterEach(async () => fixture.close());
 
 /** The agent-side transport of the only session (the fixture's server runs in this process). */
-const serverTransport = (): Socket => (([...fixture.server.sessions][0] as unknown as { transport: Socket }).transport);
+const serverTransport = (): Socket => ([...fixture.server.sessions][0] as unknown as { transport: Socket }).transport;
 
 /** A raw socket past the handshake, to write arbitrary frames as an authenticated laptop. */
 async function authenticatedSocket(): Promise<Socket> {

@@ -3,7 +3,17 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { Duplex } from 'node:stream';
 import { helloPayload, verifyAuth } from './auth.js';
 import { dialTcp, HandlerError, join, listenTcp, type Listener } from './handlers.js';
-import { decodeDatagram, decodeListen, decodeOpen, decodeOpenReply, encodeAccept, encodeDatagramHeader, encodeListenReply, encodeOpenReply, type Endpoint } from './payloads.js';
+import {
+  decodeDatagram,
+  decodeListen,
+  decodeOpen,
+  decodeOpenReply,
+  encodeAccept,
+  encodeDatagramHeader,
+  encodeListenReply,
+  encodeOpenReply,
+  type Endpoint,
+} from './payloads.js';
 import { MuxSession, type MuxSessionOptions } from './session.js';
 import type { MuxStream } from './stream.js';
 import { UdpRelay, type DatagramPeer, type DatagramService, type UdpRelayOptions } from './udp-relay.js';
@@ -76,12 +86,19 @@ export class ServerSession extends MuxSession implements DatagramPeer {
   private datagrams: DatagramService | undefined;
   private readonly handshakeTimer: NodeJS.Timeout;
 
-  constructor(transport: Duplex, private readonly options: MuxServerOptions, private readonly handlers: MuxServerHandlers) {
+  constructor(
+    transport: Duplex,
+    private readonly options: MuxServerOptions,
+    private readonly handlers: MuxServerHandlers,
+  ) {
     super(transport, options);
     const hello = helloPayload();
     this.challenge = hello.challenge;
     this.writer.frame(FrameType.Hello, 0, 0, hello.payload);
-    this.handshakeTimer = setTimeout(() => this.close(ErrorCode.Auth, 'no authentication in time'), options.handshakeTimeoutMs ?? 10_000).unref();
+    this.handshakeTimer = setTimeout(
+      () => this.close(ErrorCode.Auth, 'no authentication in time'),
+      options.handshakeTimeoutMs ?? 10_000,
+    ).unref();
   }
 
   sendDatagram(flow: number, source: Endpoint, payload: Buffer): boolean {
@@ -121,7 +138,8 @@ export class ServerSession extends MuxSession implements DatagramPeer {
 
   /** Only AUTH is accepted before the session opens; a wrong key ends the session with GoAway(Auth). */
   private handleHandshake(frame: Frame): void {
-    if (this.state !== 'hello' || frame.type !== FrameType.Auth) throw new MuxProtocolError(`frame type ${frame.type} before authentication`);
+    if (this.state !== 'hello' || frame.type !== FrameType.Auth)
+      throw new MuxProtocolError(`frame type ${frame.type} before authentication`);
     this.state = 'verifying';
     const challenge = this.challenge;
     this.challenge = Buffer.alloc(0); // one answer per challenge

@@ -21,7 +21,11 @@ export interface MuxSessionOptions extends FrameWriterOptions {
 /** Why a session ended: a local close(), the peer's GoAway, a protocol error, or the transport. */
 export class MuxSessionError extends Error {
   override name = 'MuxSessionError';
-  constructor(readonly code: number, message: string, options?: ErrorOptions) {
+  constructor(
+    readonly code: number,
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
   }
 }
@@ -42,7 +46,10 @@ export abstract class MuxSession extends EventEmitter implements StreamHost {
   private lastReceived = Date.now();
   private ended: Error | undefined | null = null;
 
-  protected constructor(protected readonly transport: Duplex, options: MuxSessionOptions) {
+  protected constructor(
+    protected readonly transport: Duplex,
+    options: MuxSessionOptions,
+  ) {
     super();
     this.writer = new FrameWriter(transport, options);
     this.streamWindow = options.streamWindow ?? 1 << 20;
@@ -98,7 +105,11 @@ export abstract class MuxSession extends EventEmitter implements StreamHost {
     } catch (error) {
       const protocol = error instanceof MuxProtocolError;
       const message = protocol ? error.message : `internal error: ${(error as Error).message}`;
-      this.end(new MuxSessionError(protocol ? ErrorCode.Protocol : ErrorCode.Internal, message, { cause: error }), protocol ? ErrorCode.Protocol : ErrorCode.Internal, message);
+      this.end(
+        new MuxSessionError(protocol ? ErrorCode.Protocol : ErrorCode.Internal, message, { cause: error }),
+        protocol ? ErrorCode.Protocol : ErrorCode.Internal,
+        message,
+      );
     }
   }
 
@@ -109,7 +120,10 @@ export abstract class MuxSession extends EventEmitter implements StreamHost {
         return;
       case FrameType.GoAway: {
         const { code, reason } = decodeRefusal(frame.payload, 'goaway');
-        const error = code === ErrorCode.Ok ? undefined : new MuxSessionError(code, `the peer ended the session: ${codeName(code)}${reason ? ` (${reason})` : ''}`);
+        const error =
+          code === ErrorCode.Ok
+            ? undefined
+            : new MuxSessionError(code, `the peer ended the session: ${codeName(code)}${reason ? ` (${reason})` : ''}`);
         return this.end(error, undefined, '');
       }
       case FrameType.Data:
@@ -130,12 +144,18 @@ export abstract class MuxSession extends EventEmitter implements StreamHost {
   private onData(frame: Frame): void {
     const stream = this.streams.get(frame.stream);
     if (!stream) return;
-    if (!stream.receiveData(frame.payload, (frame.flags & Flag.Fin) !== 0)) stream.reset(ErrorCode.FlowControl, 'the peer sent more than its window or after its FIN');
+    if (!stream.receiveData(frame.payload, (frame.flags & Flag.Fin) !== 0))
+      stream.reset(ErrorCode.FlowControl, 'the peer sent more than its window or after its FIN');
   }
 
   private checkAlive(interval: number, timeout: number): void {
     const quiet = Date.now() - this.lastReceived;
-    if (quiet >= timeout) return this.end(new MuxSessionError(ErrorCode.Keepalive, `no answer from the peer for ${quiet} ms`), ErrorCode.Keepalive, 'keepalive timeout');
+    if (quiet >= timeout)
+      return this.end(
+        new MuxSessionError(ErrorCode.Keepalive, `no answer from the peer for ${quiet} ms`),
+        ErrorCode.Keepalive,
+        'keepalive timeout',
+      );
     if (quiet >= interval) this.writer.frame(FrameType.Ping, 0, 0, Buffer.alloc(8));
   }
 

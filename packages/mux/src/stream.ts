@@ -15,7 +15,11 @@ export interface StreamHost {
 /** A stream that failed: the peer reset it, it was refused, or its session ended. */
 export class MuxStreamError extends Error {
   override name = 'MuxStreamError';
-  constructor(readonly code: number, message: string, options?: ErrorOptions) {
+  constructor(
+    readonly code: number,
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
   }
 

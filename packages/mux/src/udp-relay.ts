@@ -42,7 +42,10 @@ export class UdpRelay implements DatagramService {
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
 
-  constructor(private readonly peer: DatagramPeer, private readonly options: UdpRelayOptions = {}) {
+  constructor(
+    private readonly peer: DatagramPeer,
+    private readonly options: UdpRelayOptions = {},
+  ) {
     const idle = options.idleMs ?? 60_000;
     this.sweeper = setInterval(() => this.sweep(idle), Math.max(250, idle / 2)).unref();
   }

@@ -27,7 +27,10 @@ export class FrameWriter {
   /** Transport writes made, for tests and --debug. */
   writes = 0;
 
-  constructor(private readonly transport: Duplex, options: FrameWriterOptions = {}) {
+  constructor(
+    private readonly transport: Duplex,
+    options: FrameWriterOptions = {},
+  ) {
     this.maxWrite = options.maxWriteBytes ?? 1 << 20;
     this.highWater = options.highWaterBytes ?? 4 << 20;
     transport.on('drain', () => {

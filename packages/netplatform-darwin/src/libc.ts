@@ -44,7 +44,9 @@ function libSystem(): Bound {
     socket: lib.func('int socket(int domain, int type, int protocol)') as Bound['socket'],
     ioctl: lib.func('int ioctl(int fd, unsigned long request, ...)') as Bound['ioctl'],
     connect: lib.func('int connect(int fd, const uint8_t *address, uint32_t length)') as Bound['connect'],
-    getsockopt: lib.func('int getsockopt(int fd, int level, int name, _Out_ uint8_t *value, _Inout_ uint32_t *length)') as Bound['getsockopt'],
+    getsockopt: lib.func(
+      'int getsockopt(int fd, int level, int name, _Out_ uint8_t *value, _Inout_ uint32_t *length)',
+    ) as Bound['getsockopt'],
     setsockopt: lib.func('int setsockopt(int fd, int level, int name, const uint8_t *value, uint32_t length)') as Bound['setsockopt'],
     write: lib.func('long write(int fd, const uint8_t *data, unsigned long length)') as Bound['write'],
   };

@@ -11,7 +11,10 @@ const hex = (text: string) => text.replace(/\s+/g, '');
 const STOCK_NAT = 'nat-anchor "com.apple/*" all\nrdr-anchor "com.apple/*" all\n';
 const STOCK_RULES = 'scrub-anchor "com.apple/*" all fragment reassemble\nanchor "com.apple/*" all\n';
 const LO0 = 'lo0\n\tCleared:     Thu Nov 26 09:00:00 2026\n';
-const ENABLE = { stdout: '', stderr: 'No ALTQ support in kernel\nALTQ related functions disabled\npf enabled\nToken : 10675375484584316175\n' };
+const ENABLE = {
+  stdout: '',
+  stderr: 'No ALTQ support in kernel\nALTQ related functions disabled\npf enabled\nToken : 10675375484584316175\n',
+};
 
 function pfAnswers(overrides: Record<string, { code?: number; stdout?: string; stderr?: string }> = {}) {
   return (_command: string, args: readonly string[]) => {
@@ -68,7 +71,9 @@ describe('createPfRedirect', () => {
     });
     const watched = createPfRedirect(watching, journal, fakeLibc().libc);
     await watched.redirectTcp(spec);
-    expect(JSON.parse(journalAtLoad).entries).toEqual([{ seq: 1, state: 'applying', entry: { kind: 'pf-anchor', anchor: 'com.apple/ktctl' } }]);
+    expect(JSON.parse(journalAtLoad).entries).toEqual([
+      { seq: 1, state: 'applying', entry: { kind: 'pf-anchor', anchor: 'com.apple/ktctl' } },
+    ]);
     expect(watching.calls).toEqual([
       { command: 'pfctl', args: ['-s', 'nat'] },
       { command: 'pfctl', args: ['-s', 'rules'] },
@@ -111,11 +116,17 @@ describe('createPfRedirect', () => {
 
   it('refuses, changing nothing, when pf would never see the rules', async () => {
     const noAnchor = setup({ '-s rules': { stdout: 'block drop all\n' } });
-    await expect(noAnchor.redirect.redirectTcp({ cidrs: ['10.96.0.0/16'], excludes: [], toPort: 1 })).rejects.toMatchObject({ code: 'KT_PF_NO_ANCHOR' });
+    await expect(noAnchor.redirect.redirectTcp({ cidrs: ['10.96.0.0/16'], excludes: [], toPort: 1 })).rejects.toMatchObject({
+      code: 'KT_PF_NO_ANCHOR',
+    });
     const skipped = setup({ '-s Interfaces -i lo0 -v': { stdout: 'lo0 (skip)\n' } });
-    await expect(skipped.redirect.redirectTcp({ cidrs: ['10.96.0.0/16'], excludes: [], toPort: 1 })).rejects.toMatchObject({ code: 'KT_PF_SKIPS_LOOPBACK' });
+    await expect(skipped.redirect.redirectTcp({ cidrs: ['10.96.0.0/16'], excludes: [], toPort: 1 })).rejects.toMatchObject({
+      code: 'KT_PF_SKIPS_LOOPBACK',
+    });
     const v6 = setup();
-    await expect(v6.redirect.redirectTcp({ cidrs: ['fd00::/108'], excludes: [], toPort: 1 })).rejects.toMatchObject({ code: 'KT_IPV6_UNSUPPORTED' });
+    await expect(v6.redirect.redirectTcp({ cidrs: ['fd00::/108'], excludes: [], toPort: 1 })).rejects.toMatchObject({
+      code: 'KT_IPV6_UNSUPPORTED',
+    });
     for (const { journal, runner } of [noAnchor, skipped, v6]) {
       expect(journal.pending()).toEqual([]);
       expect(runner.lines().every((l) => l.startsWith('pfctl -s'))).toBe(true);
@@ -123,7 +134,10 @@ describe('createPfRedirect', () => {
   });
 
   it('undo tolerates a released token and an anchor that is gone; a token from a killed run is released', async () => {
-    const runner = recordingRunner((_c, args) => ({ code: 1, stderr: args[0] === '-X' ? 'pfctl: DIOCSTOPREF: Invalid argument' : 'pfctl: Anchor does not exist.' }));
+    const runner = recordingRunner((_c, args) => ({
+      code: 1,
+      stderr: args[0] === '-X' ? 'pfctl: DIOCSTOPREF: Invalid argument' : 'pfctl: Anchor does not exist.',
+    }));
     const undo = pfUndoers(runner);
     await undo['pf-enabled']!({ kind: 'pf-enabled', token: '42' });
     await undo['pf-anchor']!({ kind: 'pf-anchor', anchor: 'com.apple/ktctl' });

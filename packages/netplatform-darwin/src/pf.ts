@@ -62,9 +62,13 @@ async function checkPfReady(runner: CommandRunner): Promise<void> {
   const nat = await mustRun(runner, 'pfctl', ['-s', 'nat']);
   const rules = await mustRun(runner, 'pfctl', ['-s', 'rules']);
   if (!nat.includes('rdr-anchor "com.apple/*"') || !rules.includes('anchor "com.apple/*"')) {
-    throw new UserError(ErrorCode.PfNoAnchor, "pf's main ruleset does not evaluate the com.apple anchors, so ktctl's rules would never apply", {
-      hint: "reload macOS's ruleset with `sudo pfctl -f /etc/pf.conf` (or add the com.apple anchor lines to yours), or use --mode tun2socks",
-    });
+    throw new UserError(
+      ErrorCode.PfNoAnchor,
+      "pf's main ruleset does not evaluate the com.apple anchors, so ktctl's rules would never apply",
+      {
+        hint: "reload macOS's ruleset with `sudo pfctl -f /etc/pf.conf` (or add the com.apple anchor lines to yours), or use --mode tun2socks",
+      },
+    );
   }
   const loopback = await mustRun(runner, 'pfctl', ['-s', 'Interfaces', '-i', 'lo0', '-v']);
   if (/\bskip\b/.test(loopback)) {

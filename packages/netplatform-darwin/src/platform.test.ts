@@ -54,14 +54,23 @@ const MADE = [
   'pfctl -E',
 ];
 /** Newest first: pf reference, pf anchor, hosts (a file), resolver file + flush, route, utun (a close). */
-const UNDONE = ['pfctl -X 777', 'pfctl -a com.apple/ktctl -F all', 'dscacheutil -flushcache', 'killall -HUP mDNSResponder', 'route -n delete -net 10.96.0.0/16 -interface utun7'];
+const UNDONE = [
+  'pfctl -X 777',
+  'pfctl -a com.apple/ktctl -F all',
+  'dscacheutil -flushcache',
+  'killall -HUP mDNSResponder',
+  'route -n delete -net 10.96.0.0/16 -interface utun7',
+];
 
 describe('createDarwinPlatform', () => {
   it('refuses a session without root (KT_NOT_ROOT, sudo hint), running nothing', async () => {
     const runner = recordingRunner();
     const platform = createDarwinPlatform({ ...machine(), runner, libc: fakeLibc().libc, getuid: () => 501 });
     expect(platform.isAdmin()).toBe(false);
-    await expect(platform.openSession({ command: 'connect' })).rejects.toMatchObject({ code: 'KT_NOT_ROOT', hint: expect.stringContaining('sudo') });
+    await expect(platform.openSession({ command: 'connect' })).rejects.toMatchObject({
+      code: 'KT_NOT_ROOT',
+      hint: expect.stringContaining('sudo'),
+    });
     expect(runner.calls).toEqual([]);
     expect(platform.capabilities).toEqual({ kernelRedirect: true, tun: true });
     expect(platform.os).toBe('darwin');
@@ -74,7 +83,9 @@ describe('createDarwinPlatform', () => {
     const platform = createDarwinPlatform({ ...paths, runner, libc: fake.libc, getuid: () => 0 });
     const session = await connectLike(platform);
     expect(runner.lines()).toEqual(MADE);
-    expect(runner.calls.find((c) => c.args.includes('-f'))?.input).toBe(pfRedirectRules({ cidrs: ['10.244.0.0/16'], excludes: [], toPort: 12300 }));
+    expect(runner.calls.find((c) => c.args.includes('-f'))?.input).toBe(
+      pfRedirectRules({ cidrs: ['10.244.0.0/16'], excludes: [], toPort: 12300 }),
+    );
     expect(readFileSync(paths.hostsPath, 'utf8')).toBe('127.0.0.1 localhost\n# Kt Hosts Begin\n10.96.0.10 web web.dev\n# Kt Hosts End\n');
     expect(readFileSync(join(paths.resolverDir, 'cluster.local'), 'utf8')).toContain('nameserver 127.0.0.1\nport 5353\n');
     runner.calls.length = 0;
@@ -90,7 +101,9 @@ describe('createDarwinPlatform', () => {
   it("restoreStale() undoes a killed run's journal with the same commands", async () => {
     const paths = machine();
     const first = fakeLibc();
-    const session = await connectLike(createDarwinPlatform({ ...paths, runner: recordingRunner(answers), libc: first.libc, getuid: () => 0 }));
+    const session = await connectLike(
+      createDarwinPlatform({ ...paths, runner: recordingRunner(answers), libc: first.libc, getuid: () => 0 }),
+    );
     // The run is killed: its journal stays, written by a pid that is gone now.
     const killed = join(paths.ktHome, 'journal', '999999.json');
     copyFileSync(session.journal.path, killed);
@@ -122,7 +135,10 @@ describe('createDarwinPlatform', () => {
     const paths = machine();
     mkdirSync(join(paths.ktHome, 'journal'), { recursive: true });
     const entries = [{ seq: 1, state: 'applied', entry: { kind: 'route-added', cidr: '10.96.0.0/16', device: 'utun7' } }];
-    writeFileSync(join(paths.ktHome, 'journal', '424242.json'), JSON.stringify({ version: 1, pid: 424242, command: 'connect', startedAt: '', entries }));
+    writeFileSync(
+      join(paths.ktHome, 'journal', '424242.json'),
+      JSON.stringify({ version: 1, pid: 424242, command: 'connect', startedAt: '', entries }),
+    );
     const runner = recordingRunner();
     const report = await createDarwinPlatform({ ...paths, runner, getuid: () => 501, isAlive: () => false }).restoreStale();
     expect(report.failed).toEqual([{ pid: 424242, errors: [expect.stringContaining('sudo ktctl clean')] }]);

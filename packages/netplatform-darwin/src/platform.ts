@@ -1,4 +1,13 @@
-import { type CommandRunner, composePlatform, createHostsFile, hostsUndoers, type NetPlatform, requireRoot, spawnRunner, type Undoers } from '@ktctl/netplatform';
+import {
+  type CommandRunner,
+  composePlatform,
+  createHostsFile,
+  hostsUndoers,
+  type NetPlatform,
+  requireRoot,
+  spawnRunner,
+  type Undoers,
+} from '@ktctl/netplatform';
 import { type Libc, systemLibc } from './libc.js';
 import { createPfRedirect, pfUndoers } from './pf.js';
 import { createDarwinDns, resolverUndoers } from './resolver.js';

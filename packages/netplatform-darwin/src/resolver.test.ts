@@ -53,7 +53,7 @@ describe('/etc/resolver files', () => {
     expect(runner.lines()).toEqual([...FLUSH, ...FLUSH, ...FLUSH]);
   });
 
-  it("backs up a file of the same name and puts it back; leaves a file someone rewrote since", async () => {
+  it('backs up a file of the same name and puts it back; leaves a file someone rewrote since', async () => {
     const { dns, journal, resolverDir } = setup();
     mkdirSync(resolverDir);
     writeFileSync(join(resolverDir, 'cluster.local'), 'nameserver 10.0.0.9\n');

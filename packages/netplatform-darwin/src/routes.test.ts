@@ -21,8 +21,22 @@ destination: 10.96
 
 describe('route(8) arguments', () => {
   it('adds through an interface or a gateway, IPv4 and IPv6', () => {
-    expect(routeArgs('add', { cidr: '10.96.0.0/16', device: 'utun7' })).toEqual(['-n', 'add', '-net', '10.96.0.0/16', '-interface', 'utun7']);
-    expect(routeArgs('delete', { cidr: 'fd00::/108', gateway: 'fd00::1' })).toEqual(['-n', 'delete', '-inet6', '-net', 'fd00::/108', 'fd00::1']);
+    expect(routeArgs('add', { cidr: '10.96.0.0/16', device: 'utun7' })).toEqual([
+      '-n',
+      'add',
+      '-net',
+      '10.96.0.0/16',
+      '-interface',
+      'utun7',
+    ]);
+    expect(routeArgs('delete', { cidr: 'fd00::/108', gateway: 'fd00::1' })).toEqual([
+      '-n',
+      'delete',
+      '-inet6',
+      '-net',
+      'fd00::/108',
+      'fd00::1',
+    ]);
     expect(routeArgs('get', { cidr: '10.96.0.0/16', device: 'utun7' })).toEqual(['-n', 'get', '-net', '10.96.0.0/16']);
   });
 
@@ -43,7 +57,10 @@ describe('createRouteTable (macOS)', () => {
     });
     const journal = newJournal(runner);
     await createRouteTable(runner, journal).add({ cidr: '10.96.0.0/16', device: 'utun7' });
-    expect(JSON.parse(journalAtAdd).entries[0]).toMatchObject({ state: 'applying', entry: { kind: 'route-added', cidr: '10.96.0.0/16', device: 'utun7' } });
+    expect(JSON.parse(journalAtAdd).entries[0]).toMatchObject({
+      state: 'applying',
+      entry: { kind: 'route-added', cidr: '10.96.0.0/16', device: 'utun7' },
+    });
     expect(await journal.undoAll()).toEqual([]);
     expect(runner.lines()).toEqual([
       'route -n get -net 10.96.0.0/16',
@@ -53,7 +70,9 @@ describe('createRouteTable (macOS)', () => {
   });
 
   it("takes connect's loopback name `lo` as macOS's lo0", async () => {
-    const runner = recordingRunner((_c, args) => (args[1] === 'get' ? { code: 1, stderr: 'route: writing to routing socket: not in table' } : undefined));
+    const runner = recordingRunner((_c, args) =>
+      args[1] === 'get' ? { code: 1, stderr: 'route: writing to routing socket: not in table' } : undefined,
+    );
     await createRouteTable(runner, newJournal(runner)).add({ cidr: '10.96.0.0/16', device: 'lo' });
     expect(runner.lines()[1]).toBe('route -n add -net 10.96.0.0/16 -interface lo0');
   });
@@ -69,11 +88,15 @@ describe('createRouteTable (macOS)', () => {
   });
 
   it('a route already gone counts as undone; another failure is reported', async () => {
-    const gone = recordingRunner((_c, args) => (args[1] === 'delete' ? { code: 1, stderr: 'route: writing to routing socket: not in table' } : { stdout: getDefault }));
+    const gone = recordingRunner((_c, args) =>
+      args[1] === 'delete' ? { code: 1, stderr: 'route: writing to routing socket: not in table' } : { stdout: getDefault },
+    );
     const journal = newJournal(gone);
     await createRouteTable(gone, journal).add({ cidr: '10.96.0.0/16', device: 'utun7' });
     expect(await journal.undoAll()).toEqual([]);
-    const denied = recordingRunner((_c, args) => (args[1] === 'delete' ? { code: 1, stderr: 'route: must be root to alter routing table' } : { stdout: getDefault }));
+    const denied = recordingRunner((_c, args) =>
+      args[1] === 'delete' ? { code: 1, stderr: 'route: must be root to alter routing table' } : { stdout: getDefault },
+    );
     const other = newJournal(denied);
     await createRouteTable(denied, other).add({ cidr: '10.96.0.0/16', device: 'utun7' });
     expect(await other.undoAll()).toEqual([expect.stringContaining('must be root')]);

@@ -33,10 +33,27 @@ describe('utun structs', () => {
   });
 
   it('ifconfig gives the device its address point-to-point, the MTU, and brings it up', () => {
-    expect(ifconfigArgs('utun7', { address: '10.255.0.1/32', mtu: 1400 })).toEqual(
-      ['utun7', 'inet', '10.255.0.1', '10.255.0.1', 'netmask', '255.255.255.255', 'mtu', '1400', 'up'],
-    );
-    expect(ifconfigArgs('utun7', { address: 'fd00::1/128' })).toEqual(['utun7', 'inet6', 'fd00::1', 'prefixlen', '128', 'mtu', '1500', 'up']);
+    expect(ifconfigArgs('utun7', { address: '10.255.0.1/32', mtu: 1400 })).toEqual([
+      'utun7',
+      'inet',
+      '10.255.0.1',
+      '10.255.0.1',
+      'netmask',
+      '255.255.255.255',
+      'mtu',
+      '1400',
+      'up',
+    ]);
+    expect(ifconfigArgs('utun7', { address: 'fd00::1/128' })).toEqual([
+      'utun7',
+      'inet6',
+      'fd00::1',
+      'prefixlen',
+      '128',
+      'mtu',
+      '1500',
+      'up',
+    ]);
   });
 });
 
@@ -79,7 +96,9 @@ describe('createUtunFactory', () => {
     };
     const device = await factory.create({ address: '10.255.0.1/32', mtu: 1400 });
     expect(JSON.parse(journalAtSocket).entries).toEqual([{ seq: 1, state: 'applying', entry: { kind: 'utun', pid: process.pid } }]);
-    expect(JSON.parse(readFileSync(journal.path, 'utf8')).entries).toEqual([{ seq: 1, state: 'applied', entry: { kind: 'utun', pid: process.pid, name: 'utun7' } }]);
+    expect(JSON.parse(readFileSync(journal.path, 'utf8')).entries).toEqual([
+      { seq: 1, state: 'applied', entry: { kind: 'utun', pid: process.pid, name: 'utun7' } },
+    ]);
     expect(device).toMatchObject({ name: 'utun7', mtu: 1400 });
     expect(runner.lines()).toEqual(['ifconfig utun7 inet 10.255.0.1 10.255.0.1 netmask 255.255.255.255 mtu 1400 up']);
     await device.close();

@@ -17,7 +17,9 @@ function machine(resolvConf: string, { stubLink = false } = {}) {
   writeFileSync(upstream, 'nameserver 192.168.1.1\nsearch lan\n');
   const link = join(dir, 'resolv.conf');
   symlinkSync(real, link);
-  const runner = recordingRunner((cmd, args) => (cmd === 'ip' && args[1] === 'show' ? { code: 1, stderr: 'Device does not exist' } : undefined));
+  const runner = recordingRunner((cmd, args) =>
+    cmd === 'ip' && args[1] === 'show' ? { code: 1, stderr: 'Device does not exist' } : undefined,
+  );
   const undoers = { ...replacedFileUndoers({ 'resolv-conf': revertResolvConf }), ...dnsUndoers(runner), ...linkUndoers(runner) };
   const journal = Journal.create(join(dir, 'journal'), { pid: 1, command: 'connect' }, undoers);
   const dns = createLinuxDns({ runner, journal, resolvConfPath: link, resolvedUpstreamPath: upstream });
@@ -52,7 +54,13 @@ describe('resolv.conf backend', () => {
 
 describe('systemd-resolved backend', () => {
   it('builds resolvectl commands with route-only domains', () => {
-    expect(resolvectlCommands('kt0', { nameservers: ['127.0.0.1:5353'], searchDomains: ['default.svc.cluster.local'], routeDomains: ['cluster.local'] })).toEqual([
+    expect(
+      resolvectlCommands('kt0', {
+        nameservers: ['127.0.0.1:5353'],
+        searchDomains: ['default.svc.cluster.local'],
+        routeDomains: ['cluster.local'],
+      }),
+    ).toEqual([
       ['dns', 'kt0', '127.0.0.1:5353'],
       ['domain', 'kt0', 'default.svc.cluster.local', '~cluster.local'],
       ['default-route', 'kt0', 'false'],

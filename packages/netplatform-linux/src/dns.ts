@@ -33,7 +33,9 @@ export function usesSystemdResolved(resolvConfPath: string): boolean {
   } catch {
     return false;
   }
-  return target.endsWith('/systemd/resolve/stub-resolv.conf') || parseResolvConf(text, { original: true }).nameservers.includes(RESOLVED_STUB);
+  return (
+    target.endsWith('/systemd/resolve/stub-resolv.conf') || parseResolvConf(text, { original: true }).nameservers.includes(RESOLVED_STUB)
+  );
 }
 
 /** `resolvectl` commands that give a link our nameservers and domains (`~domain` = route only). */

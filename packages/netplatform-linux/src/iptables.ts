@@ -34,7 +34,18 @@ export const DNS_CHAIN = 'KT_DNS';
 export function redirectRules(spec: RedirectSpec, chain = REDIRECT_CHAIN): string[][] {
   checkPort(spec.toPort);
   const returns = spec.excludes.map((x) => ['-A', chain, '-d', normalizeCidr(x), '-j', 'RETURN']);
-  const redirects = spec.cidrs.map((c) => ['-A', chain, '-d', normalizeCidr(c), '-p', 'tcp', '-j', 'REDIRECT', '--to-ports', String(spec.toPort)]);
+  const redirects = spec.cidrs.map((c) => [
+    '-A',
+    chain,
+    '-d',
+    normalizeCidr(c),
+    '-p',
+    'tcp',
+    '-j',
+    'REDIRECT',
+    '--to-ports',
+    String(spec.toPort),
+  ]);
   return [...returns, ...redirects];
 }
 
@@ -42,7 +53,18 @@ export function redirectRules(spec: RedirectSpec, chain = REDIRECT_CHAIN): strin
 export function loopbackDnsRules(toPort: number, chain = DNS_CHAIN): string[][] {
   checkPort(toPort);
   return ['udp', 'tcp'].map((proto) => [
-    '-A', chain, '-d', '127.0.0.1/32', '-p', proto, '--dport', '53', '-j', 'REDIRECT', '--to-ports', String(toPort),
+    '-A',
+    chain,
+    '-d',
+    '127.0.0.1/32',
+    '-p',
+    proto,
+    '--dport',
+    '53',
+    '-j',
+    'REDIRECT',
+    '--to-ports',
+    String(toPort),
   ]);
 }
 

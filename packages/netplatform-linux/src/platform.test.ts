@@ -32,20 +32,34 @@ describe('createLinuxPlatform', () => {
   it('without root, restoreStale() undoes nothing and says the killed run needs sudo ktctl clean', async () => {
     const home = ktHome();
     mkdirSync(join(home, 'journal'), { recursive: true });
-    const journal = { version: 1, pid: 424242, command: 'connect', startedAt: '', entries: [{ seq: 1, state: 'applied', entry: { kind: 'route-added', cidr: '10.96.0.0/16', device: 'kt0' } }] };
+    const journal = {
+      version: 1,
+      pid: 424242,
+      command: 'connect',
+      startedAt: '',
+      entries: [{ seq: 1, state: 'applied', entry: { kind: 'route-added', cidr: '10.96.0.0/16', device: 'kt0' } }],
+    };
     writeFileSync(join(home, 'journal', '424242.json'), JSON.stringify(journal));
     const runner = recordingRunner();
     const platform = createLinuxPlatform({ ktHome: home, runner, geteuid: () => 1000, isAlive: () => false });
     const report = await platform.restoreStale();
     expect(report.failed).toEqual([{ pid: 424242, errors: [expect.stringContaining('sudo ktctl clean')] }]);
     expect(runner.calls).toEqual([]);
-    expect(await platform.staleChanges()).toEqual([{ pid: 424242, command: 'connect', changes: ['route-added (cidr=10.96.0.0/16 device=kt0)'] }]);
+    expect(await platform.staleChanges()).toEqual([
+      { pid: 424242, command: 'connect', changes: ['route-added (cidr=10.96.0.0/16 device=kt0)'] },
+    ]);
   });
 
   it('as root, restoreStale() undoes a dead run with the real commands', async () => {
     const home = ktHome();
     mkdirSync(join(home, 'journal'), { recursive: true });
-    const journal = { version: 1, pid: 424243, command: 'connect', startedAt: '', entries: [{ seq: 1, state: 'applied', entry: { kind: 'route-added', cidr: '10.96.0.0/16', device: 'kt0' } }] };
+    const journal = {
+      version: 1,
+      pid: 424243,
+      command: 'connect',
+      startedAt: '',
+      entries: [{ seq: 1, state: 'applied', entry: { kind: 'route-added', cidr: '10.96.0.0/16', device: 'kt0' } }],
+    };
     writeFileSync(join(home, 'journal', '424243.json'), JSON.stringify(journal));
     const runner = recordingRunner();
     const report = await createLinuxPlatform({ ktHome: home, runner, geteuid: () => 0, isAlive: () => false }).restoreStale();

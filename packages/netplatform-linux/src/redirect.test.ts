@@ -65,7 +65,9 @@ describe('createKernelRedirect', () => {
     });
     const redirect = createKernelRedirect(runner, journal, 'iptables');
     await redirect.redirectTcp({ cidrs: ['10.96.0.0/16'], excludes: ['10.96.0.1'], toPort: 40000 });
-    expect(journal.pending()).toEqual([{ kind: 'iptables-chain', binary: 'iptables', table: 'nat', chain: 'KT_CONNECT', hooks: ['OUTPUT'] }]);
+    expect(journal.pending()).toEqual([
+      { kind: 'iptables-chain', binary: 'iptables', table: 'nat', chain: 'KT_CONNECT', hooks: ['OUTPUT'] },
+    ]);
     expect(await journal.undoAll()).toEqual([]);
     expect(runner.lines()).toEqual([
       'iptables -w -t nat -D OUTPUT -j KT_CONNECT',
@@ -135,7 +137,9 @@ describe('createKernelRedirect', () => {
       'iptables -w -t nat -I PREROUTING 1 -j KT_CONNECT',
     ]);
     expect(journal.pending()).toMatchObject([{ hooks: ['OUTPUT', 'PREROUTING'] }]);
-    expect(nftTableScript('ktctl', ['return'], true)).toContain('  chain prerouting {\n    type nat hook prerouting priority -100; policy accept;\n    return\n  }\n');
+    expect(nftTableScript('ktctl', ['return'], true)).toContain(
+      '  chain prerouting {\n    type nat hook prerouting priority -100; policy accept;\n    return\n  }\n',
+    );
   });
 
   it('installing again replaces the rules of this session instead of adding a second chain', async () => {
@@ -163,7 +167,9 @@ describe('createKernelRedirect', () => {
 
   it('refuses IPv6 ranges with a clear error', async () => {
     const { runner, journal } = setup();
-    await expect(createKernelRedirect(runner, journal, 'iptables').redirectTcp({ cidrs: ['fd00::/108'], excludes: [], toPort: 1 })).rejects.toMatchObject({
+    await expect(
+      createKernelRedirect(runner, journal, 'iptables').redirectTcp({ cidrs: ['fd00::/108'], excludes: [], toPort: 1 }),
+    ).rejects.toMatchObject({
       code: 'KT_IPV6_UNSUPPORTED',
     });
   });

@@ -12,7 +12,15 @@ import {
   redirectRules,
   removeChain,
 } from './iptables.js';
-import { DNS_TABLE, nftLoopbackDnsRules, nftRedirectRules, nftTableScript, type NftTableEntry, REDIRECT_TABLE, removeNftTable } from './nft.js';
+import {
+  DNS_TABLE,
+  nftLoopbackDnsRules,
+  nftRedirectRules,
+  nftTableScript,
+  type NftTableEntry,
+  REDIRECT_TABLE,
+  removeNftTable,
+} from './nft.js';
 import { originalDestination } from './original-dst.js';
 
 export type RedirectBackend = 'iptables' | 'nft';
@@ -52,15 +60,12 @@ async function chainEntry(runner: CommandRunner, chain: string, forwarded: boole
  */
 async function removeLeftover(runner: CommandRunner, backend: RedirectBackend, name: string): Promise<void> {
   if (backend === 'nft') await removeNftTable(runner, { kind: 'nft-table', family: 'ip', name });
-  else await removeChain(runner, { kind: 'iptables-chain', binary: 'iptables', table: 'nat', chain: name, hooks: ['OUTPUT', 'PREROUTING'] });
+  else
+    await removeChain(runner, { kind: 'iptables-chain', binary: 'iptables', table: 'nat', chain: name, hooks: ['OUTPUT', 'PREROUTING'] });
 }
 
 /** Kernel redirect with iptables or nft rules in ktctl's own chain/table, journaled before they exist. */
-export function createKernelRedirect(
-  runner: CommandRunner,
-  journal: Journal,
-  pinned: RedirectBackend | undefined,
-): KernelRedirect {
+export function createKernelRedirect(runner: CommandRunner, journal: Journal, pinned: RedirectBackend | undefined): KernelRedirect {
   let chosen: RedirectBackend | undefined = pinned;
   const install = async (purpose: Purpose, iptablesRules: string[][], nftRules: string[], forwarded = false) => {
     const backend = (chosen ??= await detectRedirectBackend(runner));

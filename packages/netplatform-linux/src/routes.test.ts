@@ -36,7 +36,10 @@ describe('createRouteTable', () => {
     });
     const journal = newJournal(runner);
     await createRouteTable(runner, journal).add({ cidr: '10.96.0.0/16', device: 'kt0' });
-    expect(JSON.parse(journalAtAdd).entries[0]).toMatchObject({ state: 'applying', entry: { kind: 'route-added', cidr: '10.96.0.0/16', device: 'kt0' } });
+    expect(JSON.parse(journalAtAdd).entries[0]).toMatchObject({
+      state: 'applying',
+      entry: { kind: 'route-added', cidr: '10.96.0.0/16', device: 'kt0' },
+    });
     expect(await journal.undoAll()).toEqual([]);
     expect(runner.lines()).toEqual([
       'ip route show exact 10.96.0.0/16',
@@ -63,7 +66,9 @@ describe('createRouteTable', () => {
   });
 
   it('remove() deletes only the matching route; a route already gone counts as undone', async () => {
-    const runner = recordingRunner((_c, args) => (args[1] === 'del' ? { code: 2, stderr: 'RTNETLINK answers: No such process' } : undefined));
+    const runner = recordingRunner((_c, args) =>
+      args[1] === 'del' ? { code: 2, stderr: 'RTNETLINK answers: No such process' } : undefined,
+    );
     const journal = newJournal(runner);
     const routes = createRouteTable(runner, journal);
     await routes.add({ cidr: '10.96.0.0/16', device: 'kt0' });

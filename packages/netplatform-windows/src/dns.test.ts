@@ -40,7 +40,12 @@ describe('Windows DNS', () => {
 
   it('sets the interface servers, an NRPT rule per route domain and the suffix list, journaled first; undo in reverse', async () => {
     const { dns, runner, journal, atFirstChange } = setup();
-    await dns.apply({ nameservers: ['10.255.0.2', '10.255.0.3'], device: 'kt0', routeDomains: ['cluster.local'], searchDomains: ['dev.svc.cluster.local'] });
+    await dns.apply({
+      nameservers: ['10.255.0.2', '10.255.0.3'],
+      device: 'kt0',
+      routeDomains: ['cluster.local'],
+      searchDomains: ['dev.svc.cluster.local'],
+    });
     expect(runner.lines()).toEqual([
       'netsh interface ipv4 set dnsservers name=kt0 static 10.255.0.2 primary validate=no',
       'netsh interface ipv4 add dnsservers name=kt0 address=10.255.0.3 index=2 validate=no',
@@ -69,12 +74,16 @@ describe('Windows DNS', () => {
   it('refuses a nameserver with a port and a domain that is not one, before changing anything', async () => {
     const { dns, runner, journal } = setup();
     await expect(dns.apply({ nameservers: ['127.0.0.1:5353'], routeDomains: ['cluster.local'] })).rejects.toThrow(/no port/);
-    await expect(dns.apply({ nameservers: ['127.0.0.1'], device: 'kt0', routeDomains: ["x'; Remove-Item C:\\"] })).rejects.toThrow(/not a DNS domain/);
+    await expect(dns.apply({ nameservers: ['127.0.0.1'], device: 'kt0', routeDomains: ["x'; Remove-Item C:\\"] })).rejects.toThrow(
+      /not a DNS domain/,
+    );
     expect(runner.calls).toEqual([]);
     expect(journal.pending()).toEqual([]);
   });
 
   it('an IPv6 server goes to netsh ipv6', () => {
-    expect(dnsServerCommands('kt0', ['fd00::53'])).toEqual([['interface', 'ipv6', 'set', 'dnsservers', 'name=kt0', 'static', 'fd00::53', 'primary', 'validate=no']]);
+    expect(dnsServerCommands('kt0', ['fd00::53'])).toEqual([
+      ['interface', 'ipv6', 'set', 'dnsservers', 'name=kt0', 'static', 'fd00::53', 'primary', 'validate=no'],
+    ]);
   });
 });

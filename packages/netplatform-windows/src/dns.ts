@@ -65,9 +65,17 @@ export function suffixListScript(list: readonly string[]): string {
 export const ORIGINAL_NAMESERVERS_SCRIPT =
   'Get-DnsClientServerAddress | Where-Object { $_.ServerAddresses } | ForEach-Object { $_.ServerAddresses }';
 export const SUFFIX_LIST_SCRIPT = '(Get-DnsClientGlobalSetting).SuffixSearchList';
-export const CONNECTION_SUFFIXES_SCRIPT = "Get-DnsClient | Where-Object { $_.ConnectionSpecificSuffix } | ForEach-Object { $_.ConnectionSpecificSuffix }";
+export const CONNECTION_SUFFIXES_SCRIPT =
+  'Get-DnsClient | Where-Object { $_.ConnectionSpecificSuffix } | ForEach-Object { $_.ConnectionSpecificSuffix }';
 
-const lines = (text: string) => [...new Set(text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== ''))];
+const lines = (text: string) => [
+  ...new Set(
+    text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== ''),
+  ),
+];
 
 async function flushDnsCache(runner: CommandRunner): Promise<void> {
   // Best effort: a cache that is not flushed only delays the change by its TTL.
@@ -88,7 +96,9 @@ export function createWindowsDns(runner: CommandRunner, journal: Journal): DnsCo
     // fec0:0:0:ffff::1..3 are the placeholders Windows lists on adapters that got no IPv6 DNS server.
     originalNameservers: async () =>
       lines(await powershell(runner, ORIGINAL_NAMESERVERS_SCRIPT)).filter((ns) => isIP(ns) !== 0 && !ns.toLowerCase().startsWith('fec0:')),
-    originalSearchDomains: async () => [...new Set([...(await suffixList()), ...lines(await powershell(runner, CONNECTION_SUFFIXES_SCRIPT))])],
+    originalSearchDomains: async () => [
+      ...new Set([...(await suffixList()), ...lines(await powershell(runner, CONNECTION_SUFFIXES_SCRIPT))]),
+    ],
     async apply(settings: DnsSettings) {
       const nameservers = settings.nameservers.map(checkAddress);
       const routeDomains = [...new Set((settings.routeDomains ?? []).map(checkDomain))];

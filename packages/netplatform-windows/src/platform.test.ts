@@ -28,7 +28,12 @@ async function connectLike(platform: ReturnType<typeof createWindowsPlatform>) {
   const session = await platform.openSession({ command: 'connect' });
   const tun = await session.tun!.create({ name: 'kt0', address: '10.255.0.1/32' });
   await session.routes.add({ cidr: '10.96.0.0/16', device: tun.name });
-  await session.dns.apply({ nameservers: ['10.255.0.2'], device: tun.name, routeDomains: ['cluster.local'], searchDomains: ['default.svc.cluster.local'] });
+  await session.dns.apply({
+    nameservers: ['10.255.0.2'],
+    device: tun.name,
+    routeDomains: ['cluster.local'],
+    searchDomains: ['default.svc.cluster.local'],
+  });
   await session.hosts.setBlock([{ ip: '10.96.0.10', names: ['web'] }]);
   return session;
 }
@@ -64,7 +69,12 @@ describe('createWindowsPlatform', () => {
 
   it('has a TUN but no kernel redirect (sshuttle mode is refused by connect), and no redirect in a session', async () => {
     const admin = elevated();
-    const platform = createWindowsPlatform({ ...machine(), runner: recordingRunner(), exitCode: admin.exitCode, wintun: () => fakeWintun().api });
+    const platform = createWindowsPlatform({
+      ...machine(),
+      runner: recordingRunner(),
+      exitCode: admin.exitCode,
+      wintun: () => fakeWintun().api,
+    });
     expect(platform.os).toBe('win32');
     expect(platform.capabilities).toEqual({ kernelRedirect: false, tun: true });
     const session = await platform.openSession({ command: 'connect' });
@@ -97,14 +107,22 @@ describe('createWindowsPlatform', () => {
   it("restoreStale() undoes a killed run's journal (its adapter went with it)", async () => {
     const paths = machine();
     const first = fakeWintun();
-    const session = await connectLike(createWindowsPlatform({ ...paths, runner: recordingRunner(answers), exitCode: elevated().exitCode, wintun: () => first.api }));
+    const session = await connectLike(
+      createWindowsPlatform({ ...paths, runner: recordingRunner(answers), exitCode: elevated().exitCode, wintun: () => first.api }),
+    );
     const killed = join(paths.ktHome, 'journal', '999999.json');
     copyFileSync(session.journal.path, killed);
     writeFileSync(killed, readFileSync(killed, 'utf8').replaceAll(`"pid": ${process.pid}`, '"pid": 999999'));
     rmSync(session.journal.path);
 
     const runner = recordingRunner();
-    const next = createWindowsPlatform({ ...paths, runner, exitCode: elevated().exitCode, isAlive: (pid) => pid === process.pid, wintun: () => fakeWintun().api });
+    const next = createWindowsPlatform({
+      ...paths,
+      runner,
+      exitCode: elevated().exitCode,
+      isAlive: (pid) => pid === process.pid,
+      wintun: () => fakeWintun().api,
+    });
     const report = await next.restoreStale();
     expect(report).toMatchObject({ restored: [{ pid: 999999, command: 'connect', changes: 6 }], failed: [] });
     expect(runner.lines()).toEqual(UNDONE);
@@ -116,7 +134,10 @@ describe('createWindowsPlatform', () => {
     const paths = machine();
     mkdirSync(join(paths.ktHome, 'journal'), { recursive: true });
     const entries = [{ seq: 1, state: 'applied', entry: { kind: 'route-added', cidr: '10.96.0.0/16', device: 'kt0' } }];
-    writeFileSync(join(paths.ktHome, 'journal', '424242.json'), JSON.stringify({ version: 1, pid: 424242, command: 'connect', startedAt: '', entries }));
+    writeFileSync(
+      join(paths.ktHome, 'journal', '424242.json'),
+      JSON.stringify({ version: 1, pid: 424242, command: 'connect', startedAt: '', entries }),
+    );
     const runner = recordingRunner();
     const report = await createWindowsPlatform({ ...paths, runner, exitCode: () => 1, isAlive: () => false }).restoreStale();
     expect(report.failed).toEqual([{ pid: 424242, errors: [expect.stringContaining('Administrator terminal')] }]);

@@ -1,5 +1,13 @@
 import { win32 } from 'node:path';
-import { type CommandRunner, composePlatform, createHostsFile, hostsUndoers, type NetPlatform, spawnRunner, type Undoers } from '@ktctl/netplatform';
+import {
+  type CommandRunner,
+  composePlatform,
+  createHostsFile,
+  hostsUndoers,
+  type NetPlatform,
+  spawnRunner,
+  type Undoers,
+} from '@ktctl/netplatform';
 import { ADMIN_CLEAN, type ExitCodeRunner, isElevated, notAdministrator, spawnExitCode } from './admin.js';
 import { createWindowsDns, dnsUndoers } from './dns.js';
 import { createRouteTable, routeUndoers } from './routes.js';

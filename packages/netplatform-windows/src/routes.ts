@@ -46,7 +46,9 @@ export function createRouteTable(runner: CommandRunner, journal: Journal): Route
     },
     async remove(route) {
       const wanted = checkedRoute(route);
-      await journal.undoWhere((e) => e.kind === 'route-added' && e.cidr === wanted.cidr && e.device === wanted.device && e.gateway === wanted.gateway);
+      await journal.undoWhere(
+        (e) => e.kind === 'route-added' && e.cidr === wanted.cidr && e.device === wanted.device && e.gateway === wanted.gateway,
+      );
     },
   };
 }
@@ -58,7 +60,8 @@ export function routeUndoers(runner: CommandRunner): Undoers {
   return {
     'route-added': async (entry) => {
       const result = await runner('netsh', netshRouteArgs('delete', entry as RouteAddedEntry));
-      if (result.code !== 0 && !GONE.test(output(result))) throw new Error(`netsh delete route ${String(entry.cidr)} failed: ${output(result)}`);
+      if (result.code !== 0 && !GONE.test(output(result)))
+        throw new Error(`netsh delete route ${String(entry.cidr)} failed: ${output(result)}`);
     },
   };
 }

@@ -37,7 +37,9 @@ describe('Wintun adapter identity', () => {
 
   it('without wintun.dll anywhere, says where to put it (KT_WINTUN_MISSING)', () => {
     const execPath = `${tempDir('kt-nowintun-')}/ktctl.exe`;
-    expect(() => locateWintun(undefined, execPath)).toThrow(expect.objectContaining({ code: 'KT_WINTUN_MISSING', message: expect.stringContaining(execPath) }));
+    expect(() => locateWintun(undefined, execPath)).toThrow(
+      expect.objectContaining({ code: 'KT_WINTUN_MISSING', message: expect.stringContaining(execPath) }),
+    );
     expect(locateWintun('D:\\tools\\wintun.dll')).toEqual({ path: 'D:\\tools\\wintun.dll' });
   });
 });

@@ -121,7 +121,9 @@ export function loadWintun(path: string, extracted?: string): WintunApi & { unlo
     WintunAllocateSendPacket: (session, size) => allocate(session, size),
     WintunSendPacket: (session, packet) => send(session, packet),
     WaitForSingleObject: (event, ms) =>
-      new Promise((resolve, reject) => wait.async(event, ms, (error: unknown, result: number) => (error ? reject(error) : resolve(result)))),
+      new Promise((resolve, reject) =>
+        wait.async(event, ms, (error: unknown, result: number) => (error ? reject(error) : resolve(result))),
+      ),
     GetLastError: () => lastError() as number,
     copyFrom: (pointer, size) => Buffer.from(koffi.view(pointer, size).slice(0)),
     copyTo: (pointer, data) => new Uint8Array(koffi.view(pointer, data.length)).set(data),

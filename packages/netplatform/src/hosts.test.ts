@@ -28,7 +28,9 @@ describe('hosts block text', () => {
   it('replaces an existing block in place of appending a second one, keeping lines around it', () => {
     const text = `a\n# Kt Hosts Begin\n1.1.1.1 old\n# Kt Hosts End\nb\n`;
     expect(stripHostsBlock(text)).toEqual({ text: 'a\nb\n', found: true });
-    expect(withHostsBlock(text, entries).text).toBe(`a\nb\n# Kt Hosts Begin\n10.96.0.10 web web.ns web.ns.svc.cluster.local\n# Kt Hosts End\n`);
+    expect(withHostsBlock(text, entries).text).toBe(
+      `a\nb\n# Kt Hosts Begin\n10.96.0.10 web web.ns web.ns.svc.cluster.local\n# Kt Hosts End\n`,
+    );
   });
 
   it('keeps CRLF line ends (Windows) on the way in and out', () => {

@@ -111,7 +111,11 @@ describe('restoreStaleJournals', () => {
     expect(report.restored).toEqual([{ pid: 100, command: 'connect', changes: 2 }]);
     expect(report.failed).toEqual([]);
     expect(undone).toEqual(['dead-2', 'dead-1']);
-    expect(listJournals(dir).map((j) => j.pid).sort()).toEqual([200, 300]);
+    expect(
+      listJournals(dir)
+        .map((j) => j.pid)
+        .sort(),
+    ).toEqual([200, 300]);
   });
 
   it('takes a journal whose pid now belongs to another process (other start time) for a dead run', async () => {

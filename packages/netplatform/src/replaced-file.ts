@@ -16,12 +16,7 @@ export interface FileReplacedEntry extends JournalEntry {
 }
 
 /** Replaces a file's content (through a symlink, at its target), journaled first. */
-export async function replaceFileJournaled(
-  journal: Journal,
-  path: string,
-  content: string,
-  fallback?: string,
-): Promise<void> {
+export async function replaceFileJournaled(journal: Journal, path: string, content: string, fallback?: string): Promise<void> {
   const target = realpathSync(path);
   const original = readFileOrUndefined(target);
   if (original === undefined) throw new Error(`${path} does not exist`);

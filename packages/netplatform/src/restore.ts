@@ -77,9 +77,13 @@ export function runBookkeeping(options: RunBookkeepingOptions): Pick<NetPlatform
     acquireInstance: async (command) => acquireInstance(command, { pidDir: options.pidDir, ...alive }),
     staleChanges: async () => staleRuns(),
     async restoreStale() {
-      if (options.isAdmin()) return restoreStaleJournals({ journalDir: options.journalDir, pidDir: options.pidDir, undoers: options.undoers, ...alive });
+      if (options.isAdmin())
+        return restoreStaleJournals({ journalDir: options.journalDir, pidDir: options.pidDir, undoers: options.undoers, ...alive });
       // Without admin rights nothing can be undone (proxy-only mode gets here too): say so instead of half-trying.
-      const failed = staleRuns().map((run) => ({ pid: run.pid, errors: [`${run.changes.length} laptop change(s) of this killed run ${options.adminAdvice}`] }));
+      const failed = staleRuns().map((run) => ({
+        pid: run.pid,
+        errors: [`${run.changes.length} laptop change(s) of this killed run ${options.adminAdvice}`],
+      }));
       return { restored: [], failed, stalePidFiles: removeStalePidFiles(options.pidDir, options.isAlive) };
     },
   };

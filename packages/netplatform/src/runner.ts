@@ -56,12 +56,7 @@ export class CommandFailedError extends Error {
 }
 
 /** Runs a command and returns its stdout, throwing CommandFailedError on a non-zero exit. */
-export async function mustRun(
-  runner: CommandRunner,
-  command: string,
-  args: readonly string[],
-  options?: RunOptions,
-): Promise<string> {
+export async function mustRun(runner: CommandRunner, command: string, args: readonly string[], options?: RunOptions): Promise<string> {
   const result = await runner(command, args, options);
   if (result.code !== 0) throw new CommandFailedError(command, args, result);
   return result.stdout;

@@ -32,7 +32,13 @@ function segment(seq: number, ack: number, window: number, flags: number, data?:
 }
 const TEMPLATE = tcpPacket({ ...LAPTOP, seq: 0, ack: 0, flags: F.ACK });
 
-interface Run { stack: NetStack; conn: TcpConnection; laptopSeq: number; stackNext: number; pending: Buffer[] }
+interface Run {
+  stack: NetStack;
+  conn: TcpConnection;
+  laptopSeq: number;
+  stackNext: number;
+  pending: Buffer[];
+}
 
 /** SYN, accept, ACK; packets from the stack go to `onPacket` (after the handshake). */
 function open(mtu: number, onPacket: (run: Run, packet: Buffer) => void): Run {

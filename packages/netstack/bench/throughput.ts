@@ -23,14 +23,21 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 type Reader = 'fs' | 'ring';
 
-async function measure(mtu: number, reader: Reader): Promise<{ mtu: number; reader: Reader; downloadMBps: number; uploadMBps: number; stats: unknown }> {
+async function measure(
+  mtu: number,
+  reader: Reader,
+): Promise<{ mtu: number; reader: Reader; downloadMBps: number; uploadMBps: number; stats: unknown }> {
   const ns = new StackNamespace();
   await ns.start(mtu, 0, reader);
   try {
     const downloads: number[] = [];
     const uploads: number[] = [];
     for (let i = 0; i < repetitions; i++) {
-      const out = await ns.run('curl', ['-sS', '-o', '/dev/null', '-w', '%{size_download} %{speed_download}', `http://10.202.0.9/bytes/${bytes}`], 600_000);
+      const out = await ns.run(
+        'curl',
+        ['-sS', '-o', '/dev/null', '-w', '%{size_download} %{speed_download}', `http://10.202.0.9/bytes/${bytes}`],
+        600_000,
+      );
       const [size, speed] = out.split(' ').map(Number);
       if (size !== bytes) throw new Error(`curl got ${size} bytes`);
       downloads.push(speed! / 1e6);
@@ -53,5 +60,8 @@ const results = [];
 for (const mtu of [1500, 65000]) for (const reader of ['fs', 'ring'] as const) results.push(await measure(mtu, reader));
 console.log(`kernel TCP <-> netstack over TUN, ${mib} MiB, median of ${repetitions}`);
 console.log('MTU     reader   download MB/s   upload MB/s');
-for (const r of results) console.log(`${String(r.mtu).padEnd(8)}${r.reader.padEnd(9)}${r.downloadMBps.toFixed(1).padStart(13)}${r.uploadMBps.toFixed(1).padStart(14)}`);
+for (const r of results)
+  console.log(
+    `${String(r.mtu).padEnd(8)}${r.reader.padEnd(9)}${r.downloadMBps.toFixed(1).padStart(13)}${r.uploadMBps.toFixed(1).padStart(14)}`,
+  );
 console.log(JSON.stringify({ mib, repetitions, results }));

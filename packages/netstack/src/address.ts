@@ -11,11 +11,17 @@ export function formatIPv6(buf: Buffer, offset: number): string {
   for (let i = 0; i < 8; i++) words.push(buf.readUInt16BE(offset + i * 2));
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) { i++; continue; }
+  for (let i = 0; i < 8;) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLength) { bestStart = i; bestLength = j - i; }
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
     i = j;
   }
   const hex = (list: number[]) => list.map((w) => w.toString(16)).join(':');

@@ -16,7 +16,10 @@ export class NewReno {
   /** sndMax when recovery began; undefined outside recovery. */
   private recover: number | undefined;
 
-  constructor(private readonly mss: number, private readonly limit: number) {
+  constructor(
+    private readonly mss: number,
+    private readonly limit: number,
+  ) {
     this.cwnd = INITIAL_WINDOW_SEGMENTS * mss;
   }
 

@@ -72,7 +72,10 @@ function parseIPv6(packet: Buffer): IpPacket | string {
       const field = packet.readUInt16BE(at + 2);
       fragment = { id: packet.readUInt32BE(at + 4), offset: field & 0xfff8, more: (field & 1) !== 0 };
       at += 8;
-      if (fragment.offset > 0) { next = following; break; } // the rest is data, not headers
+      if (fragment.offset > 0) {
+        next = following;
+        break;
+      } // the rest is data, not headers
     } else {
       at += (packet[at + 1]! + 1) * 8;
     }
@@ -101,7 +104,14 @@ export function pseudoHeaderSum(src: Buffer, dst: Buffer, protocol: number, leng
 let nextId = 1;
 
 /** Writes an IP header at the start of `out` for `payloadLength` bytes of `protocol`; returns its length. */
-export function writeIpHeader(out: Buffer, src: Buffer, dst: Buffer, protocol: number, payloadLength: number, fragment?: { id: number; offset: number; more: boolean }): number {
+export function writeIpHeader(
+  out: Buffer,
+  src: Buffer,
+  dst: Buffer,
+  protocol: number,
+  payloadLength: number,
+  fragment?: { id: number; offset: number; more: boolean },
+): number {
   if (src.length === 4) {
     out[0] = 0x45;
     out[1] = 0;

@@ -9,7 +9,10 @@ export class LazyTimer<Kind extends string> {
   private handle: unknown;
   private handleAt = 0;
 
-  constructor(private readonly clock: StackClock, private readonly onExpired: (kind: Kind) => void) {}
+  constructor(
+    private readonly clock: StackClock,
+    private readonly onExpired: (kind: Kind) => void,
+  ) {}
 
   /** Fires `kind` in `ms`, replacing whatever was set. */
   arm(kind: Kind, ms: number): void {

@@ -29,7 +29,11 @@ export class LossRecovery {
   /** `max` when the segment at `una` was last resent: SACKs beyond it mean that resend was lost too. */
   private firstResentAtMax: number | undefined;
 
-  constructor(private readonly sender: RecoverySender, private readonly mss: number, windowLimit: number) {
+  constructor(
+    private readonly sender: RecoverySender,
+    private readonly mss: number,
+    windowLimit: number,
+  ) {
     this.congestion = new NewReno(mss, windowLimit);
   }
 

@@ -3,7 +3,18 @@ import { randomBytes } from 'node:crypto';
 import { formatIPv4, formatIPv6, parseAddress } from './address.js';
 import { finish, sum16, verifies } from './checksum.js';
 import { Reassembler } from './fragments.js';
-import { type IpPacket, ipHeaderLength, parseIp, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, pseudoHeaderSum, writeIpHeader, fragmentId } from './ip.js';
+import {
+  type IpPacket,
+  ipHeaderLength,
+  parseIp,
+  PROTO_ICMP,
+  PROTO_ICMPV6,
+  PROTO_TCP,
+  PROTO_UDP,
+  pseudoHeaderSum,
+  writeIpHeader,
+  fragmentId,
+} from './ip.js';
 import { type ConnectionHost, StackTcpConnection } from './tcp-connection.js';
 import { ACK, buildTcp, parseTcp, RST, SYN, FIN, type TcpSegment } from './tcp-segment.js';
 import type { Endpoint, StackClock, StackOptions, StackStats, TcpConnection, UdpDatagram } from './types.js';
@@ -61,9 +72,11 @@ export class NetStack {
     if (this.closed) return;
     const src = parseAddress(datagram.source.address);
     const dst = parseAddress(datagram.destination.address);
-    if (src.length !== dst.length) throw new Error(`UDP from ${datagram.source.address} to ${datagram.destination.address}: mixed IP versions`);
+    if (src.length !== dst.length)
+      throw new Error(`UDP from ${datagram.source.address} to ${datagram.destination.address}: mixed IP versions`);
     const length = UDP_HEADER + datagram.payload.length;
-    if (length > 0xffff - ipHeaderLength(src.length === 4 ? 4 : 6)) return this.drop(`UDP reply of ${datagram.payload.length} bytes is too large`);
+    if (length > 0xffff - ipHeaderLength(src.length === 4 ? 4 : 6))
+      return this.drop(`UDP reply of ${datagram.payload.length} bytes is too large`);
     const udp = Buffer.allocUnsafe(length);
     udp.writeUInt16BE(datagram.source.port, 0);
     udp.writeUInt16BE(datagram.destination.port, 2);

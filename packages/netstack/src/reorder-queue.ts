@@ -1,6 +1,10 @@
 // Segments that arrived ahead of a hole, kept (copied) in sequence order until the hole is filled.
 
-interface Piece { seq: number; data: Buffer; fin: boolean }
+interface Piece {
+  seq: number;
+  data: Buffer;
+  fin: boolean;
+}
 
 /** Segments that arrived ahead of a hole, in sequence order, bounded by the receive window. */
 export class ReorderQueue {

@@ -7,7 +7,14 @@ describe('the SACK scoreboard', () => {
     const at = (n: number) => (base + n) >>> 0;
     const board = new Scoreboard();
     board.update([[at(3000), at(4000)]], at(0), at(10_000));
-    board.update([[at(6000), at(7000)], [at(4000), at(5000)]], at(0), at(10_000));
+    board.update(
+      [
+        [at(6000), at(7000)],
+        [at(4000), at(5000)],
+      ],
+      at(0),
+      at(10_000),
+    );
     board.update([[at(9000), at(12_000)]], at(0), at(10_000)); // clipped to what was sent
     expect(board.describe()).toBe(`SACKed ${at(3000)}-${at(5000)} ${at(6000)}-${at(7000)} ${at(9000)}-${at(10_000)}`);
     expect(board.nextHole(at(0), 1460)).toEqual([at(0), 1460]);

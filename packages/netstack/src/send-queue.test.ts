@@ -28,7 +28,8 @@ describe('the send queue', () => {
         const length = next(Math.min(3000, written - acked - offset) + 1);
         const out = Buffer.alloc(length);
         queue.copy(offset, length, out, 0);
-        for (let i = 0; i < length; i++) if (out[i] !== byteAt(acked + offset + i)) throw new Error(`byte ${acked + offset + i} wrong at step ${step}`);
+        for (let i = 0; i < length; i++)
+          if (out[i] !== byteAt(acked + offset + i)) throw new Error(`byte ${acked + offset + i} wrong at step ${step}`);
       } else if (written > acked) {
         const n = next(written - acked + 1);
         queue.consume(n);

@@ -58,7 +58,10 @@ export class SendQueue {
     this.head = left;
     this.cursorIndex -= removed;
     this.cursorStart -= removedBytes;
-    if (this.cursorIndex < 0) { this.cursorIndex = 0; this.cursorStart = 0; }
+    if (this.cursorIndex < 0) {
+      this.cursorIndex = 0;
+      this.cursorStart = 0;
+    }
   }
 
   /** Copies bytes [offset, offset + length) (counted from the first unacknowledged byte) into `out`. */
@@ -66,10 +69,16 @@ export class SendQueue {
     if (length <= 0) return;
     // Positions below are counted from the start of chunks[0], acknowledged part included.
     let position = offset + this.head;
-    if (position < this.cursorStart) { this.cursorIndex = 0; this.cursorStart = 0; }
+    if (position < this.cursorStart) {
+      this.cursorIndex = 0;
+      this.cursorStart = 0;
+    }
     let index = this.cursorIndex;
     let start = this.cursorStart;
-    while (start + this.chunks[index]!.length <= position) { start += this.chunks[index]!.length; index++; }
+    while (start + this.chunks[index]!.length <= position) {
+      start += this.chunks[index]!.length;
+      index++;
+    }
     let left = length;
     while (left > 0) {
       const chunk = this.chunks[index]!;
@@ -79,9 +88,15 @@ export class SendQueue {
       at += n;
       left -= n;
       position += n;
-      if (from + n === chunk.length) { start += chunk.length; index++; }
+      if (from + n === chunk.length) {
+        start += chunk.length;
+        index++;
+      }
     }
-    if (index >= this.chunks.length) { index = this.chunks.length - 1; start -= this.chunks[index]?.length ?? 0; }
+    if (index >= this.chunks.length) {
+      index = this.chunks.length - 1;
+      start -= this.chunks[index]?.length ?? 0;
+    }
     this.cursorIndex = Math.max(0, index);
     this.cursorStart = Math.max(0, start);
   }

@@ -174,7 +174,10 @@ describe('TCP data', () => {
     await a.handshake();
     await b.handshake();
     wire.stack.close();
-    expect(wire.takeTcp().map((s) => [s.dstPort, s.flags & F.RST])).toEqual([[1, F.RST], [2, F.RST]]);
+    expect(wire.takeTcp().map((s) => [s.dstPort, s.flags & F.RST])).toEqual([
+      [1, F.RST],
+      [2, F.RST],
+    ]);
     expect(wire.clock.pending).toBe(0);
   });
 });

@@ -243,10 +243,17 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
   private recoverySender(): RecoverySender {
     const self = this;
     return {
-      get una() { return self.sndUna; },
-      get max() { return self.sndMax; },
-      get queued() { return self.queue.bytes; },
-      finFollows: (length) => this.finQueued && !this.finAcked && length === this.queue.bytes && seqGt(this.sndMax, seqAdd(this.sndUna, length)),
+      get una() {
+        return self.sndUna;
+      },
+      get max() {
+        return self.sndMax;
+      },
+      get queued() {
+        return self.queue.bytes;
+      },
+      finFollows: (length) =>
+        this.finQueued && !this.finAcked && length === this.queue.bytes && seqGt(this.sndMax, seqAdd(this.sndUna, length)),
       resend: (seq, length, fin) => {
         const next = this.sndNxt;
         this.sendData(seq, length, fin);
@@ -365,7 +372,9 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
     const last = offset + length === this.queue.bytes;
     const flags = ACK | (fin ? FIN : 0) | (length > 0 && last ? PSH : 0);
     const window = this.receiver.advertise();
-    const packet = buildTcp(this.flow, seq, this.receiver.next, flags, window, undefined, length, (out, at) => this.queue.copy(offset, length, out, at));
+    const packet = buildTcp(this.flow, seq, this.receiver.next, flags, window, undefined, length, (out, at) =>
+      this.queue.copy(offset, length, out, at),
+    );
     const end = seqAdd(seq, length + (fin ? 1 : 0));
     if (seqLt(seq, this.sndMax)) {
       this.host.stats.retransmits++;
@@ -418,7 +427,9 @@ export class StackTcpConnection extends Duplex implements TcpConnection {
     }
     if (this.state === 'SYN_RECEIVED') return this.sendSynAck();
     const flight = seqDiff(this.sndMax, this.sndUna);
-    this.host.log(`tcp ${this.describe()}: retransmission timeout ${this.retries}, rto ${this.rtt.rto} ms, una ${this.sndUna}, ${flight} bytes in flight, ${this.queue.bytes} queued, window ${this.sndWnd}, ${this.recovery.describe()}`);
+    this.host.log(
+      `tcp ${this.describe()}: retransmission timeout ${this.retries}, rto ${this.rtt.rto} ms, una ${this.sndUna}, ${flight} bytes in flight, ${this.queue.bytes} queued, window ${this.sndWnd}, ${this.recovery.describe()}`,
+    );
     // Go back N (RFC 5681 §3.1, RFC 6582): one segment now, the rest as ACKs return.
     this.recovery.timedOut(this.retries);
     this.rttSeq = undefined;

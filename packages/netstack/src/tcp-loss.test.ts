@@ -148,7 +148,10 @@ describe('TCP loss, reordering and duplicates', () => {
       return wire.takeTcp().at(-1)!;
     };
     expect(at(10, 'bbbbb').sack).toEqual([[start + 10, start + 15]]);
-    expect(at(20, 'ccccc').sack).toEqual([[start + 20, start + 25], [start + 10, start + 15]]);
+    expect(at(20, 'ccccc').sack).toEqual([
+      [start + 20, start + 25],
+      [start + 10, start + 15],
+    ]);
     expect(at(15, 'ddddd').sack).toEqual([[start + 10, start + 25]]);
     const filled = at(0, 'aaaaaaaaaa');
     expect(filled).toMatchObject({ ack: start + 25 });

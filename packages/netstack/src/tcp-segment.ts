@@ -53,10 +53,13 @@ export function parseTcp(ip: IpPacket): TcpSegment | string {
 }
 
 function parseOptions(tcp: Buffer, end: number, segment: TcpSegment): void {
-  for (let at = TCP_HEADER; at < end; ) {
+  for (let at = TCP_HEADER; at < end;) {
     const kind = tcp[at]!;
     if (kind === 0) return;
-    if (kind === 1) { at++; continue; }
+    if (kind === 1) {
+      at++;
+      continue;
+    }
     const length = tcp[at + 1] ?? 0;
     if (length < 2 || at + length > end) return;
     if (kind === OPT_MSS && length === 4) segment.mss = tcp.readUInt16BE(at + 2);
@@ -102,8 +105,14 @@ export function sackOption(blocks: readonly (readonly [number, number])[]): Buff
  * offset, so data is copied once, straight from the send queue into the packet.
  */
 export function buildTcp(
-  flow: TcpFlow, seq: number, ack: number, flags: number, window: number,
-  options: Buffer | undefined, dataLength: number, fill?: (out: Buffer, at: number) => void,
+  flow: TcpFlow,
+  seq: number,
+  ack: number,
+  flags: number,
+  window: number,
+  options: Buffer | undefined,
+  dataLength: number,
+  fill?: (out: Buffer, at: number) => void,
 ): Buffer {
   const ipLength = ipHeaderLength(flow.src.length === 4 ? 4 : 6);
   const headerLength = TCP_HEADER + (options?.length ?? 0);

@@ -60,7 +60,7 @@ describe('TCP windows and segment sizes', () => {
     const { conn, synAck } = await laptop.handshake();
     expect(synAck.window).toBe(65535);
     let window = synAck.window;
-    for (let sent = 0; sent < 64 * 1024; ) {
+    for (let sent = 0; sent < 64 * 1024;) {
       const n = Math.min(1460, 64 * 1024 - sent);
       laptop.send(Buffer.alloc(n, 4));
       sent += n;
@@ -74,7 +74,7 @@ describe('TCP windows and segment sizes', () => {
     expect(conn.readableLength).toBe(64 * 1024);
     // data beyond the window is not taken
     laptop.send(Buffer.alloc(1000, 5));
-    expect(wire.takeTcp().at(-1)).toMatchObject({ ack: ((laptop.seq - 1000) >>> 0), window: 0 });
+    expect(wire.takeTcp().at(-1)).toMatchObject({ ack: (laptop.seq - 1000) >>> 0, window: 0 });
     laptop.seq = (laptop.seq - 1000) >>> 0;
     // a zero-window probe as Linux sends it (one below the window, no data) is answered
     wire.input(laptop.packet(F.ACK, { seq: (laptop.seq - 1) >>> 0 }));

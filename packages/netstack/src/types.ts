@@ -1,9 +1,16 @@
 import type { Duplex } from 'node:stream';
 
 /** An address and port; the address in text form ('10.96.0.10', or RFC 5952 text for IPv6). */
-export interface Endpoint { address: string; port: number }
+export interface Endpoint {
+  address: string;
+  port: number;
+}
 
-export interface UdpDatagram { source: Endpoint; destination: Endpoint; payload: Buffer }
+export interface UdpDatagram {
+  source: Endpoint;
+  destination: Endpoint;
+  payload: Buffer;
+}
 
 export interface StackClock {
   now(): number;
@@ -45,8 +52,16 @@ export interface StackOptions {
 }
 
 export type TcpState =
-  | 'SYN_PENDING' | 'SYN_RECEIVED' | 'ESTABLISHED' | 'FIN_WAIT_1' | 'FIN_WAIT_2' | 'CLOSING' | 'TIME_WAIT'
-  | 'CLOSE_WAIT' | 'LAST_ACK' | 'CLOSED';
+  | 'SYN_PENDING'
+  | 'SYN_RECEIVED'
+  | 'ESTABLISHED'
+  | 'FIN_WAIT_1'
+  | 'FIN_WAIT_2'
+  | 'CLOSING'
+  | 'TIME_WAIT'
+  | 'CLOSE_WAIT'
+  | 'LAST_ACK'
+  | 'CLOSED';
 
 export interface TcpConnection extends Duplex {
   /** The laptop application's side. */

@@ -22,10 +22,23 @@ describe('UDP', () => {
 
   it('sends replies to the laptop with a correct checksum, IPv4 and IPv6', () => {
     const wire = new TestWire();
-    wire.stack.sendUdp({ source: { address: SERVICE, port: 53 }, destination: { address: LAPTOP, port: 5000 }, payload: Buffer.from('answer') });
-    wire.stack.sendUdp({ source: { address: 'fd00::53', port: 53 }, destination: { address: 'fd00::2', port: 6000 }, payload: Buffer.from('six!') });
+    wire.stack.sendUdp({
+      source: { address: SERVICE, port: 53 },
+      destination: { address: LAPTOP, port: 5000 },
+      payload: Buffer.from('answer'),
+    });
+    wire.stack.sendUdp({
+      source: { address: 'fd00::53', port: 53 },
+      destination: { address: 'fd00::2', port: 6000 },
+      payload: Buffer.from('six!'),
+    });
     const [four, six] = wire.take();
-    expect(four).toMatchObject({ src: SERVICE, dst: LAPTOP, checksumOk: true, udp: { srcPort: 53, dstPort: 5000, data: Buffer.from('answer') } });
+    expect(four).toMatchObject({
+      src: SERVICE,
+      dst: LAPTOP,
+      checksumOk: true,
+      udp: { srcPort: 53, dstPort: 5000, data: Buffer.from('answer') },
+    });
     expect(six).toMatchObject({ version: 6, src: 'fd00::53', dst: 'fd00::2', checksumOk: true, udp: { data: Buffer.from('six!') } });
   });
 
@@ -41,7 +54,17 @@ describe('IP fragments', () => {
     const segment = udpSegment({ src: LAPTOP, dst: SERVICE, srcPort: 5000, dstPort: 53, data });
     const pieces: Buffer[] = [];
     for (let at = 0; at < segment.length; at += step) {
-      pieces.push(ipPacket({ src: LAPTOP, dst: SERVICE, protocol: 17, payload: segment.subarray(at, at + step), id, fragmentOffset: at, moreFragments: at + step < segment.length }));
+      pieces.push(
+        ipPacket({
+          src: LAPTOP,
+          dst: SERVICE,
+          protocol: 17,
+          payload: segment.subarray(at, at + step),
+          id,
+          fragmentOffset: at,
+          moreFragments: at + step < segment.length,
+        }),
+      );
     }
     return pieces;
   };
@@ -103,9 +126,24 @@ describe('IP fragments', () => {
     const data = Buffer.alloc(4000, 9);
     wire.stack.sendUdp({ source: { address: SERVICE, port: 53 }, destination: { address: LAPTOP, port: 5000 }, payload: data });
     const pieces = wire.take();
-    expect(pieces.map((p) => [p.fragment!.offset, p.fragment!.more, p.payload.length])).toEqual([[0, true, 1480], [1480, true, 1480], [2960, false, 1048]]);
+    expect(pieces.map((p) => [p.fragment!.offset, p.fragment!.more, p.payload.length])).toEqual([
+      [0, true, 1480],
+      [1480, true, 1480],
+      [2960, false, 1048],
+    ]);
     const other = new TestWire();
-    for (const p of pieces) other.input(ipPacket({ src: LAPTOP, dst: SERVICE, protocol: 17, payload: p.payload, id: 5, fragmentOffset: p.fragment!.offset, moreFragments: p.fragment!.more }));
+    for (const p of pieces)
+      other.input(
+        ipPacket({
+          src: LAPTOP,
+          dst: SERVICE,
+          protocol: 17,
+          payload: p.payload,
+          id: 5,
+          fragmentOffset: p.fragment!.offset,
+          moreFragments: p.fragment!.more,
+        }),
+      );
     // sent back the other way (the pseudo-header sum does not care about the address order)
     expect(other.datagrams.map((d) => d.payload)).toEqual([data]);
   });
@@ -122,7 +160,11 @@ describe('IP fragments', () => {
 
 describe('ICMP echo', () => {
   it('replies, refuses (administratively prohibited) or drops as the owner says', () => {
-    const policy: Record<string, 'reply' | 'unreachable' | 'drop'> = { '10.96.0.1': 'reply', '10.96.0.2': 'unreachable', '10.96.0.3': 'drop' };
+    const policy: Record<string, 'reply' | 'unreachable' | 'drop'> = {
+      '10.96.0.1': 'reply',
+      '10.96.0.2': 'unreachable',
+      '10.96.0.3': 'drop',
+    };
     const wire = new TestWire({ icmpEcho: (d) => policy[d]! });
     wire.input(echoRequest(LAPTOP, '10.96.0.1', 9, 1, Buffer.from('ping-data')));
     wire.input(echoRequest(LAPTOP, '10.96.0.2', 9, 2, Buffer.from('ping-data')));

@@ -26,10 +26,23 @@ export class StackNamespace {
   /** `reader`: 'fs' (one fs.read per packet, as netplatform-linux does) or 'ring' (see ring-reader.ts). */
   async start(mtu: number, loss = 0, reader: 'fs' | 'ring' = 'fs'): Promise<void> {
     execFileSync('ip', ['netns', 'add', this.name]);
-    const peer = spawn('ip', ['netns', 'exec', this.name, process.execPath, ...(process.env.KTN_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', PEER], {
-      env: { ...process.env, KTN_MTU: String(mtu), KTN_LOSS: String(loss), KTN_READER: reader },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const peer = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        this.name,
+        process.execPath,
+        ...(process.env.KTN_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        '--import',
+        'tsx',
+        PEER,
+      ],
+      {
+        env: { ...process.env, KTN_MTU: String(mtu), KTN_LOSS: String(loss), KTN_READER: reader },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     this.peer = peer;
     peer.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     const lines = createInterface({ input: peer.stdout! });

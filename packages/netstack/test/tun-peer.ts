@@ -20,7 +20,11 @@ const mtu = Number(process.env.KTN_MTU ?? 1500);
 
 const libc = koffi.load('libc.so.6');
 const ioctl = libc.func('int ioctl(int fd, unsigned long request, void *arg)') as (fd: number, request: number, arg: Buffer) => number;
-const write = libc.func('long write(int fd, const void *data, unsigned long length)') as (fd: number, data: Buffer, length: number) => number;
+const write = libc.func('long write(int fd, const void *data, unsigned long length)') as (
+  fd: number,
+  data: Buffer,
+  length: number,
+) => number;
 
 const fd = openSync('/dev/net/tun', 'r+');
 const ifreq = Buffer.alloc(40);

@@ -4,13 +4,7 @@ import type { CoreServices } from './services.js';
 /** The value types a flag can carry. */
 export type FlagType = 'string' | 'number' | 'boolean' | 'string[]';
 
-type FlagValue<T extends FlagType> = T extends 'string'
-  ? string
-  : T extends 'number'
-    ? number
-    : T extends 'boolean'
-      ? boolean
-      : string[];
+type FlagValue<T extends FlagType> = T extends 'string' ? string : T extends 'number' ? number : T extends 'boolean' ? boolean : string[];
 
 /** One command-line flag. `name` is camelCase; the kebab-case spelling is accepted too. */
 export interface FlagSpec<T extends FlagType = FlagType> {

@@ -40,7 +40,17 @@ describe('runUntilStopped', () => {
   it('says it is ready, waits for the signal, closes and names what will retry a failed step', async () => {
     const { lines, logger } = recorder();
     const stop = new AbortController();
-    const running = runUntilStopped({ logger, signal: stop.signal }, { ready: ['Up'], stopHint: 'Press Ctrl-C', closing: 'Closing…', close: async () => ['shadow x: 403'], retry: '"ktctl clean"', closed: 'Closed' });
+    const running = runUntilStopped(
+      { logger, signal: stop.signal },
+      {
+        ready: ['Up'],
+        stopHint: 'Press Ctrl-C',
+        closing: 'Closing…',
+        close: async () => ['shadow x: 403'],
+        retry: '"ktctl clean"',
+        closed: 'Closed',
+      },
+    );
     await new Promise((r) => setImmediate(r));
     stop.abort();
     expect(await running).toBe(0);
@@ -49,12 +59,22 @@ describe('runUntilStopped', () => {
 
   it('ends with exit code 1 when the failure promise resolves', async () => {
     const { logger } = recorder();
-    expect(await runUntilStopped({ logger, signal: new AbortController().signal }, { ready: [], stopHint: '', failed: Promise.resolve(), close: async () => [] })).toBe(1);
+    expect(
+      await runUntilStopped(
+        { logger, signal: new AbortController().signal },
+        { ready: [], stopHint: '', failed: Promise.resolve(), close: async () => [] },
+      ),
+    ).toBe(1);
   });
 
   it('runs a command instead of waiting, and returns its exit code', async () => {
     const { lines, logger } = recorder();
-    expect(await runUntilStopped({ logger, signal: new AbortController().signal }, { ready: ['Up'], stopHint: 'Press Ctrl-C', run: async () => 7, close: async () => [] })).toBe(7);
+    expect(
+      await runUntilStopped(
+        { logger, signal: new AbortController().signal },
+        { ready: ['Up'], stopHint: 'Press Ctrl-C', run: async () => 7, close: async () => [] },
+      ),
+    ).toBe(7);
     expect(lines).toEqual(['Up']);
   });
 });

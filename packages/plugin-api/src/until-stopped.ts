@@ -25,7 +25,10 @@ export interface UntilStoppedOptions {
  * The tail every command that runs until stopped shares: says it is ready, waits for Ctrl-C (the signal)
  * or a failure, then closes and warns each undo step that failed with what will retry it.
  */
-export async function runUntilStopped(deps: { readonly logger: Logger; readonly signal: AbortSignal }, options: UntilStoppedOptions): Promise<number> {
+export async function runUntilStopped(
+  deps: { readonly logger: Logger; readonly signal: AbortSignal },
+  options: UntilStoppedOptions,
+): Promise<number> {
   const { logger, signal } = deps;
   let failed = false;
   try {

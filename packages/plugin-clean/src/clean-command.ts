@@ -8,7 +8,12 @@ export const cleanCommand = defineCommand({
   name: 'clean',
   description: 'Remove what dead ktctl runs left behind: stale shadow pods, redirected Services, laptop DNS/routes/firewall changes',
   flags: [
-    { name: 'thresholdInMinus', type: 'number', default: STALE_AFTER_SECONDS / 60, description: 'Minutes without a heartbeat (cluster time) after which an object is stale' },
+    {
+      name: 'thresholdInMinus',
+      type: 'number',
+      default: STALE_AFTER_SECONDS / 60,
+      description: 'Minutes without a heartbeat (cluster time) after which an object is stale',
+    },
     { name: 'dryRun', type: 'boolean', default: false, configurable: false, description: 'Print what would be done, change nothing' },
     { name: 'localOnly', type: 'boolean', default: false, configurable: false, description: 'Only clean this machine, not the cluster' },
   ],

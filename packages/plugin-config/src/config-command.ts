@@ -16,7 +16,8 @@ async function allKeys(config: ConfigService): Promise<string[]> {
   for (const [section, flags] of config.sections) {
     for (const spec of configurableFlags(flags)) {
       const set = tree[section]?.[spec.name];
-      const shown = set !== undefined ? formatValue(set) : spec.default !== undefined ? `${formatValue(spec.default)} (default)` : '(not set)';
+      const shown =
+        set !== undefined ? formatValue(set) : spec.default !== undefined ? `${formatValue(spec.default)} (default)` : '(not set)';
       lines.push(`${section}.${spec.name} = ${shown}`);
     }
   }
@@ -26,7 +27,9 @@ async function allKeys(config: ConfigService): Promise<string[]> {
 const show = defineCommand({
   name: 'show',
   description: 'Show the defaults set in ~/.kt/config',
-  flags: [{ name: 'all', type: 'boolean', default: false, configurable: false, description: 'Show every key, with its default when unset' }],
+  flags: [
+    { name: 'all', type: 'boolean', default: false, configurable: false, description: 'Show every key, with its default when unset' },
+  ],
   async handler(ctx) {
     const config = ctx.services.config;
     if (ctx.options.all) {
@@ -64,7 +67,10 @@ const set = defineCommand({
     let value = ctx.args.value as string | undefined;
     const eq = key.indexOf('=');
     if (value === undefined && eq > 0) [key, value] = [key.slice(0, eq), key.slice(eq + 1)];
-    if (value === undefined) throw new UsageError(`No value given for ${key}`, { hint: `Run "ktctl config set ${key} <value>" or "ktctl config set ${key}=<value>"` });
+    if (value === undefined)
+      throw new UsageError(`No value given for ${key}`, {
+        hint: `Run "ktctl config set ${key} <value>" or "ktctl config set ${key}=<value>"`,
+      });
     await ctx.services.config.set(key, value);
     ctx.logger.info(`${key} set to ${value}`);
   },
@@ -77,7 +83,8 @@ const unset = defineCommand({
   flags: [{ name: 'all', type: 'boolean', default: false, configurable: false, description: 'Remove every key' }],
   async handler(ctx) {
     if (ctx.options.all) return void (await ctx.services.config.unsetAll());
-    if (!ctx.args.key) throw new UsageError('Name the key to unset', { hint: 'Run "ktctl config unset <section>.<flag>" or "ktctl config unset --all"' });
+    if (!ctx.args.key)
+      throw new UsageError('Name the key to unset', { hint: 'Run "ktctl config unset <section>.<flag>" or "ktctl config unset --all"' });
     await ctx.services.config.unset(keyArgument(ctx));
   },
 });
@@ -107,7 +114,9 @@ const loadProfile = defineCommand({
   name: 'load-profile',
   description: 'Replace the current config with a saved profile',
   positionals: profileName,
-  flags: [{ name: 'dryRun', type: 'boolean', default: false, configurable: false, description: 'Print what would be loaded, change nothing' }],
+  flags: [
+    { name: 'dryRun', type: 'boolean', default: false, configurable: false, description: 'Print what would be loaded, change nothing' },
+  ],
   async handler(ctx) {
     const tree = await ctx.services.config.loadProfile(String(ctx.args.name), { dryRun: ctx.options.dryRun });
     if (ctx.options.dryRun) ctx.print(ConfigStore.format(tree).trimEnd() || '# the profile is empty');

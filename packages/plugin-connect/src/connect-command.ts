@@ -11,7 +11,10 @@ function describeEvent(ctx: CommandContext, progress: (step: string, detail: str
 }
 
 /** Where cluster traffic goes, for the connected message. */
-function routedText(connection: { targets: { cidrs: readonly string[] } | undefined; tun: { device: string; address: string; routes: readonly string[] } | undefined }): string {
+function routedText(connection: {
+  targets: { cidrs: readonly string[] } | undefined;
+  tun: { device: string; address: string; routes: readonly string[] } | undefined;
+}): string {
   const { targets, tun } = connection;
   if (!targets) return '';
   if (!tun) return `; routed: ${targets.cidrs.join(', ')}`;
@@ -31,18 +34,33 @@ export const connectCommand = defineCommand({
   ],
   async handler(ctx) {
     const globals = globalFlagValues(ctx.options);
-    const options: ConnectOptions = { ...ctx.options, ...globals, mode: ctx.options.mode as ConnectMode, image: shadowImage(globals, ctx.version) };
+    const options: ConnectOptions = {
+      ...ctx.options,
+      ...globals,
+      mode: ctx.options.mode as ConnectMode,
+      image: shadowImage(globals, ctx.version),
+    };
     // The service (Kubernetes client, SSH, DNS) loads only when connect runs, keeping other commands fast.
     const { clientFromFlags } = await import('@ktctl/kube');
     const { connect } = await import('@ktctl/access/connect');
     const client = clientFromFlags(ctx.options);
     try {
       const progress = progressReporter(ctx.progress);
-      const connection = await connect(options, { client, platform: () => ctx.services.netplatform(), logger: ctx.logger, onEvent: (event) => describeEvent(ctx, progress, event), signal: ctx.signal, env: ctx.env });
+      const connection = await connect(options, {
+        client,
+        platform: () => ctx.services.netplatform(),
+        logger: ctx.logger,
+        onEvent: (event) => describeEvent(ctx, progress, event),
+        signal: ctx.signal,
+        env: ctx.env,
+      });
       const { host, port } = connection.proxy;
       const command = ctx.args.command;
       return await runUntilStopped(ctx, {
-        ready: [`Connected to namespace ${connection.namespace} through shadow pod ${connection.shadowPod}`, `SOCKS5 and HTTP proxy: ${host}:${port}${routedText(connection)}`],
+        ready: [
+          `Connected to namespace ${connection.namespace} through shadow pod ${connection.shadowPod}`,
+          `SOCKS5 and HTTP proxy: ${host}:${port}${routedText(connection)}`,
+        ],
         stopHint: 'Press Ctrl-C to disconnect',
         ...(Array.isArray(command) && command.length ? { run: () => runWithProxy(command, connection.proxy, ctx.env, ctx.signal) } : {}),
         closing: 'Disconnecting…',

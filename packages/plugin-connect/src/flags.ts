@@ -2,19 +2,64 @@ import type { FlagSpec } from '@ktctl/plugin-api';
 
 /** connect's own flags, as KtConnect named them. */
 export const connectFlags = [
-  { name: 'mode', type: 'string', default: 'tun2socks', choices: ['tun2socks', 'sshuttle'], description: 'How laptop traffic reaches the cluster: a TUN device and a userspace TCP/IP stack, TCP, UDP and ping (tun2socks), or a kernel redirect of TCP (sshuttle, Linux and macOS)' },
-  { name: 'dnsMode', type: 'string', default: 'localDNS', choices: ['localDNS', 'podDNS', 'hosts'], choicePrefix: true, description: 'How cluster names resolve: localDNS[:cluster,upstream], podDNS, hosts or hosts:<ns1>,<ns2>' },
+  {
+    name: 'mode',
+    type: 'string',
+    default: 'tun2socks',
+    choices: ['tun2socks', 'sshuttle'],
+    description:
+      'How laptop traffic reaches the cluster: a TUN device and a userspace TCP/IP stack, TCP, UDP and ping (tun2socks), or a kernel redirect of TCP (sshuttle, Linux and macOS)',
+  },
+  {
+    name: 'dnsMode',
+    type: 'string',
+    default: 'localDNS',
+    choices: ['localDNS', 'podDNS', 'hosts'],
+    choicePrefix: true,
+    description: 'How cluster names resolve: localDNS[:cluster,upstream], podDNS, hosts or hosts:<ns1>,<ns2>',
+  },
   { name: 'shareShadow', type: 'boolean', default: false, description: 'Share one shadow pod with the other developers in the namespace' },
   { name: 'clusterDomain', type: 'string', default: 'cluster.local', description: 'The cluster DNS domain' },
   { name: 'disablePodIp', type: 'boolean', default: false, description: 'Reach Services only, not pod IPs' },
-  { name: 'skipCleanup', type: 'boolean', default: false, description: 'Do not clean up stale objects and laptop changes of dead runs first' },
-  { name: 'includeIps', type: 'string[]', default: [], description: 'More CIDRs to send into the cluster, comma separated (e.g. 172.2.0.0/16)' },
+  {
+    name: 'skipCleanup',
+    type: 'boolean',
+    default: false,
+    description: 'Do not clean up stale objects and laptop changes of dead runs first',
+  },
+  {
+    name: 'includeIps',
+    type: 'string[]',
+    default: [],
+    description: 'More CIDRs to send into the cluster, comma separated (e.g. 172.2.0.0/16)',
+  },
   { name: 'excludeIps', type: 'string[]', default: [], description: 'CIDRs or IPs never sent into the cluster, comma separated' },
-  { name: 'disableTunDevice', type: 'boolean', default: false, description: 'Only the SOCKS5/HTTP proxy: no TUN device, routes or DNS changes (no root needed)' },
-  { name: 'disableTunRoute', type: 'boolean', default: false, description: 'tun2socks mode: create the TUN device kt0 but add no routes (the routes you would add are printed)' },
+  {
+    name: 'disableTunDevice',
+    type: 'boolean',
+    default: false,
+    description: 'Only the SOCKS5/HTTP proxy: no TUN device, routes or DNS changes (no root needed)',
+  },
+  {
+    name: 'disableTunRoute',
+    type: 'boolean',
+    default: false,
+    description: 'tun2socks mode: create the TUN device kt0 but add no routes (the routes you would add are printed)',
+  },
   { name: 'proxyPort', type: 'number', default: 2223, description: 'Port of the local SOCKS5/HTTP proxy' },
   { name: 'proxyAddr', type: 'string', default: '127.0.0.1', description: 'Address the local SOCKS5/HTTP proxy listens on' },
   { name: 'dnsCacheTtl', type: 'number', default: 60, description: 'Seconds cluster DNS answers are cached' },
-  { name: 'tunnelSessions', type: 'number', default: 3, description: 'Parallel tunnel sessions to the shadow pod (each its own port-forward) carrying the traffic' },
-  { name: 'disableDirectPath', type: 'boolean', default: false, description: "Send every connection through the shadow pod. By default a TCP connection to a pod IP or a ClusterIP of the namespace goes straight to one ready pod over its own port-forward (like kubectl port-forward), which bypasses kube-proxy's balancing beyond that pod, NetworkPolicy and a sidecar's inbound path, reaches the pod's loopback, and holds back the laptop's half-close until the pod ends" },
+  {
+    name: 'tunnelSessions',
+    type: 'number',
+    default: 3,
+    description: 'Parallel tunnel sessions to the shadow pod (each its own port-forward) carrying the traffic',
+  },
+  {
+    name: 'disableDirectPath',
+    type: 'boolean',
+    default: false,
+    description:
+      "Send every connection through the shadow pod. By default a TCP connection to a pod IP or a ClusterIP of the namespace goes straight to one ready pod over its own port-forward (like kubectl port-forward), which bypasses kube-proxy's balancing beyond that pod, NetworkPolicy and a sidecar's inbound path, reaches the pod's loopback, and holds back the laptop's half-close until the pod ends",
+  },
 ] as const satisfies readonly FlagSpec[];

@@ -11,12 +11,41 @@ function describeEvent(ctx: CommandContext, progress: (step: string, detail: str
 export const exchangeCommand = defineCommand({
   name: 'exchange',
   description: "Send a Service's cluster traffic to ports on this machine instead of its pods",
-  positionals: [{ name: 'target', required: true, description: 'The Service: <svc>, svc/<name>, service/<name>, or deployment/<name> / pod/<name> (the Service selecting it)' }],
+  positionals: [
+    {
+      name: 'target',
+      required: true,
+      description: 'The Service: <svc>, svc/<name>, service/<name>, or deployment/<name> / pod/<name> (the Service selecting it)',
+    },
+  ],
   flags: [
-    { name: 'mode', type: 'string', default: 'selector', choices: ['selector', 'scale', 'ephemeral'], description: "selector: point the Service at a shadow pod; scale: the shadow takes the pods' labels and the Deployments are scaled to 0; ephemeral: not supported" },
-    { name: 'expose', type: 'string', configurable: false, description: 'Ports to expose: port or local:remote, comma separated. Remote ports are the Service TARGET ports (what the pods listen on), not the Service ports' },
-    { name: 'recoverWaitTime', type: 'number', default: 120, description: 'Scale mode: seconds to wait on exit for the Deployments to be ready again' },
-    { name: 'skipPortChecking', type: 'boolean', default: false, description: 'Do not check that the local ports are listening before starting' },
+    {
+      name: 'mode',
+      type: 'string',
+      default: 'selector',
+      choices: ['selector', 'scale', 'ephemeral'],
+      description:
+        "selector: point the Service at a shadow pod; scale: the shadow takes the pods' labels and the Deployments are scaled to 0; ephemeral: not supported",
+    },
+    {
+      name: 'expose',
+      type: 'string',
+      configurable: false,
+      description:
+        'Ports to expose: port or local:remote, comma separated. Remote ports are the Service TARGET ports (what the pods listen on), not the Service ports',
+    },
+    {
+      name: 'recoverWaitTime',
+      type: 'number',
+      default: 120,
+      description: 'Scale mode: seconds to wait on exit for the Deployments to be ready again',
+    },
+    {
+      name: 'skipPortChecking',
+      type: 'boolean',
+      default: false,
+      description: 'Do not check that the local ports are listening before starting',
+    },
   ],
   examples: [
     ['ktctl exchange web --expose 8080', 'cluster calls to Service web (target port 8080) reach localhost:8080'],

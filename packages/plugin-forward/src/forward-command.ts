@@ -20,10 +20,14 @@ export const forwardCommand = defineCommand({
   description: 'Forward a local port to a ready pod of a Service, following the next pod when it goes away; creates nothing in the cluster',
   positionals: [
     { name: 'service', required: true, description: 'The Service (name, or svc/<name>)' },
-    { name: 'ports', description: '<local>[:<remote>]: remote is a Service port (default: its only TCP port; asked for on a terminal when it has several); local defaults to the same number' },
+    {
+      name: 'ports',
+      description:
+        '<local>[:<remote>]: remote is a Service port (default: its only TCP port; asked for on a terminal when it has several); local defaults to the same number',
+    },
   ],
   examples: [
-    ['ktctl forward web', 'localhost:<port> reaches a pod of Service web, on the Service\'s only port'],
+    ['ktctl forward web', "localhost:<port> reaches a pod of Service web, on the Service's only port"],
     ['ktctl forward echo 8080:80', 'localhost:8080 reaches Service port 80 of echo (its target port in the pod)'],
   ],
   async handler(ctx) {
@@ -34,7 +38,13 @@ export const forwardCommand = defineCommand({
     const client = clientFromFlags(ctx.options);
     const terminal = processTerminal();
     const choosePort = terminal
-      ? (ports: ServicePortView[]) => askChoice(terminal, `Service ${service} has several ports; forward which one?`, ports.map((p) => ({ label: describeServicePort(p), value: p, keys: [String(p.port), ...(p.name ? [p.name] : [])] })), ctx.signal)
+      ? (ports: ServicePortView[]) =>
+          askChoice(
+            terminal,
+            `Service ${service} has several ports; forward which one?`,
+            ports.map((p) => ({ label: describeServicePort(p), value: p, keys: [String(p.port), ...(p.name ? [p.name] : [])] })),
+            ctx.signal,
+          )
       : undefined;
     let forward: ServiceForward;
     try {
@@ -52,7 +62,9 @@ export const forwardCommand = defineCommand({
     }
     const { host, localPort, servicePort, targetPort, pod } = forward;
     return runUntilStopped(ctx, {
-      ready: [`Forwarding ${host}:${localPort} → service ${service} port ${servicePort.port} (pod ${pod}, port ${targetPort}) in namespace ${client.namespace}`],
+      ready: [
+        `Forwarding ${host}:${localPort} → service ${service} port ${servicePort.port} (pod ${pod}, port ${targetPort}) in namespace ${client.namespace}`,
+      ],
       stopHint: 'Press Ctrl-C to stop',
       close: async () => {
         await forward.close().finally(() => client.close());

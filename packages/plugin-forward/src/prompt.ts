@@ -16,7 +16,12 @@ export function processTerminal(): Terminal | undefined {
  * Asks the user to pick one of `choices` by number (or by typing the value itself); asks again after a
  * wrong answer, at most three times; Ctrl-C (the signal) or closed input cancels.
  */
-export async function askChoice<T>(terminal: Terminal, question: string, choices: readonly { label: string; value: T; keys?: readonly string[] }[], signal?: AbortSignal): Promise<T> {
+export async function askChoice<T>(
+  terminal: Terminal,
+  question: string,
+  choices: readonly { label: string; value: T; keys?: readonly string[] }[],
+  signal?: AbortSignal,
+): Promise<T> {
   const rl = createInterface({ input: terminal.input, output: terminal.output, terminal: false });
   try {
     terminal.output.write(`${question}\n${choices.map((c, i) => `  ${i + 1}) ${c.label}`).join('\n')}\n`);
@@ -32,5 +37,7 @@ export async function askChoice<T>(terminal: Terminal, question: string, choices
   } finally {
     rl.close();
   }
-  throw new UserError(ErrorCode.Cancelled, 'No port chosen after three tries', { hint: 'Give the port on the command line: <local>:<port>' });
+  throw new UserError(ErrorCode.Cancelled, 'No port chosen after three tries', {
+    hint: 'Give the port on the command line: <local>:<port>',
+  });
 }

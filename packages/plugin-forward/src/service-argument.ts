@@ -10,11 +10,18 @@ export function serviceOfTarget(target: string): string {
   const kind = slash < 0 ? 'service' : target.slice(0, slash).toLowerCase();
   const name = slash < 0 ? target : target.slice(slash + 1);
   if (!['svc', 'service', 'services'].includes(kind)) {
-    throw new UsageError(`forward takes a Service, not "${target}"`, { code: ErrorCode.Usage, hint: `Name the Service in front of it (ktctl forward <service>), or use kubectl port-forward ${target}` });
+    throw new UsageError(`forward takes a Service, not "${target}"`, {
+      code: ErrorCode.Usage,
+      hint: `Name the Service in front of it (ktctl forward <service>), or use kubectl port-forward ${target}`,
+    });
   }
   if (name.includes('.')) {
-    throw new UsageError(`"${name}" is not a Service name: forwarding to an address is not supported`, { code: ErrorCode.Usage, hint: 'Name a Service of the namespace (-n <namespace> picks another namespace)' });
+    throw new UsageError(`"${name}" is not a Service name: forwarding to an address is not supported`, {
+      code: ErrorCode.Usage,
+      hint: 'Name a Service of the namespace (-n <namespace> picks another namespace)',
+    });
   }
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new UsageError(`"${name}" is not a valid Service name`, { code: ErrorCode.Usage });
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name))
+    throw new UsageError(`"${name}" is not a valid Service name`, { code: ErrorCode.Usage });
   return name;
 }

@@ -4,8 +4,19 @@ import { checkPreviewName } from './preview-name.js';
 
 /** preview's own flags, as KtConnect named them. */
 export const previewFlags = [
-  { name: 'expose', type: 'string', configurable: false, description: 'Ports to expose, comma separated: port or local:remote (e.g. 8080 or 3000:80,9000); remote is the Service port, which is also the target port on the shadow pod' },
-  { name: 'external', type: 'boolean', default: false, description: 'Make a LoadBalancer Service (reachable from outside the cluster, where the cluster provides one)' },
+  {
+    name: 'expose',
+    type: 'string',
+    configurable: false,
+    description:
+      'Ports to expose, comma separated: port or local:remote (e.g. 8080 or 3000:80,9000); remote is the Service port, which is also the target port on the shadow pod',
+  },
+  {
+    name: 'external',
+    type: 'boolean',
+    default: false,
+    description: 'Make a LoadBalancer Service (reachable from outside the cluster, where the cluster provides one)',
+  },
   { name: 'skipPortChecking', type: 'boolean', default: false, description: 'Do not check that the local ports are listening' },
   { name: 'portNamePrefix', type: 'string', default: 'kt-', description: 'Prefix of the Service port names (kt-<port>)' },
 ] as const;
@@ -28,19 +39,30 @@ export const previewCommand = defineCommand({
     const client = clientFromFlags(ctx.options);
     try {
       const preview = await startPreview(
-        { name, ports, external: ctx.options.external, skipPortChecking: ctx.options.skipPortChecking, portNamePrefix: ctx.options.portNamePrefix, flags: ctx.options, version: ctx.version },
+        {
+          name,
+          ports,
+          external: ctx.options.external,
+          skipPortChecking: ctx.options.skipPortChecking,
+          portNamePrefix: ctx.options.portNamePrefix,
+          flags: ctx.options,
+          version: ctx.version,
+        },
         {
           client,
           logger: ctx.logger,
           onProgress: progressReporter(ctx.progress),
-          onTunnel: (status, detail) => (status === 'reconnecting' || status === 'failed' ? ctx.logger.warn(`Tunnel: ${detail}`) : ctx.logger.info(`Tunnel: ${detail}`)),
+          onTunnel: (status, detail) =>
+            status === 'reconnecting' || status === 'failed' ? ctx.logger.warn(`Tunnel: ${detail}`) : ctx.logger.info(`Tunnel: ${detail}`),
           signal: ctx.signal,
           env: ctx.env,
         },
       );
       const where = ports.map((p) => `${name}:${p.remote} → localhost:${p.local}`).join(', ');
       return await runUntilStopped(ctx, {
-        ready: [`Previewing: service ${name}${preview.clusterIP ? ` (${preview.clusterIP})` : ''} in namespace ${preview.namespace}, through shadow pod ${preview.shadowPod}: ${where}`],
+        ready: [
+          `Previewing: service ${name}${preview.clusterIP ? ` (${preview.clusterIP})` : ''} in namespace ${preview.namespace}, through shadow pod ${preview.shadowPod}: ${where}`,
+        ],
         stopHint: 'Press Ctrl-C to stop',
         closing: 'Removing the preview…',
         close: () => preview.close(),

@@ -47,8 +47,17 @@ export async function startDnsmasq(host: string, zone: DnsmasqZone): Promise<Dns
   const failing = await failingServer();
   const log = join(dir, 'queries.log');
   const args = [
-    '--keep-in-foreground', '--no-resolv', '--no-hosts', '--pid-file=', '--bind-interfaces', '--user=root',
-    `--listen-address=${host}`, `--port=${port}`, '--local-ttl=300', '--log-queries', `--log-facility=${log}`,
+    '--keep-in-foreground',
+    '--no-resolv',
+    '--no-hosts',
+    '--pid-file=',
+    '--bind-interfaces',
+    '--user=root',
+    `--listen-address=${host}`,
+    `--port=${port}`,
+    '--local-ttl=300',
+    '--log-queries',
+    `--log-facility=${log}`,
     ...zone.local.map((d) => `--local=/${d}/`),
     ...(zone.failing ?? []).map((d) => `--server=/${d}/127.0.0.1#${failing.address().port}`),
     ...(zone.records ?? []).map((r) => `--host-record=${r}`),
@@ -65,7 +74,12 @@ export async function startDnsmasq(host: string, zone: DnsmasqZone): Promise<Dns
     await stop();
     throw error;
   });
-  return { host, port, stop, queries: async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter((l) => l.includes('query[')) };
+  return {
+    host,
+    port,
+    stop,
+    queries: async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter((l) => l.includes('query[')),
+  };
 }
 
 async function waitForDns(host: string, port: number): Promise<void> {
@@ -78,16 +92,33 @@ async function waitForDns(host: string, port: number): Promise<void> {
 }
 
 /** What dig saw: status, answer records (`name ttl IN type data`, whitespace-normalised), and its wall time. */
-export async function dig(port: number, name: string, type = 'A', extra: string[] = []): Promise<{ status: string; answers: string[]; ms: number }> {
+export async function dig(
+  port: number,
+  name: string,
+  type = 'A',
+  extra: string[] = [],
+): Promise<{ status: string; answers: string[]; ms: number }> {
   const started = performance.now();
   const result = await run('dig', ['+time=3', '+tries=1', '@127.0.0.1', '-p', String(port), ...extra, name, type], 10_000);
   const ms = performance.now() - started;
   const status = /status: (\w+)/.exec(result.stdout)?.[1] ?? `no answer: ${result.stdout}${result.stderr}`;
   const section = /;; ANSWER SECTION:\n([\s\S]*?)\n\n/.exec(result.stdout)?.[1] ?? '';
-  return { status, answers: section.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/).join(' ')), ms };
+  return {
+    status,
+    answers: section
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.trim().split(/\s+/).join(' ')),
+    ms,
+  };
 }
 
 /** Answer records without their TTL, which counts down. */
 export function withoutTtl(answers: string[]): string[] {
-  return answers.map((a) => a.split(' ').filter((_, i) => i !== 1).join(' '));
+  return answers.map((a) =>
+    a
+      .split(' ')
+      .filter((_, i) => i !== 1)
+      .join(' '),
+  );
 }

@@ -2,7 +2,12 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 
 /** Runs a command to completion, never longer than `timeoutMs`; never rejects. */
-export function run(command: string, args: string[], timeoutMs = 10_000, env?: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function run(
+  command: string,
+  args: string[],
+  timeoutMs = 10_000,
+  env?: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(command, args, { timeout: timeoutMs, killSignal: 'SIGKILL', env: env ?? process.env }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
@@ -19,12 +24,19 @@ export interface Background {
 }
 
 /** Starts a process and waits until its output matches `ready` (or it dies, or `timeoutMs` passes); no `ready`, no wait. */
-export async function startBackground(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; ready?: RegExp; timeoutMs?: number } = {}): Promise<Background> {
+export async function startBackground(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; ready?: RegExp; timeoutMs?: number } = {},
+): Promise<Background> {
   const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command} not ready after ${options.timeoutMs ?? 5_000} ms:\n${text}`)), options.timeoutMs ?? 5_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${command} not ready after ${options.timeoutMs ?? 5_000} ms:\n${text}`)),
+      options.timeoutMs ?? 5_000,
+    );
     const onData = (chunk: Buffer): void => {
       text += chunk.toString();
       if (options.ready?.test(text)) (clearTimeout(timer), resolve());

@@ -11,6 +11,11 @@ describe('benchmark statistics', () => {
   });
 
   it('aligns a table', () => {
-    expect(table([{ name: 'a', ms: 1.5 }, { name: 'bbb', ms: 10 }])).toBe('name  ms  \n----  ----\na     1.50\nbbb   10  ');
+    expect(
+      table([
+        { name: 'a', ms: 1.5 },
+        { name: 'bbb', ms: 10 },
+      ]),
+    ).toBe('name  ms  \n----  ----\na     1.50\nbbb   10  ');
   });
 });

@@ -21,7 +21,9 @@ export function keyPair(): { privateKey: string; publicKey: string } {
 }
 
 /** Runs the real shadow agent on loopback with one authorized key; resolves once it is listening. */
-export async function startAgent(options: { sshPort?: number; muxPort?: number; privateKey?: string; publicKey?: string } = {}): Promise<Agent> {
+export async function startAgent(
+  options: { sshPort?: number; muxPort?: number; privateKey?: string; publicKey?: string } = {},
+): Promise<Agent> {
   const keys = options.privateKey && options.publicKey ? { privateKey: options.privateKey, publicKey: options.publicKey } : keyPair();
   const dir = mkdtempSync(join(tmpdir(), 'kt-tunnel-agent-'));
   writeFileSync(join(dir, 'authorized_keys'), `${keys.publicKey}\n`);

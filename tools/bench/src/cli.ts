@@ -6,7 +6,11 @@ import { runReverse } from './reverse.js';
 import { runStartup } from './startup.js';
 
 const repoDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const benchmarks: Record<string, (repo: string) => void | Promise<void>> = { startup: runStartup, connect: runConnect, reverse: runReverse };
+const benchmarks: Record<string, (repo: string) => void | Promise<void>> = {
+  startup: runStartup,
+  connect: runConnect,
+  reverse: runReverse,
+};
 const name = process.argv[2];
 const bench = name ? benchmarks[name] : undefined;
 if (!bench) {

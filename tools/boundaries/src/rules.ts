@@ -70,9 +70,14 @@ export function boundaryViolations(projects: readonly ProjectNode[], edges: read
 }
 
 /** The files that import a testkit package although they ship (are not tests, benches or test support). */
-export function shippedTestkitImports(files: readonly { path: string; imports: readonly string[] }[], testkitPackages: readonly string[]): string[] {
+export function shippedTestkitImports(
+  files: readonly { path: string; imports: readonly string[] }[],
+  testkitPackages: readonly string[],
+): string[] {
   const uses = (spec: string) => testkitPackages.some((p) => spec === p || spec.startsWith(`${p}/`));
-  return files.filter((f) => !isTestFile(f.path) && f.imports.some(uses)).map((f) => `${f.path} imports the testkit, which only tests and benchmarks may use`);
+  return files
+    .filter((f) => !isTestFile(f.path) && f.imports.some(uses))
+    .map((f) => `${f.path} imports the testkit, which only tests and benchmarks may use`);
 }
 
 /** Error codes written as `KT_…` literals (to UserError, UsageError or a `code:` field) that the ErrorCode table lacks. */

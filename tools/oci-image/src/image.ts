@@ -60,11 +60,19 @@ export async function buildImageLayout(spec: ImageSpec): Promise<Buffer> {
   let top: Blob = manifests[0]!.blob;
   let platform: Record<string, string> | undefined = manifests[0]!.platform;
   if (manifests.length > 1) {
-    const index = { schemaVersion: 2, mediaType: MT.index, manifests: manifests.map((m) => ({ ...descriptor(m.blob), platform: m.platform })) };
+    const index = {
+      schemaVersion: 2,
+      mediaType: MT.index,
+      manifests: manifests.map((m) => ({ ...descriptor(m.blob), platform: m.platform })),
+    };
     top = add(blob(MT.index, json(index)));
     platform = undefined;
   }
-  const rootIndex = { schemaVersion: 2, mediaType: MT.index, manifests: [{ ...descriptor(top), ...(platform ? { platform } : {}), annotations }] };
+  const rootIndex = {
+    schemaVersion: 2,
+    mediaType: MT.index,
+    manifests: [{ ...descriptor(top), ...(platform ? { platform } : {}), annotations }],
+  };
   const files: TarEntry[] = [
     { path: 'blobs', type: 'dir', mode: 0o755 },
     { path: 'blobs/sha256', type: 'dir', mode: 0o755 },

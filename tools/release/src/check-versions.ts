@@ -16,7 +16,9 @@ export interface VersionClaim {
 
 /** The claims that differ from `version` (the tag's), as readable lines. */
 export function disagreements(version: string, claims: readonly VersionClaim[]): string[] {
-  return claims.filter((c) => c.version !== version).map((c) => `${c.what} says ${c.version === undefined ? 'nothing' : `"${c.version}"`}, the tag says "${version}"`);
+  return claims
+    .filter((c) => c.version !== version)
+    .map((c) => `${c.what} says ${c.version === undefined ? 'nothing' : `"${c.version}"`}, the tag says "${version}"`);
 }
 
 /** The versions a binary's bundle was stamped with (one, unless the file is corrupt). */
@@ -63,12 +65,18 @@ export function imageClaims(file: string): VersionClaim[] {
   return [
     { what: `${file} tag`, version: annotations['org.opencontainers.image.ref.name'] },
     { what: `${file} reference`, version: refTag },
-    ...layout.images.map((i) => ({ what: `${file} ${i.platform} label org.opencontainers.image.version`, version: i.labels['org.opencontainers.image.version'] })),
+    ...layout.images.map((i) => ({
+      what: `${file} ${i.platform} label org.opencontainers.image.version`,
+      version: i.labels['org.opencontainers.image.version'],
+    })),
   ];
 }
 
 export function packageClaims(repoDir: string): VersionClaim[] {
-  return STAMPED_PACKAGES.map((p) => ({ what: p, version: (JSON.parse(readFileSync(join(repoDir, p), 'utf8')) as { version?: string }).version }));
+  return STAMPED_PACKAGES.map((p) => ({
+    what: p,
+    version: (JSON.parse(readFileSync(join(repoDir, p), 'utf8')) as { version?: string }).version,
+  }));
 }
 
 /** Every `ktctl-*` binary in a folder: the version stamped into its bundle. */
@@ -78,7 +86,9 @@ export function binaryClaims(distDir: string): VersionClaim[] {
     .sort()
     .flatMap((name) => {
       const versions = binaryVersions(readFileSync(join(distDir, name)));
-      return versions.length === 1 ? [{ what: name, version: versions[0] }] : [{ what: `${name} (stamped ${versions.length} times)`, version: versions.join(', ') || undefined }];
+      return versions.length === 1
+        ? [{ what: name, version: versions[0] }]
+        : [{ what: `${name} (stamped ${versions.length} times)`, version: versions.join(', ') || undefined }];
     });
 }
 

@@ -31,7 +31,11 @@ const commands: Record<string, (args: string[]) => void> = {
   },
   package([dist]) {
     if (!dist) fail(['usage: package <dist>']);
-    const written = packageRelease(here(dist), join(repoDir, 'LICENSE'), join(repoDir, 'apps', 'ktctl', 'scripts', 'licenses', 'wintun-LICENSE.txt'));
+    const written = packageRelease(
+      here(dist),
+      join(repoDir, 'LICENSE'),
+      join(repoDir, 'apps', 'ktctl', 'scripts', 'licenses', 'wintun-LICENSE.txt'),
+    );
     for (const file of written) console.log(`wrote ${file}`);
   },
   manifests([sumsFile, tag, baseUrl, outDir]) {
@@ -45,7 +49,11 @@ const commands: Record<string, (args: string[]) => void> = {
     console.log(`wrote ktctl.rb, ktctl.json and kt.yaml in ${out}`);
   },
   'check-versions'(args) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { repo: { type: 'string' }, dist: { type: 'string' }, image: { type: 'string' }, run: { type: 'string', multiple: true } } });
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { repo: { type: 'string' }, dist: { type: 'string' }, image: { type: 'string' }, run: { type: 'string', multiple: true } },
+    });
     if (!positionals[0]) fail(['usage: check-versions <tag> [--repo dir] [--dist dir] [--image oci.tar] [--run binary]...']);
     const version = versionFromTag(positionals[0]);
     const claims = collectClaims({
@@ -63,15 +71,24 @@ const commands: Record<string, (args: string[]) => void> = {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { 'pushed-digest': { type: 'string' }, 'pushed-manifest': { type: 'string' }, platform: { type: 'string', multiple: true }, file: { type: 'string', multiple: true } },
+      options: {
+        'pushed-digest': { type: 'string' },
+        'pushed-manifest': { type: 'string' },
+        platform: { type: 'string', multiple: true },
+        file: { type: 'string', multiple: true },
+      },
     });
-    if (!positionals[0]) fail(['usage: check-image <oci.tar> [--pushed-digest file --pushed-manifest file] [--platform os/arch]... [--file /path]...']);
+    if (!positionals[0])
+      fail(['usage: check-image <oci.tar> [--pushed-digest file --pushed-manifest file] [--platform os/arch]... [--file /path]...']);
     const layout = readImageLayout(readFileSync(here(positionals[0])));
     const platforms = values.platform ?? ['linux/amd64', 'linux/arm64'];
     const problems = layoutProblems(layout, platforms, values.file ?? []);
     if (values['pushed-digest'] || values['pushed-manifest']) {
       if (!values['pushed-digest'] || !values['pushed-manifest']) fail(['--pushed-digest and --pushed-manifest go together']);
-      const pushed = { digest: readFileSync(here(values['pushed-digest']), 'utf8'), manifest: readFileSync(here(values['pushed-manifest'])) };
+      const pushed = {
+        digest: readFileSync(here(values['pushed-digest']), 'utf8'),
+        manifest: readFileSync(here(values['pushed-manifest'])),
+      };
       problems.push(...pushedImageProblems(layout, pushed, platforms));
     }
     if (problems.length > 0) fail(problems);

@@ -50,12 +50,29 @@ afterAll(() => {
 const run = (args: string[]): string => execFileSync(crane, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 describe('a shadow-shaped image pushed with crane', () => {
-  it('is served as one index of both platforms, the tarball\'s digests throughout', () => {
+  it("is served as one index of both platforms, the tarball's digests throughout", () => {
     writeFileSync(join(dir, 'agent.cjs'), 'console.log("agent")\n');
     const tarball = join(dir, 'shadow.oci.tar');
     const ref = `${address}/ktctl/shadow:1.2.3`;
-    execFileSync(process.execPath, ['--import', 'tsx', join(repo, 'tools', 'oci-image', 'src', 'cli.ts'), '--ref', ref, '--out', tarball,
-      '--arch', 'amd64', '--arch', 'arm64', '--add', `/opt/ktctl/shadow.cjs=${join(dir, 'agent.cjs')}`], { cwd: repo, stdio: 'pipe' });
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(repo, 'tools', 'oci-image', 'src', 'cli.ts'),
+        '--ref',
+        ref,
+        '--out',
+        tarball,
+        '--arch',
+        'amd64',
+        '--arch',
+        'arm64',
+        '--add',
+        `/opt/ktctl/shadow.cjs=${join(dir, 'agent.cjs')}`,
+      ],
+      { cwd: repo, stdio: 'pipe' },
+    );
     // As the workflow does it: unpack the layout, push the index it points at, read back what is served.
     mkdirSync(join(dir, 'layout'));
     execFileSync('tar', ['-xf', tarball, '-C', join(dir, 'layout')]);
@@ -69,7 +86,11 @@ describe('a shadow-shaped image pushed with crane', () => {
     // A tag pushed from a single-platform image is caught.
     const single = `${address}/ktctl/shadow:single`;
     run(['copy', '--insecure', '--platform', 'linux/amd64', ref, single]);
-    const problems = pushedImageProblems(layout, { digest: run(['digest', '--insecure', single]), manifest: Buffer.from(run(['manifest', '--insecure', single])) }, ['linux/amd64', 'linux/arm64']);
+    const problems = pushedImageProblems(
+      layout,
+      { digest: run(['digest', '--insecure', single]), manifest: Buffer.from(run(['manifest', '--insecure', single])) },
+      ['linux/amd64', 'linux/arm64'],
+    );
     expect(problems.at(-1)).toBe('the pushed image is not a multi-platform index');
   });
 });

@@ -17,8 +17,28 @@ function buildImage(version: string, extra: string[] = []): string {
   const program = join(dir, 'program.cjs');
   writeFileSync(program, 'console.log("hi")\n');
   const out = join(dir, `image-${version}.oci.tar`);
-  execFileSync(process.execPath, ['--import', 'tsx', join(repo, 'tools', 'oci-image', 'src', 'cli.ts'), '--ref', `ghcr.io/ktctl/shadow:${version}`, '--out', out,
-    '--arch', 'amd64', '--arch', 'arm64', '--add', `/opt/ktctl/shadow.cjs=${program}`, '--label', `org.opencontainers.image.version=${version}`, ...extra], { cwd: repo, stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repo, 'tools', 'oci-image', 'src', 'cli.ts'),
+      '--ref',
+      `ghcr.io/ktctl/shadow:${version}`,
+      '--out',
+      out,
+      '--arch',
+      'amd64',
+      '--arch',
+      'arm64',
+      '--add',
+      `/opt/ktctl/shadow.cjs=${program}`,
+      '--label',
+      `org.opencontainers.image.version=${version}`,
+      ...extra,
+    ],
+    { cwd: repo, stdio: 'pipe' },
+  );
   return out;
 }
 
@@ -52,7 +72,7 @@ describe('the image check', () => {
     expect(disagreements('1.2.4', imageClaims(file))).toHaveLength(4);
   });
 
-  it('accepts a pushed index that is the tarball\'s, byte for byte', () => {
+  it("accepts a pushed index that is the tarball's, byte for byte", () => {
     const manifest = servedIndex(file, layout);
     expect(pushedImageProblems(layout, { digest: `${layout.digest}\n`, manifest }, PLATFORMS)).toEqual([]);
   });
@@ -69,9 +89,13 @@ describe('the image check', () => {
     const problems = pushedImageProblems(layout, { digest: other.digest, manifest: otherIndex }, PLATFORMS);
     expect(problems).toHaveLength(3);
     expect(problems[1]).toMatch(/^linux\/amd64: pushed sha256:[0-9a-f]{64}, the tarball's is/);
-    expect(pushedImageProblems(layout, { digest: other.digest, manifest: servedIndex(file, layout) }, PLATFORMS)[0]).toMatch(/serves a manifest of digest/);
+    expect(pushedImageProblems(layout, { digest: other.digest, manifest: servedIndex(file, layout) }, PLATFORMS)[0]).toMatch(
+      /serves a manifest of digest/,
+    );
     const single = Buffer.from(JSON.stringify(index.manifests[0]));
-    expect(pushedImageProblems(layout, { digest: sha256Digest(single), manifest: single }, PLATFORMS).at(-1)).toBe('the pushed image is not a multi-platform index');
+    expect(pushedImageProblems(layout, { digest: sha256Digest(single), manifest: single }, PLATFORMS).at(-1)).toBe(
+      'the pushed image is not a multi-platform index',
+    );
   });
 
   it('refuses a tarball whose blob does not match its digest', () => {

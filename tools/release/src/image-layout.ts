@@ -56,10 +56,15 @@ export function readImageLayout(tarball: Buffer): ImageLayout {
   const root = parseJson<{ manifests: Descriptor[] }>(indexJson, 'index.json');
   if (root.manifests.length !== 1) throw new Error(`index.json lists ${root.manifests.length} images, expected one`);
   const top = root.manifests[0]!;
-  const platformDescriptors = INDEX_TYPES.includes(top.mediaType) ? parseJson<{ manifests: Descriptor[] }>(blob(top.digest), 'the image index').manifests : [top];
+  const platformDescriptors = INDEX_TYPES.includes(top.mediaType)
+    ? parseJson<{ manifests: Descriptor[] }>(blob(top.digest), 'the image index').manifests
+    : [top];
   const images = platformDescriptors.map((d): PlatformImage => {
     const manifest = parseJson<{ config: Descriptor; layers: Descriptor[] }>(blob(d.digest), `manifest ${d.digest}`);
-    const config = parseJson<{ os: string; architecture: string; config?: { Labels?: Record<string, string> } }>(blob(manifest.config.digest), 'an image config');
+    const config = parseJson<{ os: string; architecture: string; config?: { Labels?: Record<string, string> } }>(
+      blob(manifest.config.digest),
+      'an image config',
+    );
     const files = manifest.layers.flatMap((layer) => readTar(gunzipSync(blob(layer.digest))).map((e) => e.path.replace(/\/$/, '')));
     return { platform: `${config.os}/${config.architecture}`, digest: d.digest, labels: config.config?.Labels ?? {}, files };
   });
@@ -77,10 +82,12 @@ export interface PushedImage {
 export function pushedImageProblems(layout: ImageLayout, pushed: PushedImage, platforms: readonly string[]): string[] {
   const problems: string[] = [];
   const served = sha256Digest(pushed.manifest);
-  if (served !== pushed.digest.trim()) problems.push(`the registry serves a manifest of digest ${served} for a tag it says is ${pushed.digest.trim()}`);
+  if (served !== pushed.digest.trim())
+    problems.push(`the registry serves a manifest of digest ${served} for a tag it says is ${pushed.digest.trim()}`);
   if (served !== layout.digest) problems.push(`the pushed index is ${served}, the tarball's is ${layout.digest}`);
   const index = parseJson<{ mediaType?: string; manifests?: Descriptor[] }>(pushed.manifest, 'the pushed manifest');
-  if (!index.manifests || !INDEX_TYPES.includes(index.mediaType ?? '')) return [...problems, 'the pushed image is not a multi-platform index'];
+  if (!index.manifests || !INDEX_TYPES.includes(index.mediaType ?? ''))
+    return [...problems, 'the pushed image is not a multi-platform index'];
   const pushedPlatforms = new Map(index.manifests.map((d) => [`${d.platform?.os}/${d.platform?.architecture}`, d.digest]));
   for (const platform of platforms) {
     const local = layout.images.find((i) => i.platform === platform);

@@ -25,7 +25,9 @@ const release = { version: '1.2.3', baseUrl: base, artifacts: parseSha256Sums(su
 function rubyYaml(text: string): any {
   const file = join(temporaryDir('ktctl-krew-'), 'kt.yaml');
   writeFileSync(file, text);
-  return JSON.parse(execFileSync('ruby', ['-ryaml', '-rjson', '-e', 'puts JSON.generate(YAML.safe_load(File.read(ARGV[0])))', file], { encoding: 'utf8' }));
+  return JSON.parse(
+    execFileSync('ruby', ['-ryaml', '-rjson', '-e', 'puts JSON.generate(YAML.safe_load(File.read(ARGV[0])))', file], { encoding: 'utf8' }),
+  );
 }
 
 describe('release manifests', () => {
@@ -61,7 +63,11 @@ describe('release manifests', () => {
 
   it('writes a krew manifest with one selector per platform, each installing kubectl-kt from its archive', () => {
     const manifest = rubyYaml(krewManifest(release));
-    expect(manifest).toMatchObject({ apiVersion: 'krew.googlecontainertools.github.com/v1alpha2', kind: 'Plugin', metadata: { name: 'kt' } });
+    expect(manifest).toMatchObject({
+      apiVersion: 'krew.googlecontainertools.github.com/v1alpha2',
+      kind: 'Plugin',
+      metadata: { name: 'kt' },
+    });
     expect(manifest.spec.version).toBe('v1.2.3');
     expect(manifest.spec.caveats).toContain('--disableTunDevice');
     expect(manifest.spec.platforms).toEqual(
@@ -78,21 +84,29 @@ describe('release manifests', () => {
   });
 
   it('refuses a release that lacks a platform binary or archive', () => {
-    expect(() => homebrewFormula({ ...release, artifacts: release.artifacts.filter((a) => a.file !== 'ktctl-linux-x64') })).toThrow(/has no ktctl-linux-x64/);
-    expect(() => krewManifest({ ...release, artifacts: release.artifacts.filter((a) => !a.file.endsWith('.zip')) })).toThrow(/has no kubectl-kt-windows-amd64\.zip/);
+    expect(() => homebrewFormula({ ...release, artifacts: release.artifacts.filter((a) => a.file !== 'ktctl-linux-x64') })).toThrow(
+      /has no ktctl-linux-x64/,
+    );
+    expect(() => krewManifest({ ...release, artifacts: release.artifacts.filter((a) => !a.file.endsWith('.zip')) })).toThrow(
+      /has no kubectl-kt-windows-amd64\.zip/,
+    );
   });
 
   it('generates the three files from SHA256SUMS, and the version check finds them all at the tag', () => {
     const dir = temporaryDir('ktctl-release-');
     writeFileSync(join(dir, 'SHA256SUMS'), sums);
     const out = join(dir, 'out');
-    const cli = spawnSync('npx', ['tsx', join(import.meta.dirname, 'cli.ts'), 'manifests', join(dir, 'SHA256SUMS'), 'v1.2.3', base, out], { encoding: 'utf8' });
+    const cli = spawnSync('npx', ['tsx', join(import.meta.dirname, 'cli.ts'), 'manifests', join(dir, 'SHA256SUMS'), 'v1.2.3', base, out], {
+      encoding: 'utf8',
+    });
     expect(cli.status, cli.stderr).toBe(0);
     expect(readFileSync(join(out, 'ktctl.rb'), 'utf8')).toBe(homebrewFormula(release));
     expect(readFileSync(join(out, 'ktctl.json'), 'utf8')).toBe(scoopManifest(release));
     expect(readFileSync(join(out, 'kt.yaml'), 'utf8')).toBe(krewManifest(release));
     const claims = collectClaims({ distDir: out });
-    expect(claims.map((c) => c.what).filter((w) => !w.includes('URL'))).toEqual(['ktctl.rb', 'ktctl.json', 'kt.yaml'].map((f) => join(out, f)));
+    expect(claims.map((c) => c.what).filter((w) => !w.includes('URL'))).toEqual(
+      ['ktctl.rb', 'ktctl.json', 'kt.yaml'].map((f) => join(out, f)),
+    );
     expect(claims.length).toBeGreaterThan(3 + RELEASE_PLATFORMS.length);
     expect(disagreements('1.2.3', claims)).toEqual([]);
     expect(disagreements('1.2.4', claims)).toHaveLength(claims.length);

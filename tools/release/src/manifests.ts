@@ -45,7 +45,14 @@ function artifact(release: Release, file: string): Artifact & { url: string } {
 export function homebrewFormula(release: Release): string {
   const block = (file: string): string => {
     const a = artifact(release, file);
-    return [`      url "${a.url}"`, `      sha256 "${a.sha256}"`, '', '      def install', `        bin.install "${file}" => "ktctl"`, '      end'].join('\n');
+    return [
+      `      url "${a.url}"`,
+      `      sha256 "${a.sha256}"`,
+      '',
+      '      def install',
+      `        bin.install "${file}" => "ktctl"`,
+      '      end',
+    ].join('\n');
   };
   return `class Ktctl < Formula
   desc "${DESCRIPTION}"
@@ -103,7 +110,10 @@ export function scoopManifest(release: Release): string {
     autoupdate: {
       architecture: {
         '64bit': {
-          url: [`${HOMEPAGE}/releases/download/v$version/ktctl-win-x64.exe`, `${HOMEPAGE}/releases/download/v$version/${LICENSE_FILES.wintun}`],
+          url: [
+            `${HOMEPAGE}/releases/download/v$version/ktctl-win-x64.exe`,
+            `${HOMEPAGE}/releases/download/v$version/${LICENSE_FILES.wintun}`,
+          ],
           hash: { url: '$baseurl/SHA256SUMS' },
         },
       },

@@ -10,7 +10,10 @@ export interface TarFile {
 }
 
 function octal(header: Buffer, offset: number, length: number): number {
-  const text = header.toString('latin1', offset, offset + length).replace(/\0.*$/s, '').trim();
+  const text = header
+    .toString('latin1', offset, offset + length)
+    .replace(/\0.*$/s, '')
+    .trim();
   return text ? parseInt(text, 8) : 0;
 }
 

@@ -23,7 +23,8 @@ describe('the release version', () => {
   it('comes from a v-prefixed semver tag, refs/tags/ or not', () => {
     expect(versionFromTag('v1.2.3')).toBe('1.2.3');
     expect(versionFromTag('refs/tags/v1.2.3-rc.1')).toBe('1.2.3-rc.1');
-    for (const bad of ['1.2.3', 'v1.2', 'v01.2.3', 'vnext', 'v1.2.3 ', 'release-1']) expect(() => versionFromTag(bad), bad).toThrow(/is not v<major>/);
+    for (const bad of ['1.2.3', 'v1.2', 'v01.2.3', 'vnext', 'v1.2.3 ', 'release-1'])
+      expect(() => versionFromTag(bad), bad).toThrow(/is not v<major>/);
   });
 
   it('is stamped into the CLI and shadow image packages, and nothing else in them changes', () => {

@@ -24,7 +24,9 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function listen<T extends { listen(port: number, host: string): unknown; once(e: string, f: () => void): unknown; address(): unknown }>(server: T): Promise<number> {
+export async function listen<
+  T extends { listen(port: number, host: string): unknown; once(e: string, f: () => void): unknown; address(): unknown },
+>(server: T): Promise<number> {
   server.listen(0, '127.0.0.1');
   await new Promise<void>((r) => server.once('listening', r));
   return (server.address() as AddressInfo).port;
@@ -34,17 +36,33 @@ export async function listen<T extends { listen(port: number, host: string): unk
 export async function nameServer(name: string): Promise<{ server: http.Server; port: number }> {
   const server = http.createServer((req, res) => {
     req.resume();
-    req.on('end', () => res.setHeader('content-type', 'application/json').end(JSON.stringify({ backend: name, method: req.method, url: req.url, headers: req.headers })));
+    req.on('end', () =>
+      res
+        .setHeader('content-type', 'application/json')
+        .end(JSON.stringify({ backend: name, method: req.method, url: req.url, headers: req.headers })),
+    );
   });
   return { server, port: await listen(server) };
 }
 
-export function ruleSet(generation: number, routes: Array<[header: string, value: string, backend: string]> = [], fallback = 'stuntman'): RouterRuleSet {
-  return { generation, default: fallback, routes: routes.map(([header, value, backend]) => ({ header, value, backend, user: `user-of-${backend}` })) };
+export function ruleSet(
+  generation: number,
+  routes: Array<[header: string, value: string, backend: string]> = [],
+  fallback = 'stuntman',
+): RouterRuleSet {
+  return {
+    generation,
+    default: fallback,
+    routes: routes.map(([header, value, backend]) => ({ header, value, backend, user: `user-of-${backend}` })),
+  };
 }
 
 export function annotationsText(rules: RouterRuleSet): string {
-  return formatAnnotations({ [ROUTER_RULES_ANNOTATION]: JSON.stringify(rules), 'kt-ref-count': '1', 'kubernetes.io/config.seen': '2026-12-03T07:00:00Z' });
+  return formatAnnotations({
+    [ROUTER_RULES_ANNOTATION]: JSON.stringify(rules),
+    'kt-ref-count': '1',
+    'kubernetes.io/config.seen': '2026-12-03T07:00:00Z',
+  });
 }
 
 export interface InProcess {
@@ -56,14 +74,28 @@ export interface InProcess {
 }
 
 /** The router in this process on a fresh port, backends named → loopback ports. */
-export async function startInProcess(backends: Record<string, number>, rules: RouterRuleSet = ruleSet(1), options: { sniffTimeoutMs?: number; pollMs?: number } = {}): Promise<InProcess> {
+export async function startInProcess(
+  backends: Record<string, number>,
+  rules: RouterRuleSet = ruleSet(1),
+  options: { sniffTimeoutMs?: number; pollMs?: number } = {},
+): Promise<InProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'kt-router-'));
   const annotationsFile = join(dir, 'annotations');
   writeFileSync(annotationsFile, annotationsText(rules));
   const port = await freePort();
   const log = createLog(process.env.KT_TEST_LOG ? 'debug' : 'silent');
   const router = await startRouter(
-    { logLevel: 'silent', ports: [port], host: '127.0.0.1', controlPort: 0, annotationsFile, defaultBackend: undefined, sniffTimeoutMs: options.sniffTimeoutMs ?? 200, rulesPollMs: options.pollMs ?? 100, backendAddresses: new Map() },
+    {
+      logLevel: 'silent',
+      ports: [port],
+      host: '127.0.0.1',
+      controlPort: 0,
+      annotationsFile,
+      defaultBackend: undefined,
+      sniffTimeoutMs: options.sniffTimeoutMs ?? 200,
+      rulesPollMs: options.pollMs ?? 100,
+      backendAddresses: new Map(),
+    },
     log,
     { resolve: (backend) => ({ host: '127.0.0.1', port: backends[backend] ?? 1 }) },
   );
@@ -90,7 +122,11 @@ export interface Child {
 }
 
 /** The bundled router as the image runs it, with backends at fixed loopback addresses. */
-export async function startChild(backends: Record<string, number>, annotationsFile: string, extraEnv: Record<string, string> = {}): Promise<Child> {
+export async function startChild(
+  backends: Record<string, number>,
+  annotationsFile: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Child> {
   const port = await freePort();
   const controlPort = await freePort();
   const env = {
@@ -101,7 +137,9 @@ export async function startChild(backends: Record<string, number>, annotationsFi
     [ROUTER_ENV.logLevel]: 'info',
     KT_ROUTER_HOST: '127.0.0.1',
     KT_ROUTER_RULES_POLL_MS: '100',
-    KT_ROUTER_BACKEND_ADDRESSES: Object.entries(backends).map(([n, p]) => `${n}=127.0.0.1:${p}`).join(','),
+    KT_ROUTER_BACKEND_ADDRESSES: Object.entries(backends)
+      .map(([n, p]) => `${n}=127.0.0.1:${p}`)
+      .join(','),
     ...extraEnv,
   };
   const child = spawn(process.execPath, [...NODE_FLAGS, BUNDLE], { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -133,7 +171,9 @@ export async function startChild(backends: Record<string, number>, annotationsFi
 }
 
 /** One HTTP/1.1 request; resolves with status, headers, body text and trailers. */
-export function request(options: http.RequestOptions & { body?: string | Buffer }): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string; trailers: NodeJS.Dict<string> }> {
+export function request(
+  options: http.RequestOptions & { body?: string | Buffer },
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string; trailers: NodeJS.Dict<string> }> {
   return new Promise((resolve, reject) => {
     const req = http.request(options, (res) => {
       let body = '';

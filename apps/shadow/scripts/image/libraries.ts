@@ -45,11 +45,14 @@ export function nodeLibraries(arch: Arch, node: string): { libraries: Library[];
   const triplet = ARCHES[arch].triplet;
   const found = new Map<string, Library>();
   // Breadth-first over NEEDED, so a library's own dependencies come along too.
-  for (const queue = [...needed, basename(interpreter)]; queue.length > 0; ) {
+  for (const queue = [...needed, basename(interpreter)]; queue.length > 0;) {
     const name = queue.shift()!;
     if (found.has(name)) continue;
     const dir = dirs.find((d) => existsSync(join(d, name)));
-    if (!dir) throw new Error(`${name} for ${arch} not found in ${dirs.join(', ') || `/usr/${triplet}/lib`}: install libc6-${arch}-cross and libstdc++6-${arch}-cross`);
+    if (!dir)
+      throw new Error(
+        `${name} for ${arch} not found in ${dirs.join(', ') || `/usr/${triplet}/lib`}: install libc6-${arch}-cross and libstdc++6-${arch}-cross`,
+      );
     const from = realpathSync(join(dir, name));
     found.set(name, { path: `/lib/${triplet}/${name}`, from });
     queue.push(...elfNeeded(from));

@@ -21,7 +21,9 @@ export function nodeBinary(arch: Arch, cacheDir: string): string {
   mkdirSync(dir, { recursive: true });
   const tarball = join(cacheDir, 'node-bases', `${pkg}-${NODE_VERSION}.tgz`);
   if (!existsSync(tarball)) {
-    execFileSync('npm', ['pack', `${pkg}@${NODE_VERSION}`, '--pack-destination', join(cacheDir, 'node-bases')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['pack', `${pkg}@${NODE_VERSION}`, '--pack-destination', join(cacheDir, 'node-bases')], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
   execFileSync('tar', ['-xzf', tarball, '-C', dir, '--strip-components=1', 'package/bin/node']);
   return binary;

@@ -6,8 +6,18 @@ const libs = (triplet: string, loader: string) => ['libc.so.6', loader].map((n) 
 
 describe('shadowImageSpec', () => {
   const spec = shadowImageSpec('ghcr.io/ktctl/shadow:1.2.3', '1.2.3', '/build/shadow.cjs', '/build/router.cjs', [
-    { arch: 'amd64', node: '/cache/node-amd64', libraries: libs('x86_64-linux-gnu', 'ld-linux-x86-64.so.2'), interpreter: '/lib64/ld-linux-x86-64.so.2' },
-    { arch: 'arm64', node: '/cache/node-arm64', libraries: libs('aarch64-linux-gnu', 'ld-linux-aarch64.so.1'), interpreter: '/lib/ld-linux-aarch64.so.1' },
+    {
+      arch: 'amd64',
+      node: '/cache/node-amd64',
+      libraries: libs('x86_64-linux-gnu', 'ld-linux-x86-64.so.2'),
+      interpreter: '/lib64/ld-linux-x86-64.so.2',
+    },
+    {
+      arch: 'arm64',
+      node: '/cache/node-arm64',
+      libraries: libs('aarch64-linux-gnu', 'ld-linux-aarch64.so.1'),
+      interpreter: '/lib/ld-linux-aarch64.so.1',
+    },
   ]);
 
   it('runs the bundled agent with Node as root (capabilities are the pod spec’s business)', () => {
@@ -34,7 +44,8 @@ describe('shadowImageSpec', () => {
 
 describe('image tag', () => {
   it('is the ktctl release version, the tag ktctl asks the cluster for', () => {
-    const version = (dir: string) => (JSON.parse(readFileSync(new URL(`../../../${dir}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+    const version = (dir: string) =>
+      (JSON.parse(readFileSync(new URL(`../../../${dir}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
     expect(version('shadow')).toBe(version('ktctl'));
   });
 });

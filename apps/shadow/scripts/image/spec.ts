@@ -15,7 +15,15 @@ export type LayerItem =
 
 export interface ImageSpec {
   ref: string;
-  config: { entrypoint?: string[]; cmd?: string[]; env?: string[]; user?: string; workdir?: string; exposedPorts?: string[]; labels?: Record<string, string> };
+  config: {
+    entrypoint?: string[];
+    cmd?: string[];
+    env?: string[];
+    user?: string;
+    workdir?: string;
+    exposedPorts?: string[];
+    labels?: Record<string, string>;
+  };
   platforms: Array<{ architecture: Arch; layers: LayerItem[][] }>;
 }
 

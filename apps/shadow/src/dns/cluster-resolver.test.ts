@@ -13,7 +13,9 @@ function upstream(table: Record<string, { rcode?: number; a?: string[]; ttl?: nu
     const entry = table[q.name] ?? { rcode: Packet.RCODE.NXDOMAIN };
     const response = new Packet();
     response.header.rcode = entry.rcode ?? Packet.RCODE.NOERROR;
-    response.answers = (entry.a ?? []).map((address) => ({ name: q.name, type: Packet.TYPE.A, class: 1, ttl: entry.ttl ?? 30, address }) as Resource);
+    response.answers = (entry.a ?? []).map(
+      (address) => ({ name: q.name, type: Packet.TYPE.A, class: 1, ttl: entry.ttl ?? 30, address }) as Resource,
+    );
     return response;
   };
   return { ask, asked };
@@ -37,14 +39,19 @@ describe('ClusterResolver', () => {
   });
 
   it('prefers NODATA, then SERVFAIL, then NXDOMAIN when nothing answers', async () => {
-    const rcode = async (table: Parameters<typeof upstream>[0]) => (await resolver(upstream(table).ask).resolve({ name: 'x.y.z', type: 1 })).rcode;
+    const rcode = async (table: Parameters<typeof upstream>[0]) =>
+      (await resolver(upstream(table).ask).resolve({ name: 'x.y.z', type: 1 })).rcode;
     expect(await rcode({ 'x.y.z.svc.cluster.local': { rcode: Packet.RCODE.SERVFAIL } })).toBe(Packet.RCODE.SERVFAIL);
     expect(await rcode({ 'x.y.z': { rcode: Packet.RCODE.SERVFAIL }, 'x.y.z.cluster.local': {} })).toBe(Packet.RCODE.NOERROR);
     expect(await rcode({ 'x.y.z': { rcode: Packet.RCODE.REFUSED } })).toBe(Packet.RCODE.NXDOMAIN);
   });
 
   it('caches answers no longer than their TTL and the configured TTL, and not failures', async () => {
-    const up = upstream({ 'a.team-a.svc.cluster.local': { a: ['10.0.0.1'], ttl: 0 }, 'b.team-a.svc.cluster.local': { a: ['10.0.0.2'] }, c: { rcode: Packet.RCODE.SERVFAIL } });
+    const up = upstream({
+      'a.team-a.svc.cluster.local': { a: ['10.0.0.1'], ttl: 0 },
+      'b.team-a.svc.cluster.local': { a: ['10.0.0.2'] },
+      c: { rcode: Packet.RCODE.SERVFAIL },
+    });
     const r = resolver(up.ask);
     for (const name of ['a', 'a', 'b', 'b', 'c', 'c']) await r.resolve({ name, type: 1 });
     expect(up.asked.filter((n) => n.startsWith('a.')).length).toBe(2);

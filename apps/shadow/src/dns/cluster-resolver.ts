@@ -1,5 +1,14 @@
 import { Packet, type Resource } from 'dns2';
-import { expandName, normalizeName, queryUpstream, rewriteAnswerNames, stripSearchDomains, TtlCache, type DnsQuestion, type Upstream } from '@ktctl/dns';
+import {
+  expandName,
+  normalizeName,
+  queryUpstream,
+  rewriteAnswerNames,
+  stripSearchDomains,
+  TtlCache,
+  type DnsQuestion,
+  type Upstream,
+} from '@ktctl/dns';
 
 /** What the agent answers for one question. */
 export interface Resolution {

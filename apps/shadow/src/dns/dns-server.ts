@@ -8,7 +8,10 @@ export async function startDnsServer(resolver: ClusterResolver, host: string, po
   const server = dns2.createServer({
     udp: true,
     tcp: true,
-    handle: (request, send) => void answerRequest(request, (q) => resolver.resolve(q), log).then(send, (error: Error) => log.warn(`dns: cannot send answer: ${error.message}`)),
+    handle: (request, send) =>
+      void answerRequest(request, (q) => resolver.resolve(q), log).then(send, (error: Error) =>
+        log.warn(`dns: cannot send answer: ${error.message}`),
+      ),
   });
   server.on('requestError', (error) => log.debug(`dns: bad request: ${error.message}`));
   server.on('error', (error, transport) => log.warn(`dns (${transport}): ${error.message}`));

@@ -11,7 +11,13 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * channel, so the laptop's SOCKS client sees a refused or unreachable target as a failure, not as an
  * empty connection.
  */
-export function openDirectTcpip(accept: AcceptConnection<ServerChannel>, reject: RejectConnection, info: TcpipRequestInfo, log: Log, track: (n: 1 | -1) => void): void {
+export function openDirectTcpip(
+  accept: AcceptConnection<ServerChannel>,
+  reject: RejectConnection,
+  info: TcpipRequestInfo,
+  log: Log,
+  track: (n: 1 | -1) => void,
+): void {
   const target = `${info.destIP}:${info.destPort}`;
   // allowHalfOpen: a server's FIN must not end our side too; joinChannel passes ends on one way at a time.
   const socket = connect({ host: info.destIP, port: info.destPort, noDelay: true, allowHalfOpen: true });

@@ -21,7 +21,9 @@ export class RemoteForwards {
   /** Starts listening; resolves to the bound port. */
   async bind(bindAddr: string, bindPort: number): Promise<number> {
     let boundPort = bindPort;
-    const server = createServer({ noDelay: true, pauseOnConnect: true, allowHalfOpen: true }, (socket) => this.forward(bindAddr, boundPort, socket));
+    const server = createServer({ noDelay: true, pauseOnConnect: true, allowHalfOpen: true }, (socket) =>
+      this.forward(bindAddr, boundPort, socket),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port: bindPort }, () => resolve());

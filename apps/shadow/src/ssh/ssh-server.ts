@@ -33,7 +33,13 @@ const CIPHERS: CipherAlgorithm[] = ['aes128-gcm@openssh.com', 'aes256-gcm@openss
 export function createSshServer(options: SshServerOptions): { server: ssh2.Server; stats: SshStats; clients: Set<Connection> } {
   const stats: SshStats = { connections: 0, channels: 0 };
   const clients = new Set<Connection>();
-  const config = { hostKeys: [options.hostKey], algorithms: { cipher: CIPHERS }, keepaliveInterval: options.keepaliveIntervalMs, keepaliveCountMax: options.keepaliveCountMax, ident: 'ktctl-shadow' };
+  const config = {
+    hostKeys: [options.hostKey],
+    algorithms: { cipher: CIPHERS },
+    keepaliveInterval: options.keepaliveIntervalMs,
+    keepaliveCountMax: options.keepaliveCountMax,
+    ident: 'ktctl-shadow',
+  };
   const server = new ssh2.Server(config, (client, info) => {
     (client as Connection & { setNoDelay(on: boolean): void }).setNoDelay(true);
     clients.add(client);
@@ -82,10 +88,13 @@ function serveClient(client: Connection, options: SshServerOptions, stats: SshSt
   client.on('tcpip', (accept, reject, info) => openDirectTcpip(accept, reject, info, options.log, track));
   client.on('request', (accept, reject, name, info) => {
     if (name === 'tcpip-forward' && 'bindPort' in info) {
-      forwards.bind(info.bindAddr, info.bindPort).then((port) => accept?.(port), (error: Error) => {
-        options.log.warn(`ssh: cannot listen on port ${info.bindPort}: ${error.message}`);
-        reject?.();
-      });
+      forwards.bind(info.bindAddr, info.bindPort).then(
+        (port) => accept?.(port),
+        (error: Error) => {
+          options.log.warn(`ssh: cannot listen on port ${info.bindPort}: ${error.message}`);
+          reject?.();
+        },
+      );
     } else if (name === 'cancel-tcpip-forward' && 'bindPort' in info) {
       if (forwards.cancel(info.bindPort)) accept?.();
       else reject?.();

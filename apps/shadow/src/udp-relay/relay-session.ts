@@ -61,7 +61,12 @@ export class UdpRelaySession {
     flow.lastActive = Date.now();
     const family = isIPv6(frame.address) ? 'udp6' : 'udp4';
     const socket = (flow.sockets[family] ??= this.openSocket(frame.flow, family));
-    socket.send(frame.payload, frame.port, frame.address, (error) => error && this.log.debug(`udp relay: send to ${frame.address}:${frame.port}: ${error.message}`));
+    socket.send(
+      frame.payload,
+      frame.port,
+      frame.address,
+      (error) => error && this.log.debug(`udp relay: send to ${frame.address}:${frame.port}: ${error.message}`),
+    );
   }
 
   private flow(id: number): Flow | undefined {

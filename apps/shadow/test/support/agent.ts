@@ -31,7 +31,10 @@ export async function spawnAgent(env: Record<string, string>, options: { dnsPort
   const dir = await mkdtemp(join(tmpdir(), 'kt-shadow-'));
   const [key, otherKey] = await Promise.all([keygen(join(dir, 'id')), keygen(join(dir, 'other'))]);
   await writeFile(join(dir, 'authorized_keys'), await readFile(`${key}.pub`));
-  await writeFile(join(dir, 'resolv.conf'), 'search team-a.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n');
+  await writeFile(
+    join(dir, 'resolv.conf'),
+    'search team-a.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n',
+  );
   const agentEnv = {
     PATH: process.env.PATH ?? '',
     KT_SSH_HOST: '127.0.0.1',
@@ -61,15 +64,25 @@ export async function spawnAgent(env: Record<string, string>, options: { dnsPort
 export function sshOptions(agent: AgentProcess, key: string, overrides: string[] = []): string[] {
   return [
     ...overrides.flatMap((o) => ['-o', o]),
-    '-F', '/dev/null',
-    '-o', 'BatchMode=yes',
-    '-o', 'StrictHostKeyChecking=no',
-    '-o', 'UserKnownHostsFile=/dev/null',
-    '-o', 'LogLevel=ERROR',
-    '-o', 'ConnectTimeout=5',
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'ExitOnForwardFailure=yes',
-    '-i', key,
-    '-p', String(agent.sshPort),
+    '-F',
+    '/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    'ConnectTimeout=5',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'ExitOnForwardFailure=yes',
+    '-i',
+    key,
+    '-p',
+    String(agent.sshPort),
   ];
 }

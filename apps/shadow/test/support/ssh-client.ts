@@ -16,7 +16,9 @@ export async function connectClient(agent: AgentProcess, auth: { privateKey?: Bu
 
 /** Opens a direct-tcpip channel to host:port through the agent. */
 export function openChannel(client: ssh2.Client, host: string, port: number): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => (error ? reject(error) : resolve(channel))));
+  return new Promise((resolve, reject) =>
+    client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => (error ? reject(error) : resolve(channel))),
+  );
 }
 
 /** Opens a session channel running `subsystem`. */

@@ -26,7 +26,8 @@ export async function clusterTargets(client: KubeClient, options: ConnectOptions
     excludeIps: options.excludeIps,
     disablePodIp: options.disablePodIp,
   });
-  if (discovered.serviceScope === 'namespace') logger.info(`You may not list Services cluster-wide: routing what namespace ${client.namespace} shows (add more with --includeIps)`);
+  if (discovered.serviceScope === 'namespace')
+    logger.info(`You may not list Services cluster-wide: routing what namespace ${client.namespace} shows (add more with --includeIps)`);
   const hostRoute = apiServer.includes(':') ? `${apiServer}/128` : `${apiServer}/32`;
   return { cidrs: discovered.cidrs, excludes: [...options.excludeIps, hostRoute], apiServer };
 }

@@ -50,7 +50,14 @@ export async function connect(options: ConnectOptions, deps: ConnectDeps): Promi
     const shadow = await createShadow(client, options, deps, teardown);
     const tunnel = await openTunnel(client, shadow, options, teardown, deps);
     const laptop = platform ? await changeLaptop(platform, client, shadow, tunnel, options, deps, teardown) : undefined;
-    return { proxy: tunnel.proxyAddress, shadowPod: shadow.podName, namespace: client.namespace, targets: laptop?.targets, dns: laptop?.dns, tun: laptop?.tun };
+    return {
+      proxy: tunnel.proxyAddress,
+      shadowPod: shadow.podName,
+      namespace: client.namespace,
+      targets: laptop?.targets,
+      dns: laptop?.dns,
+      tun: laptop?.tun,
+    };
   });
 }
 

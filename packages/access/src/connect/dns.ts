@@ -59,7 +59,10 @@ export async function configureDns(ctx: DnsContext): Promise<DnsSetup> {
     logger: ctx.logger,
   }).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    throw new UserError(ErrorCode.PortInUse, `Port ${port} (the local DNS server) is already in use`, { hint: 'Stop the DNS server that uses it, or pass --dnsMode hosts', cause: error });
+    throw new UserError(ErrorCode.PortInUse, `Port ${port} (the local DNS server) is already in use`, {
+      hint: 'Stop the DNS server that uses it, or pass --dnsMode hosts',
+      cause: error,
+    });
   });
   ctx.teardown.defer('local DNS server', () => server.close());
   ctx.pool.on('status', (status: string) => status === 'connected' && server.clearCache());

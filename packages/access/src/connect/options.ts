@@ -3,7 +3,19 @@ import type { GlobalFlagValues } from '@ktctl/config';
 /** The global flags connect honours, typed from @ktctl/config's table. */
 type ConnectGlobals = Pick<
   GlobalFlagValues,
-  'namespace' | 'kubeconfig' | 'context' | 'imagePullSecret' | 'serviceAccount' | 'nodeSelector' | 'withLabel' | 'withAnnotation' | 'podQuota' | 'useShadowDeployment' | 'forceUpdate' | 'portForwardTimeout' | 'podCreationTimeout'
+  | 'namespace'
+  | 'kubeconfig'
+  | 'context'
+  | 'imagePullSecret'
+  | 'serviceAccount'
+  | 'nodeSelector'
+  | 'withLabel'
+  | 'withAnnotation'
+  | 'podQuota'
+  | 'useShadowDeployment'
+  | 'forceUpdate'
+  | 'portForwardTimeout'
+  | 'podCreationTimeout'
 >;
 
 /** Connect's options, resolved from flags, config and KT_* variables (names as KtConnect's flags). */

@@ -20,7 +20,9 @@ describe('checkPlatform', () => {
   it('refuses sshuttle mode on Windows by the name users know, pointing at tun2socks', () => {
     const windows = platform('win32', { kernelRedirect: false, tun: true });
     expect(() => checkPlatform(options('sshuttle'), windows)).toThrow('--mode sshuttle is not available on Windows');
-    expect(() => checkPlatform(options('sshuttle'), windows)).toThrow(expect.objectContaining({ code: 'KT_MODE_UNSUPPORTED', hint: expect.stringContaining('--mode tun2socks') }));
+    expect(() => checkPlatform(options('sshuttle'), windows)).toThrow(
+      expect.objectContaining({ code: 'KT_MODE_UNSUPPORTED', hint: expect.stringContaining('--mode tun2socks') }),
+    );
     expect(() => checkPlatform(options('tun2socks'), windows)).not.toThrow();
   });
 

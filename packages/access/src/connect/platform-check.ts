@@ -20,7 +20,9 @@ export function checkPlatform(options: ConnectOptions, platform: NetPlatform): v
   }
   if (options.mode === 'tun2socks' && !platform.capabilities.tun) {
     throw new UserError(ErrorCode.ModeUnsupported, `--mode tun2socks is not available on ${osName(platform.os)} in this release`, {
-      hint: platform.capabilities.kernelRedirect ? 'Use --mode sshuttle, or --disableTunDevice for the proxy only' : 'Use --disableTunDevice for the proxy only',
+      hint: platform.capabilities.kernelRedirect
+        ? 'Use --mode sshuttle, or --disableTunDevice for the proxy only'
+        : 'Use --disableTunDevice for the proxy only',
     });
   }
 }
@@ -29,10 +31,16 @@ export function checkPlatform(options: ConnectOptions, platform: NetPlatform): v
 export function portInUse(error: unknown, what: string, port: number, flag: string): unknown {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') {
-    return new UserError(ErrorCode.PortInUse, `Port ${port} (${what}) is already in use`, { hint: `Stop what uses it, or pass ${flag} <other port>`, cause: error });
+    return new UserError(ErrorCode.PortInUse, `Port ${port} (${what}) is already in use`, {
+      hint: `Stop what uses it, or pass ${flag} <other port>`,
+      cause: error,
+    });
   }
   if (code === 'EACCES') {
-    return new UserError(ErrorCode.NotRoot, `Port ${port} (${what}) needs privileges to bind`, { hint: `Pass ${flag} with a port above 1023`, cause: error });
+    return new UserError(ErrorCode.NotRoot, `Port ${port} (${what}) needs privileges to bind`, {
+      hint: `Pass ${flag} with a port above 1023`,
+      cause: error,
+    });
   }
   return error;
 }

@@ -18,7 +18,11 @@ export function watchedService(object: ServiceObject): WatchedService {
     ...(object.spec?.type ? { type: object.spec.type } : {}),
     ...(clusterIP ? { clusterIP } : {}),
     headless: clusterIP === 'None',
-    ports: (object.spec?.ports ?? []).map((p) => ({ port: p.port, ...(p.name ? { name: p.name } : {}), ...(p.protocol ? { protocol: p.protocol } : {}) })),
+    ports: (object.spec?.ports ?? []).map((p) => ({
+      port: p.port,
+      ...(p.name ? { name: p.name } : {}),
+      ...(p.protocol ? { protocol: p.protocol } : {}),
+    })),
   };
 }
 
@@ -45,14 +49,27 @@ function readEvents(response: http.IncomingMessage, namespace: string, onChange:
 }
 
 /** Lists, then watches from that version; relists after the watch ends (the server closes them every few minutes). */
-async function followNamespace(client: KubeClient, namespace: string, onChange: (e: ServiceEvent) => void, stopped: AbortSignal, first: () => void): Promise<void> {
+async function followNamespace(
+  client: KubeClient,
+  namespace: string,
+  onChange: (e: ServiceEvent) => void,
+  stopped: AbortSignal,
+  first: () => void,
+): Promise<void> {
   while (!stopped.aborted) {
     try {
       const list = await client.list<ServiceObject>({ apiVersion: 'v1', resource: 'services', namespace });
-      onChange({ type: 'reset', namespace, services: list.items.map((s) => watchedService({ ...s, metadata: { ...s.metadata, namespace } })) });
+      onChange({
+        type: 'reset',
+        namespace,
+        services: list.items.map((s) => watchedService({ ...s, metadata: { ...s.metadata, namespace } })),
+      });
       first();
       const version = list.metadata?.resourceVersion ?? '';
-      const url = new URL(`/api/v1/namespaces/${encodeURIComponent(namespace)}/services?watch=1&allowWatchBookmarks=true&resourceVersion=${version}`, client.server);
+      const url = new URL(
+        `/api/v1/namespaces/${encodeURIComponent(namespace)}/services?watch=1&allowWatchBookmarks=true&resourceVersion=${version}`,
+        client.server,
+      );
       const options = await client.transport.connectOptions();
       const lib = url.protocol === 'http:' ? http : https;
       const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
@@ -73,7 +90,9 @@ async function followNamespace(client: KubeClient, namespace: string, onChange: 
 export function serviceWatcher(client: KubeClient): WatchServices {
   return async (namespaces, onChange): Promise<StopWatching> => {
     const stop = new AbortController();
-    await Promise.all(namespaces.map((ns) => new Promise<void>((listed) => void followNamespace(client, ns, onChange, stop.signal, listed))));
+    await Promise.all(
+      namespaces.map((ns) => new Promise<void>((listed) => void followNamespace(client, ns, onChange, stop.signal, listed))),
+    );
     return () => stop.abort();
   };
 }

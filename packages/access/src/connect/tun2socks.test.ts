@@ -13,7 +13,13 @@ import { Teardown } from '@ktctl/plugin-api';
 import { routeThroughTun, type TunnelLink } from './tun2socks.js';
 
 const LAPTOP = '198.18.0.1';
-const silent: Logger = { level: 'silent', debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;
+const silent: Logger = {
+  level: 'silent',
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+} as unknown as Logger;
 
 let echo: Server;
 let echoPort: number;
@@ -75,11 +81,29 @@ async function start(options: { disableTunRoute?: boolean; status?: TunnelStatus
   const pool = loopbackTunnel(options.status);
   const infos: string[] = [];
   const logger = { ...silent, info: (m: string) => void infos.push(m) } as Logger;
-  const setup = await routeThroughTun({ session, pool, targets: { cidrs: ['10.96.0.0/16', '10.244.0.0/24'], excludes: ['10.201.0.1/32'] }, disableTunRoute: options.disableTunRoute ?? false, os: 'linux', teardown, logger });
+  const setup = await routeThroughTun({
+    session,
+    pool,
+    targets: { cidrs: ['10.96.0.0/16', '10.244.0.0/24'], excludes: ['10.201.0.1/32'] },
+    disableTunRoute: options.disableTunRoute ?? false,
+    os: 'linux',
+    teardown,
+    logger,
+  });
   return { setup, routes, device: device!, pool, infos };
 }
 
-const syn = (port: number) => tcpPacket({ src: LAPTOP, dst: '10.96.0.20', srcPort: 40000 + port, dstPort: port, seq: 1000, flags: TCP_FLAGS.SYN, mss: 1460, window: 65535 });
+const syn = (port: number) =>
+  tcpPacket({
+    src: LAPTOP,
+    dst: '10.96.0.20',
+    srcPort: 40000 + port,
+    dstPort: port,
+    seq: 1000,
+    flags: TCP_FLAGS.SYN,
+    mss: 1460,
+    window: 65535,
+  });
 
 async function until(what: () => boolean, ms = 2000): Promise<void> {
   for (const deadline = Date.now() + ms; !what(); await sleep(10)) if (Date.now() > deadline) throw new Error('condition not met in time');
@@ -90,7 +114,10 @@ describe('routeThroughTun', () => {
     const { setup, routes, device } = await start();
     expect(setup).toEqual({ device: 'kt0', address: '198.18.0.1', routes: ['10.96.0.0/16', '10.244.0.0/24'] });
     expect(device.mtu).toBe(65_000);
-    expect(routes).toEqual([{ cidr: '10.96.0.0/16', device: 'kt0' }, { cidr: '10.244.0.0/24', device: 'kt0' }]);
+    expect(routes).toEqual([
+      { cidr: '10.96.0.0/16', device: 'kt0' },
+      { cidr: '10.244.0.0/24', device: 'kt0' },
+    ]);
   });
 
   it('with --disableTunRoute adds no route and prints the ones to add', async () => {
@@ -108,7 +135,18 @@ describe('routeThroughTun', () => {
     const synAck = device.sent.shift()!;
     expect(synAck.tcp!.flags).toBe(TCP_FLAGS.SYN | TCP_FLAGS.ACK);
     const seq = synAck.tcp!.seq + 1;
-    const segment = (flags: number, data?: Buffer) => tcpPacket({ src: LAPTOP, dst: '10.96.0.20', srcPort: 40080, dstPort: 80, seq: 1001, ack: seq, flags, window: 65535, ...(data ? { data } : {}) });
+    const segment = (flags: number, data?: Buffer) =>
+      tcpPacket({
+        src: LAPTOP,
+        dst: '10.96.0.20',
+        srcPort: 40080,
+        dstPort: 80,
+        seq: 1001,
+        ack: seq,
+        flags,
+        window: 65535,
+        ...(data ? { data } : {}),
+      });
     device.input(segment(TCP_FLAGS.ACK));
     device.input(segment(TCP_FLAGS.ACK | TCP_FLAGS.PSH, Buffer.from('ping')));
     await until(() => device.sent.some((p) => p.tcp?.data.toString() === 'ping'));

@@ -121,7 +121,9 @@ async function addRoutes(device: string, address: string, ctx: TunContext): Prom
   const { cidrs } = ctx.targets;
   if (ctx.disableTunRoute) {
     const commands = cidrs.map((cidr) => routeCommand(ctx.os, cidr, device, address));
-    ctx.logger.info(`--disableTunRoute: ${device} is up, but nothing is routed through it. To reach the cluster, run:\n  ${commands.join('\n  ')}`);
+    ctx.logger.info(
+      `--disableTunRoute: ${device} is up, but nothing is routed through it. To reach the cluster, run:\n  ${commands.join('\n  ')}`,
+    );
     return [];
   }
   for (const cidr of cidrs) await ctx.session.routes.add({ cidr, device });

@@ -38,7 +38,11 @@ export async function openTunnel(
   // deleted bare shadow pod recreated) before the next try.
   const forwarder = new PortForwarder(
     client,
-    { namespace: shadow.namespace, port: AGENT_MUX_PORT, pod: (reason) => (reason === 'initial' ? Promise.resolve(shadow.podName) : shadow.ensureReady(hooks.signal)) },
+    {
+      namespace: shadow.namespace,
+      port: AGENT_MUX_PORT,
+      pod: (reason) => (reason === 'initial' ? Promise.resolve(shadow.podName) : shadow.ensureReady(hooks.signal)),
+    },
     { openTimeoutMs: options.portForwardTimeout * 1000 },
   );
   teardown.defer('port-forward', () => forwarder.close());
@@ -67,8 +71,13 @@ export async function openTunnel(
 /** Connections go direct to their pod where the endpoint is known and --disableDirectPath is not set. */
 function tunnelLink(client: KubeClient, pool: MuxPool, options: ConnectOptions, ctx: { teardown: Teardown; logger: Logger }): TunnelLink {
   const viaShadow = (t: { host: string; port: number }) => pool.dial(t);
-  const direct = options.disableDirectPath ? undefined : startDirectPath(client, client.namespace, viaShadow, { ...ctx, openTimeoutMs: options.portForwardTimeout * 1000 });
-  if (direct) ctx.teardown.defer('direct path', () => ctx.logger.debug(`direct path: ${direct.stats.direct} direct, ${direct.stats.fallbacks} via the shadow`));
+  const direct = options.disableDirectPath
+    ? undefined
+    : startDirectPath(client, client.namespace, viaShadow, { ...ctx, openTimeoutMs: options.portForwardTimeout * 1000 });
+  if (direct)
+    ctx.teardown.defer('direct path', () =>
+      ctx.logger.debug(`direct path: ${direct.stats.direct} direct, ${direct.stats.fallbacks} via the shadow`),
+    );
   return {
     get status() {
       return pool.status;

@@ -4,7 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeClient, ServiceView } from '@ktctl/kube';
 import { ServicePodFollower, type FollowEvent } from './follow.js';
 
-const service: ServiceView = { metadata: { name: 'web', namespace: 'dev' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } };
+const service: ServiceView = {
+  metadata: { name: 'web', namespace: 'dev' },
+  spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
+};
 
 function pod(name: string, ready = true, terminating = false) {
   return {
@@ -36,7 +39,10 @@ afterEach(() => follower?.stop());
 describe('ServicePodFollower', () => {
   it('starts on a ready pod and reports none as KT_POD_NOT_READY', async () => {
     const none = fakeCluster([pod('web-1', false)]);
-    await expect(new ServicePodFollower(none.client, service).start()).rejects.toMatchObject({ code: 'KT_POD_NOT_READY', message: 'Service web has no ready pod in namespace dev' });
+    await expect(new ServicePodFollower(none.client, service).start()).rejects.toMatchObject({
+      code: 'KT_POD_NOT_READY',
+      message: 'Service web has no ready pod in namespace dev',
+    });
     const one = fakeCluster([pod('web-1', false), pod('web-2')]);
     follower = new ServicePodFollower(one.client, service);
     expect((await follower.start()).metadata.name).toBe('web-2');

@@ -1,5 +1,14 @@
 import { ErrorCode, UserError } from '@ktctl/plugin-api';
-import { assessPod, getService, readyPodsOfService, selectorQuery, watchObjects, type KubeClient, type PodWithPorts, type ServiceView } from '@ktctl/kube';
+import {
+  assessPod,
+  getService,
+  readyPodsOfService,
+  selectorQuery,
+  watchObjects,
+  type KubeClient,
+  type PodWithPorts,
+  type ServiceView,
+} from '@ktctl/kube';
 
 /** What the follower tells the user: the pod it forwards to went away, or it now forwards to another. */
 export type FollowEvent = { kind: 'lost'; pod: string; why: string } | { kind: 'following'; pod: string; previous?: string | undefined };
@@ -45,11 +54,15 @@ export class ServicePodFollower {
     if (!first) throw this.noReadyPod();
     this.current = this.last = first.metadata.name;
     const selector = this.service.spec.selector ?? {};
-    void watchObjects<WatchedPod>(this.client, { apiVersion: 'v1', resource: 'pods', namespace: this.namespace }, {
-      query: selectorQuery(selector),
-      signal: this.stopWatch.signal,
-      onEvent: (e) => this.onPodEvent(e.object, e.type === 'DELETED'),
-    });
+    void watchObjects<WatchedPod>(
+      this.client,
+      { apiVersion: 'v1', resource: 'pods', namespace: this.namespace },
+      {
+        query: selectorQuery(selector),
+        signal: this.stopWatch.signal,
+        onEvent: (e) => this.onPodEvent(e.object, e.type === 'DELETED'),
+      },
+    );
     return first;
   }
 
@@ -90,8 +103,15 @@ export class ServicePodFollower {
 
   private noReadyPod(): UserError {
     const name = this.service.metadata.name;
-    const labels = Object.entries(this.service.spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-    if (!labels) return new UserError(ErrorCode.PodNotReady, `Service ${name} has no selector, so it has no pods to forward to`, { hint: 'Forward to a Service that selects pods' });
-    return new UserError(ErrorCode.PodNotReady, `Service ${name} has no ready pod in namespace ${this.namespace}`, { hint: `kubectl -n ${this.namespace} get pods -l ${labels}` });
+    const labels = Object.entries(this.service.spec.selector ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    if (!labels)
+      return new UserError(ErrorCode.PodNotReady, `Service ${name} has no selector, so it has no pods to forward to`, {
+        hint: 'Forward to a Service that selects pods',
+      });
+    return new UserError(ErrorCode.PodNotReady, `Service ${name} has no ready pod in namespace ${this.namespace}`, {
+      hint: `kubectl -n ${this.namespace} get pods -l ${labels}`,
+    });
   }
 }

@@ -24,7 +24,8 @@ describe('parsePortPair', () => {
   });
 
   it('rejects what is not a port with a usage error', () => {
-    for (const bad of ['http', '8080:', '1:2:3', '70000', '0']) expect(() => parsePortPair(bad), bad).toThrow(expect.objectContaining({ exitCode: 2, code: 'KT_INVALID_FLAG' }));
+    for (const bad of ['http', '8080:', '1:2:3', '70000', '0'])
+      expect(() => parsePortPair(bad), bad).toThrow(expect.objectContaining({ exitCode: 2, code: 'KT_INVALID_FLAG' }));
   });
 });
 
@@ -48,7 +49,12 @@ describe('pickServicePort', () => {
 
   it('refuses UDP ports and unknown ports, naming the ports there are', () => {
     expect(() => pickServicePort(echo, 9001)).toThrow(/9001 of Service echo is UDP; port-forwarding carries TCP only/);
-    expect(() => pickServicePort(echo, 81)).toThrow(expect.objectContaining({ code: 'KT_TARGET_PORT_NOT_FOUND', message: 'Service echo has no port 81; its ports: 80 (http), 9000 (tcp-echo)' }));
+    expect(() => pickServicePort(echo, 81)).toThrow(
+      expect.objectContaining({
+        code: 'KT_TARGET_PORT_NOT_FOUND',
+        message: 'Service echo has no port 81; its ports: 80 (http), 9000 (tcp-echo)',
+      }),
+    );
   });
 });
 

@@ -10,7 +10,8 @@ export interface PortPair {
 /** A TCP/UDP port number, or a usage error naming what was wrong. */
 export function parsePort(text: string, what: string): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > 65535) throw new UsageError(`Invalid ${what} "${text}": expected a port number 1-65535`, { code: ErrorCode.InvalidFlag });
+  if (!/^\d+$/.test(text) || n < 1 || n > 65535)
+    throw new UsageError(`Invalid ${what} "${text}": expected a port number 1-65535`, { code: ErrorCode.InvalidFlag });
   return n;
 }
 
@@ -18,7 +19,8 @@ export function parsePort(text: string, what: string): number {
 export function parsePortPair(text: string | undefined): PortPair {
   if (text === undefined || text === '') return {};
   const parts = text.split(':');
-  if (parts.length > 2) throw new UsageError(`Invalid port "${text}": expected <local> or <local>:<remote>`, { code: ErrorCode.InvalidFlag });
+  if (parts.length > 2)
+    throw new UsageError(`Invalid port "${text}": expected <local> or <local>:<remote>`, { code: ErrorCode.InvalidFlag });
   const [local, remote] = parts;
   return {
     ...(local ? { local: parsePort(local, 'local port') } : {}),
@@ -48,15 +50,24 @@ export function pickServicePort(svc: ServiceView, remote?: number): ServicePortV
   const name = svc.metadata.name;
   const tcp = forwardablePorts(svc);
   if (remote === undefined) {
-    if (tcp.length === 0) throw new UserError(ErrorCode.TargetPortNotFound, `Service ${name} has no TCP port to forward to`, { hint: 'Port-forwarding carries TCP only; add a TCP port to the Service' });
+    if (tcp.length === 0)
+      throw new UserError(ErrorCode.TargetPortNotFound, `Service ${name} has no TCP port to forward to`, {
+        hint: 'Port-forwarding carries TCP only; add a TCP port to the Service',
+      });
     return tcp.length === 1 ? tcp[0] : undefined;
   }
   const found = tcp.find((p) => p.port === remote) ?? tcp.find((p) => Number(p.targetPort) === remote);
   if (found) return found;
   const udp = (svc.spec.ports ?? []).some((p) => p.port === remote);
-  throw new UserError(ErrorCode.TargetPortNotFound, udp ? `Port ${remote} of Service ${name} is UDP; port-forwarding carries TCP only` : `Service ${name} has no port ${remote}; its ports: ${tcp.map(describeServicePort).join(', ')}`, {
-    hint: `Give one of the Service's ports: ktctl forward ${name} <local>:<port>`,
-  });
+  throw new UserError(
+    ErrorCode.TargetPortNotFound,
+    udp
+      ? `Port ${remote} of Service ${name} is UDP; port-forwarding carries TCP only`
+      : `Service ${name} has no port ${remote}; its ports: ${tcp.map(describeServicePort).join(', ')}`,
+    {
+      hint: `Give one of the Service's ports: ktctl forward ${name} <local>:<port>`,
+    },
+  );
 }
 
 /** A local port a user can listen on without root: 80 → 8080. */

@@ -1,5 +1,15 @@
 import { ErrorCode, UserError } from '@ktctl/plugin-api';
-import { PortForwarder, getService, requirePermissions, resolveTargetPort, type KubeClient, type LocalForward, type PortForwarderOptions, type ServicePortView, type ServiceView } from '@ktctl/kube';
+import {
+  PortForwarder,
+  getService,
+  requirePermissions,
+  resolveTargetPort,
+  type KubeClient,
+  type LocalForward,
+  type PortForwarderOptions,
+  type ServicePortView,
+  type ServiceView,
+} from '@ktctl/kube';
 import { ServicePodFollower, type FollowEvent } from './follow.js';
 import { forwardablePorts, pickServicePort, severalPortsError, userPort } from './ports.js';
 

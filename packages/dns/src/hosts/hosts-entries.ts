@@ -25,7 +25,10 @@ export function hostNames(service: Pick<WatchedService, 'name' | 'namespace'>, n
  * The hosts entries for a set of Services, sorted so the block only changes when the Services do. A ClusterIP
  * Service maps to its ClusterIP; a headless one to each of its pod IPs, when known; ExternalName gets nothing.
  */
-export function hostsEntries(services: Iterable<WatchedService>, naming: HostsNaming): { entries: HostsEntry[]; skipped: SkippedService[] } {
+export function hostsEntries(
+  services: Iterable<WatchedService>,
+  naming: HostsNaming,
+): { entries: HostsEntry[]; skipped: SkippedService[] } {
   const entries: HostsEntry[] = [];
   const skipped: SkippedService[] = [];
   for (const service of services) {

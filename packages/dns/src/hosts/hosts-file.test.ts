@@ -23,11 +23,17 @@ describe('HostsSync with netplatform HostsFile', () => {
       setBlock: (entries) => hosts.setBlock(entries),
       watchServices: async (namespaces, onChange) => {
         push = onChange;
-        onChange({ type: 'reset', namespace: namespaces[0]!, services: [{ name: 'web', namespace: 'team-a', clusterIP: '10.96.0.10', headless: false, ports: [{ port: 80 }] }] });
+        onChange({
+          type: 'reset',
+          namespace: namespaces[0]!,
+          services: [{ name: 'web', namespace: 'team-a', clusterIP: '10.96.0.10', headless: false, ports: [{ port: 80 }] }],
+        });
         return () => undefined;
       },
     });
-    expect(readFileSync(path, 'utf8')).toBe('127.0.0.1 localhost\n# Kt Hosts Begin\n10.96.0.10 web web.team-a web.team-a.svc.cluster.local\n# Kt Hosts End\n');
+    expect(readFileSync(path, 'utf8')).toBe(
+      '127.0.0.1 localhost\n# Kt Hosts Begin\n10.96.0.10 web web.team-a web.team-a.svc.cluster.local\n# Kt Hosts End\n',
+    );
     push({ type: 'delete', namespace: 'team-a', name: 'web' });
     await sync.flush();
     expect(readFileSync(path, 'utf8')).toBe('127.0.0.1 localhost\n# Kt Hosts Begin\n# Kt Hosts End\n');

@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HostsSync, type HostsSyncOptions } from './hosts-sync.js';
 import type { HostsEntry, ServiceEvent, WatchedService } from './watched-service.js';
 
-const svc = (name: string, namespace: string, clusterIP: string): WatchedService => ({ name, namespace, clusterIP, headless: false, ports: [{ port: 80 }] });
+const svc = (name: string, namespace: string, clusterIP: string): WatchedService => ({
+  name,
+  namespace,
+  clusterIP,
+  headless: false,
+  ports: [{ port: 80 }],
+});
 
 /** A watcher that lists `initial` and then lets the test push events. */
 function fakeWatcher(initial: Record<string, WatchedService[]>) {
@@ -16,18 +22,23 @@ function fakeWatcher(initial: Record<string, WatchedService[]>) {
   return { state, watchServices };
 }
 
-function setUp(initial: Record<string, WatchedService[]>, namespaces: string[] = [], setBlock?: (entries: readonly HostsEntry[]) => Promise<void>) {
+function setUp(
+  initial: Record<string, WatchedService[]>,
+  namespaces: string[] = [],
+  setBlock?: (entries: readonly HostsEntry[]) => Promise<void>,
+) {
   const watcher = fakeWatcher(initial);
   const blocks: string[][] = [];
   const debug: string[] = [];
-  const start = () => HostsSync.start({
-    namespaces,
-    namespace: 'team-a',
-    watchServices: watcher.watchServices,
-    setBlock: setBlock ?? (async (entries) => void blocks.push(entries.map((e) => `${e.ip} ${e.names.join(' ')}`))),
-    debounceMs: 100,
-    logger: { debug: (m) => debug.push(m), warn: (m) => debug.push(`warn: ${m}`) },
-  });
+  const start = () =>
+    HostsSync.start({
+      namespaces,
+      namespace: 'team-a',
+      watchServices: watcher.watchServices,
+      setBlock: setBlock ?? (async (entries) => void blocks.push(entries.map((e) => `${e.ip} ${e.names.join(' ')}`))),
+      debounceMs: 100,
+      logger: { debug: (m) => debug.push(m), warn: (m) => debug.push(`warn: ${m}`) },
+    });
   return { watcher, blocks, debug, start };
 }
 
@@ -44,9 +55,15 @@ describe('HostsSync', () => {
   });
 
   it('watches hosts:ns1,ns2 namespaces; only the connect namespace gets bare names', async () => {
-    const { blocks, start } = setUp({ 'team-a': [svc('web', 'team-a', '10.96.0.1')], 'team-b': [svc('web', 'team-b', '10.96.0.2')] }, ['team-a', 'team-b']);
+    const { blocks, start } = setUp({ 'team-a': [svc('web', 'team-a', '10.96.0.1')], 'team-b': [svc('web', 'team-b', '10.96.0.2')] }, [
+      'team-a',
+      'team-b',
+    ]);
     await (await start()).stop();
-    expect(blocks[0]).toEqual(['10.96.0.1 web web.team-a web.team-a.svc.cluster.local', '10.96.0.2 web.team-b web.team-b.svc.cluster.local']);
+    expect(blocks[0]).toEqual([
+      '10.96.0.1 web web.team-a web.team-a.svc.cluster.local',
+      '10.96.0.2 web.team-b web.team-b.svc.cluster.local',
+    ]);
   });
 
   it('batches changes within the debounce interval into one write, and skips writes that change nothing', async () => {
@@ -83,7 +100,9 @@ describe('HostsSync', () => {
       written.push(entries.length);
     });
     const sync = await start();
-    expect(debug.filter((m) => m.includes('team-a/db'))).toEqual(['hosts: no entry for team-a/db: headless Service and no endpoints from the watcher']);
+    expect(debug.filter((m) => m.includes('team-a/db'))).toEqual([
+      'hosts: no entry for team-a/db: headless Service and no endpoints from the watcher',
+    ]);
     expect(debug.some((m) => m.startsWith('warn: hosts: cannot update'))).toBe(true);
     fail = false;
     watcher.state.push({ type: 'upsert', service: { ...headless, endpoints: ['10.1.0.7'] } });

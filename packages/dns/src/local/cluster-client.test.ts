@@ -11,7 +11,10 @@ afterEach(async () => {
   fake = client = undefined;
 });
 
-async function setUp(behaviour: FakeBehaviour, options: Partial<ConstructorParameters<typeof ClusterClient>[0]> = {}): Promise<ClusterClient> {
+async function setUp(
+  behaviour: FakeBehaviour,
+  options: Partial<ConstructorParameters<typeof ClusterClient>[0]> = {},
+): Promise<ClusterClient> {
   const started = await startFakeAgentDns(behaviour);
   fake = started;
   client = new ClusterClient({ openStream: () => started.open(), queryTimeoutMs: 500, ...options });
@@ -34,7 +37,9 @@ describe('ClusterClient', () => {
   });
 
   it('retries once on a fresh stream when a stream that worked before dies under a query', async () => {
-    const c = await setUp((query, connection) => (connection === 1 && query.questions[0]!.name === 'second' ? 'drop' : { answer: answerWithA(query, '10.0.0.1') }));
+    const c = await setUp((query, connection) =>
+      connection === 1 && query.questions[0]!.name === 'second' ? 'drop' : { answer: answerWithA(query, '10.0.0.1') },
+    );
     expect(addressOf(await c.query(a('first')))).toBe('10.0.0.1');
     expect(addressOf(await c.query(a('second')))).toBe('10.0.0.1');
     expect(fake!.connections()).toBe(2);

@@ -69,7 +69,8 @@ export class ClusterClient {
   private line(): Promise<Line> {
     if (this.closed) return Promise.reject(new ClusterUnavailableError('cluster DNS client closed'));
     if (this.current && !this.current.dead) return Promise.resolve(this.current);
-    if (this.options.isUp?.() === false) return Promise.reject(new ClusterUnavailableError('cluster DNS unreachable (tunnel reconnecting)'));
+    if (this.options.isUp?.() === false)
+      return Promise.reject(new ClusterUnavailableError('cluster DNS unreachable (tunnel reconnecting)'));
     if (this.now() < this.downUntil) return Promise.reject(new ClusterUnavailableError('cluster DNS unreachable (tunnel not up)'));
     this.opening ??= this.open().finally(() => (this.opening = undefined));
     return this.opening;

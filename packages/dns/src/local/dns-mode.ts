@@ -4,10 +4,7 @@ import { ErrorCode, UsageError } from '@ktctl/plugin-api';
 export type DnsSource = 'cluster' | 'upstream';
 
 /** What `--dnsMode` asks for. */
-export type DnsMode =
-  | { kind: 'localDNS'; order: DnsSource[] }
-  | { kind: 'podDNS' }
-  | { kind: 'hosts'; namespaces: string[] };
+export type DnsMode = { kind: 'localDNS'; order: DnsSource[] } | { kind: 'podDNS' } | { kind: 'hosts'; namespaces: string[] };
 
 /** The order `localDNS` uses when none is given: the cluster first, then the original upstream. */
 export const DEFAULT_DNS_ORDER: readonly DnsSource[] = ['cluster', 'upstream'];
@@ -15,7 +12,7 @@ export const DEFAULT_DNS_ORDER: readonly DnsSource[] = ['cluster', 'upstream'];
 const SOURCES: readonly string[] = ['cluster', 'upstream'];
 // A Kubernetes namespace name is an RFC 1123 label.
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const SYNTAX = "use localDNS, localDNS:cluster,upstream, localDNS:upstream,cluster, podDNS, hosts or hosts:<ns1>,<ns2>";
+const SYNTAX = 'use localDNS, localDNS:cluster,upstream, localDNS:upstream,cluster, podDNS, hosts or hosts:<ns1>,<ns2>';
 
 /**
  * Parses `--dnsMode`: `localDNS[:<order>]` where order lists `cluster` and/or `upstream` (comma separated),
@@ -49,7 +46,8 @@ export function formatDnsMode(mode: DnsMode): string {
 function parseOrder(argument: string): DnsSource[] {
   const items = splitList(argument).map((item) => item.toLowerCase());
   if (items.length === 0) throw invalid(`localDNS:${argument}`, 'the order is empty');
-  for (const item of items) if (!SOURCES.includes(item)) throw invalid(`localDNS:${argument}`, `unknown source '${item}' (cluster, upstream)`);
+  for (const item of items)
+    if (!SOURCES.includes(item)) throw invalid(`localDNS:${argument}`, `unknown source '${item}' (cluster, upstream)`);
   if (new Set(items).size !== items.length) throw invalid(`localDNS:${argument}`, 'a source is listed twice');
   return items as DnsSource[];
 }
@@ -63,7 +61,10 @@ function parseNamespaces(argument: string): string[] {
 }
 
 function splitList(text: string): string[] {
-  return text.split(',').map((item) => item.trim()).filter(Boolean);
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 function invalid(text: string, why: string): UsageError {

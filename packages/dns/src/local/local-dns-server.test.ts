@@ -22,10 +22,11 @@ async function start(port = 0): Promise<LocalDns> {
 
 function tcpClient(port: number): ClusterClient {
   return new ClusterClient({
-    openStream: () => new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => resolve(socket)).once('error', reject);
-    }),
+    openStream: () =>
+      new Promise((resolve, reject) => {
+        const socket = connect({ host: '127.0.0.1', port });
+        socket.once('connect', () => resolve(socket)).once('error', reject);
+      }),
   });
 }
 

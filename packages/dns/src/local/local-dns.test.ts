@@ -105,7 +105,9 @@ describe('localDNS with the real shadow agent through SSH', () => {
   it('answers AAAA, NOERROR without records, SRV and PTR for a cluster IP', async () => {
     expect(await records('web', 'AAAA')).toEqual(['web. IN AAAA fd00::1']);
     expect(await ask('web.team-b', 'AAAA')).toMatchObject({ status: 'NOERROR', answers: [] });
-    expect(await records('_http._tcp.web.team-a.svc.cluster.local', 'SRV')).toEqual(['_http._tcp.web.team-a.svc.cluster.local. IN SRV 10 5 80 web.team-a.svc.cluster.local.']);
+    expect(await records('_http._tcp.web.team-a.svc.cluster.local', 'SRV')).toEqual([
+      '_http._tcp.web.team-a.svc.cluster.local. IN SRV 10 5 80 web.team-a.svc.cluster.local.',
+    ]);
     expect(await records('10.0.0.2', '', ['-x'])).toEqual(['2.0.0.10.in-addr.arpa. IN PTR web.team-b.svc.cluster.local.']);
   });
 

@@ -59,7 +59,15 @@ export async function startLocalDns(options: LocalDnsOptions): Promise<LocalDns>
   const cluster = clusterClient(options);
   const upstreams: Upstream[] = [...options.upstreams];
   const resolver = localResolver(options, cluster, upstreams);
-  const handle: DnsHandler = (request, send) => void answerRequest(request, (q) => resolver.resolve(q), logger, (r) => `${r.source}, `).then(send).catch((error: Error) => logger?.warn(`dns: cannot send answer: ${error.message}`));
+  const handle: DnsHandler = (request, send) =>
+    void answerRequest(
+      request,
+      (q) => resolver.resolve(q),
+      logger,
+      (r) => `${r.source}, `,
+    )
+      .then(send)
+      .catch((error: Error) => logger?.warn(`dns: cannot send answer: ${error.message}`));
   const servers = await bindBoth(host, options.port ?? 53, handle, logger);
   // Only now is the port known; drop ourselves from the upstreams in place, the resolver holds the same array.
   upstreams.splice(0, upstreams.length, ...withoutSelf(upstreams, { host, port: servers.port }));
@@ -130,7 +138,10 @@ function serve(udp: UDPServer, tcp: TCPServer, handle: DnsHandler, logger: Local
   return {
     port: udp.address().port,
     close: async () => {
-      const closed = Promise.all([new Promise<void>((resolve) => udp.close(() => resolve())), new Promise<void>((resolve) => tcp.close(() => resolve()))]);
+      const closed = Promise.all([
+        new Promise<void>((resolve) => udp.close(() => resolve())),
+        new Promise<void>((resolve) => tcp.close(() => resolve())),
+      ]);
       for (const socket of connections) socket.destroy();
       await closed;
     },
@@ -143,8 +154,20 @@ function listen(bind: (done: (error?: Error) => void) => void, host: string, por
     bind((error) => {
       if (!error) return resolve();
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') reject(new UserError(ErrorCode.PortInUse, `the local DNS port ${host}:${port} is in use`, { hint: 'stop what listens there, or pick another port', cause: error }));
-      else if (code === 'EACCES') reject(new UserError(ErrorCode.NotRoot, `listening on ${host}:${port} needs root`, { hint: 'run with sudo, or use a port above 1023', cause: error }));
+      if (code === 'EADDRINUSE')
+        reject(
+          new UserError(ErrorCode.PortInUse, `the local DNS port ${host}:${port} is in use`, {
+            hint: 'stop what listens there, or pick another port',
+            cause: error,
+          }),
+        );
+      else if (code === 'EACCES')
+        reject(
+          new UserError(ErrorCode.NotRoot, `listening on ${host}:${port} needs root`, {
+            hint: 'run with sudo, or use a port above 1023',
+            cause: error,
+          }),
+        );
       else reject(error);
     });
   });

@@ -66,7 +66,10 @@ describe('LocalResolver', () => {
   });
 
   it('SERVFAIL at once for a cluster-only name when the cluster is down; ambiguous names still resolve upstream', async () => {
-    const { resolve } = setUp({ web: 'down', 'google.dev.svc.cluster.local': 'down', 'x.y.svc.cluster.local': 'down', 'a.b.c.example': 'down' }, { 'google.dev': '192.0.2.7' });
+    const { resolve } = setUp(
+      { web: 'down', 'google.dev.svc.cluster.local': 'down', 'x.y.svc.cluster.local': 'down', 'a.b.c.example': 'down' },
+      { 'google.dev': '192.0.2.7' },
+    );
     expect(await resolve('web')).toEqual({ rcode: Packet.RCODE.SERVFAIL, addresses: [], source: 'none' });
     expect((await resolve('google.dev')).source).toBe('upstream');
     expect((await resolve('x.y')).rcode).toBe(Packet.RCODE.SERVFAIL);

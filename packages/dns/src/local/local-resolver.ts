@@ -48,7 +48,15 @@ interface Outcome {
  * a namespace named like a TLD never captures it; a NOERROR answer, even an empty one, is final.
  */
 export class LocalResolver {
-  readonly stats: LocalDnsStats = { queries: 0, cacheHits: 0, askedCluster: 0, askedUpstream: 0, clusterFailures: 0, upstreamFailures: 0, servfail: 0 };
+  readonly stats: LocalDnsStats = {
+    queries: 0,
+    cacheHits: 0,
+    askedCluster: 0,
+    askedUpstream: 0,
+    clusterFailures: 0,
+    upstreamFailures: 0,
+    servfail: 0,
+  };
   private readonly cache: TtlCache<string, LocalResolution>;
   private readonly inflight = new Map<string, Promise<LocalResolution>>();
 
@@ -84,7 +92,8 @@ export class LocalResolver {
     for (const source of sourcesFor(kind, this.options.order)) {
       const outcome = await this.ask(source, question);
       const packet = outcome.packet;
-      if (packet && rcodeOf(packet) === Packet.RCODE.NOERROR) return { rcode: Packet.RCODE.NOERROR, answers: packet.answers, authorities: packet.authorities, source };
+      if (packet && rcodeOf(packet) === Packet.RCODE.NOERROR)
+        return { rcode: Packet.RCODE.NOERROR, answers: packet.answers, authorities: packet.authorities, source };
       outcomes.push(outcome);
     }
     return negative(outcomes, kind);
@@ -124,7 +133,8 @@ function negative(outcomes: Outcome[], kind: NameKind): LocalResolution {
   const isNxdomain = (o: Outcome): boolean => !!o.packet && rcodeOf(o.packet) === Packet.RCODE.NXDOMAIN;
   const failed = outcomes.some((o) => !isNxdomain(o) && (kind !== 'external' || o.source === 'upstream'));
   const nxdomain = outcomes.find(isNxdomain);
-  if (nxdomain?.packet && !failed) return { rcode: Packet.RCODE.NXDOMAIN, answers: [], authorities: nxdomain.packet.authorities, source: nxdomain.source };
+  if (nxdomain?.packet && !failed)
+    return { rcode: Packet.RCODE.NXDOMAIN, answers: [], authorities: nxdomain.packet.authorities, source: nxdomain.source };
   return { rcode: Packet.RCODE.SERVFAIL, answers: [], authorities: [], source: 'none' };
 }
 

@@ -32,7 +32,7 @@ describe('classifyName', () => {
     expect(kind('.')).toBe('external');
   });
 
-  it("a laptop search domain turns a cluster-only name into either, never into cluster-only", () => {
+  it('a laptop search domain turns a cluster-only name into either, never into cluster-only', () => {
     expect(kind('web.corp.example')).toBe('either');
     expect(kind('web.team-b.svc.corp.example')).toBe('either');
     expect(kind('web.team-b.corp.example')).toBe('either');
@@ -54,7 +54,6 @@ describe('sourcesFor', () => {
 });
 
 describe('clusterQueryName', () => {
-
   it('asks a name that may be a Service as that Service', () => {
     expect(clusterQueryName('web.dev', options)).toBe('web.dev.svc.cluster.local');
     expect(clusterQueryName('www.google.com.', options)).toBe('www.google.com.svc.cluster.local');

@@ -26,16 +26,24 @@ describe('askUpstreams', () => {
   });
 
   it('returns the last failure answer when no server did better, and rejects when none answered', async () => {
-    const servfail = await askUpstreams([{ host: '127.0.0.1', port: 1 }], question, {}, () => Promise.resolve(withRcode(Packet.RCODE.REFUSED)));
+    const servfail = await askUpstreams([{ host: '127.0.0.1', port: 1 }], question, {}, () =>
+      Promise.resolve(withRcode(Packet.RCODE.REFUSED)),
+    );
     expect(servfail.header.rcode).toBe(Packet.RCODE.REFUSED);
-    await expect(askUpstreams([{ host: '127.0.0.1', port: 1 }], question, {}, () => Promise.reject(new Error('x')))).rejects.toBeInstanceOf(UpstreamError);
+    await expect(askUpstreams([{ host: '127.0.0.1', port: 1 }], question, {}, () => Promise.reject(new Error('x')))).rejects.toBeInstanceOf(
+      UpstreamError,
+    );
     await expect(askUpstreams([], question)).rejects.toThrow(/no upstream/);
   });
 });
 
 describe('withoutSelf', () => {
   it('drops the local server from the upstreams', () => {
-    const upstreams = [{ host: '127.0.0.1', port: 53 }, { host: '10.0.0.2', port: 53 }, { host: '127.0.0.1', port: 5353 }];
+    const upstreams = [
+      { host: '127.0.0.1', port: 53 },
+      { host: '10.0.0.2', port: 53 },
+      { host: '127.0.0.1', port: 5353 },
+    ];
     expect(withoutSelf(upstreams, { host: '127.0.0.1', port: 53 })).toEqual([upstreams[1], upstreams[2]]);
     expect(withoutSelf(upstreams, { host: '0.0.0.0', port: 5353 })).toEqual([upstreams[0], upstreams[1]]);
   });

@@ -8,7 +8,12 @@ export type QueryFn = (upstream: Upstream, question: DnsQuestion, options: Query
  * Asks the laptop's original nameservers in turn, as the libc resolver does: the next one when a server does
  * not answer or answers SERVFAIL/REFUSED; the first other answer wins. Rejects with UpstreamError when none answers.
  */
-export async function askUpstreams(upstreams: readonly Upstream[], question: DnsQuestion, options: QueryOptions = {}, query: QueryFn = queryUpstream): Promise<Packet> {
+export async function askUpstreams(
+  upstreams: readonly Upstream[],
+  question: DnsQuestion,
+  options: QueryOptions = {},
+  query: QueryFn = queryUpstream,
+): Promise<Packet> {
   let last: Packet | undefined;
   let lastError: unknown;
   for (const upstream of upstreams) {
@@ -21,7 +26,9 @@ export async function askUpstreams(upstreams: readonly Upstream[], question: Dns
     }
   }
   if (last) return last;
-  throw new UpstreamError(upstreams.length === 0 ? 'no upstream nameserver configured' : 'no upstream nameserver answered', { cause: lastError });
+  throw new UpstreamError(upstreams.length === 0 ? 'no upstream nameserver configured' : 'no upstream nameserver answered', {
+    cause: lastError,
+  });
 }
 
 /** The upstreams without the local server itself, so that a resolv.conf already pointing at it cannot loop. */

@@ -28,10 +28,16 @@ const MAX_PAGES = 40;
 /** Cluster CIDRs per spec §6: from the Service ClusterIPs and Pod IPs the user can list, minus the API server. */
 export async function discoverClusterCidrs(client: KubeClient, options: DiscoverOptions = {}): Promise<DiscoveredCidrs> {
   const services = await listScoped<{ spec?: { clusterIP?: string; clusterIPs?: string[] } }>(client, 'services');
-  const pods = options.disablePodIp ? { scope: 'namespace' as const, items: [] } : await listScoped<{ status?: { podIP?: string; podIPs?: Array<{ ip: string }> }; spec?: { hostNetwork?: boolean } }>(client, 'pods');
-  const serviceIps = services.items.flatMap((s) => s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : [])).filter((ip) => isIP(ip));
+  const pods = options.disablePodIp
+    ? { scope: 'namespace' as const, items: [] }
+    : await listScoped<{ status?: { podIP?: string; podIPs?: Array<{ ip: string }> }; spec?: { hostNetwork?: boolean } }>(client, 'pods');
+  const serviceIps = services.items
+    .flatMap((s) => s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : []))
+    .filter((ip) => isIP(ip));
   // Host-network pods carry node addresses, which must not be routed into the cluster.
-  const podIps = pods.items.filter((p) => !p.spec?.hostNetwork).flatMap((p) => p.status?.podIPs?.map((x) => x.ip) ?? (p.status?.podIP ? [p.status.podIP] : []));
+  const podIps = pods.items
+    .filter((p) => !p.spec?.hostNetwork)
+    .flatMap((p) => p.status?.podIPs?.map((x) => x.ip) ?? (p.status?.podIP ? [p.status.podIP] : []));
   const apiServerIps = await apiServerAddresses(client.server.hostname);
   const cidrs = clusterCidrs({ serviceIps, podIps, apiServerIps, ...options });
   return { cidrs, serviceScope: services.scope, podScope: pods.scope, serviceIps, podIps, apiServerIps };

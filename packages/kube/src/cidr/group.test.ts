@@ -8,19 +8,31 @@ describe('ipv4 helpers', () => {
     expect(parseCidr('fd00::/8')).toBeUndefined();
     expect(parseCidr('10.0.0.0/33')).toBeUndefined();
     expect(rangeToCidrs(parseCidr('10.0.0.0/15')!)).toEqual(['10.0.0.0/15']);
-    expect(rangeToCidrs({ start: parseCidr('10.0.0.1')!.start, end: parseCidr('10.0.0.6')!.start })).toEqual(['10.0.0.1/32', '10.0.0.2/31', '10.0.0.4/31', '10.0.0.6/32']);
+    expect(rangeToCidrs({ start: parseCidr('10.0.0.1')!.start, end: parseCidr('10.0.0.6')!.start })).toEqual([
+      '10.0.0.1/32',
+      '10.0.0.2/31',
+      '10.0.0.4/31',
+      '10.0.0.6/32',
+    ]);
   });
 });
 
 describe('groupAddresses', () => {
   it('makes a /24 when one /24 holds them all, else the /16', () => {
     expect(groupAddresses(['10.244.0.5', '10.244.0.9']).flatMap(rangeToCidrs)).toEqual(['10.244.0.0/24']);
-    expect(groupAddresses(['10.244.0.5', '10.244.1.9', '10.96.0.1', 'fd00::1', 'None']).flatMap(rangeToCidrs).sort()).toEqual(['10.244.0.0/16', '10.96.0.0/24']);
+    expect(groupAddresses(['10.244.0.5', '10.244.1.9', '10.96.0.1', 'fd00::1', 'None']).flatMap(rangeToCidrs).sort()).toEqual([
+      '10.244.0.0/16',
+      '10.96.0.0/24',
+    ]);
   });
 });
 
 describe('clusterCidrs', () => {
-  const base = { serviceIps: ['10.96.0.1', '10.96.0.10', '10.96.12.4'], podIps: ['10.244.0.7', '10.244.0.8'], apiServerIps: ['192.168.1.10'] };
+  const base = {
+    serviceIps: ['10.96.0.1', '10.96.0.10', '10.96.12.4'],
+    podIps: ['10.244.0.7', '10.244.0.8'],
+    apiServerIps: ['192.168.1.10'],
+  };
 
   it('covers services and pods', () => {
     expect(clusterCidrs(base)).toEqual(['10.96.0.0/16', '10.244.0.0/24']);

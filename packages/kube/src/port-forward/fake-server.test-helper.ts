@@ -20,14 +20,22 @@ export interface Rejection {
 }
 
 /** Starts the fake server; `onConnect` plays the kubelet (by default it sends the two port prefixes). */
-export async function startFakeApiServer(options: { autoPong?: boolean; onConnect?: (ws: WebSocket) => void; rejectUpgrade?: Rejection | ((url: string) => Rejection | undefined) } = {}): Promise<FakeApiServer> {
+export async function startFakeApiServer(
+  options: {
+    autoPong?: boolean;
+    onConnect?: (ws: WebSocket) => void;
+    rejectUpgrade?: Rejection | ((url: string) => Rejection | undefined);
+  } = {},
+): Promise<FakeApiServer> {
   const http: Server = createServer((_req, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({ noServer: true, autoPong: options.autoPong ?? true, handleProtocols: (p) => [...p][0] ?? false });
   http.on('upgrade', (req, socket, head) => {
     const reject = typeof options.rejectUpgrade === 'function' ? options.rejectUpgrade(req.url ?? '') : options.rejectUpgrade;
     if (!reject) return wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     const body = JSON.stringify(reject.body);
-    socket.end(`HTTP/1.1 ${reject.status} Nope\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${reject.status} Nope\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
   const sockets: WebSocket[] = [];
   const waiters: Array<(ws: WebSocket) => void> = [];

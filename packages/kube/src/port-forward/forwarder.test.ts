@@ -16,11 +16,17 @@ function clientOf(s: FakeApiServer): KubeClient {
 
 describe('PortForwarder', () => {
   it('retries a failed open against a freshly resolved pod and reports reconnecting, then connected', async () => {
-    server = await startFakeApiServer({ rejectUpgrade: (url) => (url.includes('/pods/old/') ? { status: 404, body: { message: 'not found' } } : undefined) });
+    server = await startFakeApiServer({
+      rejectUpgrade: (url) => (url.includes('/pods/old/') ? { status: 404, body: { message: 'not found' } } : undefined),
+    });
     const statuses: ForwardStatus[] = [];
     const reasons: string[] = [];
     const pods = ['old', 'new'];
-    const fwd = new PortForwarder(clientOf(server), { namespace: 'ns', port: 22, pod: async (reason) => (reasons.push(reason), pods.shift() ?? 'new') }, { retryDelayMs: 10, onStatus: (s) => statuses.push(s) });
+    const fwd = new PortForwarder(
+      clientOf(server),
+      { namespace: 'ns', port: 22, pod: async (reason) => (reasons.push(reason), pods.shift() ?? 'new') },
+      { retryDelayMs: 10, onStatus: (s) => statuses.push(s) },
+    );
     const stream = await fwd.connect();
     expect(reasons).toEqual(['initial', 'retry']);
     expect(statuses.map((s) => s.state)).toEqual(['reconnecting', 'connected']);
@@ -32,14 +38,22 @@ describe('PortForwarder', () => {
   it('gives up after maxAttempts with the last error, and never retries RBAC denials', async () => {
     server = await startFakeApiServer({ rejectUpgrade: { status: 404, body: {} } });
     const statuses: string[] = [];
-    const fwd = new PortForwarder(clientOf(server), { namespace: 'ns', port: 22, pod: 'gone' }, { retryDelayMs: 5, maxAttempts: 3, onStatus: (s) => statuses.push(s.state) });
+    const fwd = new PortForwarder(
+      clientOf(server),
+      { namespace: 'ns', port: 22, pod: 'gone' },
+      { retryDelayMs: 5, maxAttempts: 3, onStatus: (s) => statuses.push(s.state) },
+    );
     await expect(fwd.connect()).rejects.toMatchObject({ code: 'KT_NOT_FOUND' });
     expect(statuses).toEqual(['reconnecting', 'reconnecting', 'failed']);
     await server.close();
 
     server = await startFakeApiServer({ rejectUpgrade: { status: 403, body: {} } });
     let resolved = 0;
-    const denied = new PortForwarder(clientOf(server), { namespace: 'ns', port: 22, pod: async () => (resolved++, 'p') }, { retryDelayMs: 5 });
+    const denied = new PortForwarder(
+      clientOf(server),
+      { namespace: 'ns', port: 22, pod: async () => (resolved++, 'p') },
+      { retryDelayMs: 5 },
+    );
     await expect(denied.connect()).rejects.toMatchObject({ code: 'KT_FORBIDDEN' });
     expect(resolved).toBe(1);
   });

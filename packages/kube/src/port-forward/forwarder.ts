@@ -15,7 +15,8 @@ export interface PortForwardTarget {
 }
 
 /** The forwarder's health, for "reconnecting…" / "connected" lines. */
-export type ForwardStatus = { state: 'connected'; pod: string } | { state: 'reconnecting'; reason: string; attempt: number } | { state: 'failed'; error: Error };
+export type ForwardStatus =
+  { state: 'connected'; pod: string } | { state: 'reconnecting'; reason: string; attempt: number } | { state: 'failed'; error: Error };
 
 export interface PortForwarderOptions extends StreamOptions {
   /** Tries per connect() before giving up (each after re-resolving the pod); default 6. */
@@ -60,7 +61,10 @@ export class PortForwarder extends EventEmitter<{ status: [ForwardStatus] }> {
       try {
         const pod = await this.resolvePod(attempt === 1 && !lastError ? 'initial' : 'retry');
         const target = { namespace: this.target.namespace, pod, port: this.target.port };
-        const stream = await openForwardStream(this.client.transport, target, { verifyRemoteClose: (t) => this.podGone(t), ...this.options });
+        const stream = await openForwardStream(this.client.transport, target, {
+          verifyRemoteClose: (t) => this.podGone(t),
+          ...this.options,
+        });
         this.track(stream);
         this.report({ state: 'connected', pod });
         return stream;
@@ -84,7 +88,12 @@ export class PortForwarder extends EventEmitter<{ status: [ForwardStatus] }> {
 
   /** Why a pod can no longer serve a forward (gone, terminating, not ready), or undefined if it is fine. */
   private async podGone(t: ForwardTarget): Promise<Error | undefined> {
-    const pod = await this.client.find<PodView & { metadata: { deletionTimestamp?: string } }>({ apiVersion: 'v1', resource: 'pods', namespace: t.namespace, name: t.pod });
+    const pod = await this.client.find<PodView & { metadata: { deletionTimestamp?: string } }>({
+      apiVersion: 'v1',
+      resource: 'pods',
+      namespace: t.namespace,
+      name: t.pod,
+    });
     if (!pod) return new PortForwardError(`port-forward to ${t.pod}:${t.port} lost: the pod is gone`);
     if (pod.metadata.deletionTimestamp) return new PortForwardError(`port-forward to ${t.pod}:${t.port} lost: the pod is terminating`);
     if (!assessPod(pod).ready) return new PortForwardError(`port-forward to ${t.pod}:${t.port} lost: the pod is not ready`);
@@ -171,7 +180,12 @@ export class PortForwarder extends EventEmitter<{ status: [ForwardStatus] }> {
 function listenOn(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new UserError(ErrorCode.PortInUse, `Local port ${port} on ${host} is already in use`, { hint: 'Pick another port or stop what uses it' }));
+      if (err.code === 'EADDRINUSE')
+        reject(
+          new UserError(ErrorCode.PortInUse, `Local port ${port} on ${host} is already in use`, {
+            hint: 'Pick another port or stop what uses it',
+          }),
+        );
       else reject(err);
     });
     server.listen(port, host, () => resolve());

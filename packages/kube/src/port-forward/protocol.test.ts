@@ -17,7 +17,8 @@ describe('v4.channel.k8s.io framing', () => {
   });
 
   it('turns the kubelet’s connection refused into a hint', () => {
-    const raw = 'error forwarding port 9999 to pod abc, uid : failed to execute portforward in network namespace "/var/run/netns/x": failed to connect to localhost:9999 inside namespace "abc", IPv4: dial tcp4 127.0.0.1:9999: connect: connection refused IPv6 dial tcp6: address localhost: no suitable address ';
+    const raw =
+      'error forwarding port 9999 to pod abc, uid : failed to execute portforward in network namespace "/var/run/netns/x": failed to connect to localhost:9999 inside namespace "abc", IPv4: dial tcp4 127.0.0.1:9999: connect: connection refused IPv6 dial tcp6: address localhost: no suitable address ';
     expect(describeForwardError(raw, 'p', 9999)).toBe('nothing listens on port 9999 in pod p (connection refused)');
     expect(describeForwardError('other\nthing', 'p', 1)).toBe('port-forward to p:1 failed: other thing');
   });

@@ -17,7 +17,8 @@ export function encodeData(chunk: Uint8Array): Buffer {
 }
 
 /** What one incoming message means once the port prefixes are taken off. */
-export type Incoming = { channel: typeof DATA_CHANNEL; data: Buffer } | { channel: typeof ERROR_CHANNEL; text: string } | { channel: 'ignored' };
+export type Incoming =
+  { channel: typeof DATA_CHANNEL; data: Buffer } | { channel: typeof ERROR_CHANNEL; text: string } | { channel: 'ignored' };
 
 /** Strips channel bytes and the per-channel port prefix, which may arrive split over messages. */
 export class FrameDecoder {

@@ -12,7 +12,9 @@ const target = { namespace: 'ns', pod: 'p', port: 9000 };
 
 describe('PortForwardStream against a fake kubelet', () => {
   it('frames data both ways and strips the port prefixes', async () => {
-    server = await startFakeApiServer({ onConnect: (ws) => ws.on('message', (m: Buffer) => ws.send(Buffer.concat([Buffer.from([0]), m.subarray(1)]))) });
+    server = await startFakeApiServer({
+      onConnect: (ws) => ws.on('message', (m: Buffer) => ws.send(Buffer.concat([Buffer.from([0]), m.subarray(1)]))),
+    });
     const stream = await openForwardStream(server.transport, target);
     const echoed = new Promise<string>((resolve) => stream.once('data', (d: Buffer) => resolve(d.toString())));
     stream.write('hello');
@@ -67,15 +69,22 @@ describe('PortForwardStream against a fake kubelet', () => {
   });
 
   it('reports an error-channel message as the stream error', async () => {
-    server = await startFakeApiServer({ onConnect: (ws) => setTimeout(() => ws.send(Buffer.from('\u0001dial tcp 127.0.0.1:9000: connect: connection refused')), 20) });
+    server = await startFakeApiServer({
+      onConnect: (ws) => setTimeout(() => ws.send(Buffer.from('\u0001dial tcp 127.0.0.1:9000: connect: connection refused')), 20),
+    });
     const stream = await openForwardStream(server.transport, target);
     const err = await new Promise<Error>((resolve) => stream.once('error', resolve));
     expect(err.message).toBe('nothing listens on port 9000 in pod p (connection refused)');
   });
 
   it('fails to open with KT_FORBIDDEN naming pods/portforward when RBAC says no', async () => {
-    server = await startFakeApiServer({ rejectUpgrade: { status: 403, body: { kind: 'Status', message: 'pods "p" is forbidden', reason: 'Forbidden' } } });
-    await expect(openForwardStream(server.transport, target)).rejects.toMatchObject({ code: 'KT_FORBIDDEN', message: 'You may not create pods/portforward in namespace ns' });
+    server = await startFakeApiServer({
+      rejectUpgrade: { status: 403, body: { kind: 'Status', message: 'pods "p" is forbidden', reason: 'Forbidden' } },
+    });
+    await expect(openForwardStream(server.transport, target)).rejects.toMatchObject({
+      code: 'KT_FORBIDDEN',
+      message: 'You may not create pods/portforward in namespace ns',
+    });
   });
 
   it('makes local writes wait while the peer does not read (bounded send queue)', async () => {
@@ -87,7 +96,10 @@ describe('PortForwardStream against a fake kubelet', () => {
     while (Date.now() < deadline && accepted < 512 * 1024 * 1024) {
       if (stream.write(chunk)) accepted += chunk.length;
       else {
-        const drained = await Promise.race([new Promise((r) => stream.once('drain', () => r(true))), new Promise((r) => setTimeout(() => r(false), 300))]);
+        const drained = await Promise.race([
+          new Promise((r) => stream.once('drain', () => r(true))),
+          new Promise((r) => setTimeout(() => r(false), 300)),
+        ]);
         if (!drained) break;
         accepted += chunk.length;
       }

@@ -46,7 +46,11 @@ function zeroMask(mask: Buffer): void {
 }
 
 /** Opens one port-forward WebSocket and returns it as a Duplex stream once the server accepted it. */
-export async function openForwardStream(transport: ApiTransport, target: ForwardTarget, options: StreamOptions = {}): Promise<PortForwardStream> {
+export async function openForwardStream(
+  transport: ApiTransport,
+  target: ForwardTarget,
+  options: StreamOptions = {},
+): Promise<PortForwardStream> {
   const opts = await transport.connectOptions();
   const ws = new WebSocket(forwardUrl(transport.server, target), [PORT_FORWARD_PROTOCOL], {
     ...opts,
@@ -75,7 +79,10 @@ export async function openForwardStream(transport: ApiTransport, target: Forward
 
 /** `wss://<server>/api/v1/namespaces/<ns>/pods/<pod>/portforward?ports=<port>` */
 export function forwardUrl(server: URL, target: ForwardTarget): URL {
-  const url = new URL(`/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/portforward?ports=${target.port}`, server);
+  const url = new URL(
+    `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/portforward?ports=${target.port}`,
+    server,
+  );
   url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
   return url;
 }
@@ -95,7 +102,10 @@ function upgraded(ws: WebSocket, target: ForwardTarget): Promise<void> {
 }
 
 function rejectedError(status: number, text: string, target: ForwardTarget): Error {
-  if (status === 404) return new UserError(ErrorCode.NotFound, `Pod ${target.pod} not found in namespace ${target.namespace}`, { hint: 'The shadow pod may have been deleted; ktctl recreates it' });
+  if (status === 404)
+    return new UserError(ErrorCode.NotFound, `Pod ${target.pod} not found in namespace ${target.namespace}`, {
+      hint: 'The shadow pod may have been deleted; ktctl recreates it',
+    });
   let body: unknown = text;
   try {
     body = JSON.parse(text);
@@ -134,7 +144,9 @@ export class PortForwardStream extends Duplex {
     ws.on('message', (data: Buffer) => this.onMessage(data));
     ws.on('pong', () => (this.awaitingPong = false));
     ws.on('close', (code, reason) => this.onClose(code, reason.toString('utf8')));
-    ws.on('error', (err) => this.destroy(new PortForwardError(`port-forward to ${target.pod}:${target.port} failed: ${err.message}`, { cause: err })));
+    ws.on('error', (err) =>
+      this.destroy(new PortForwardError(`port-forward to ${target.pod}:${target.port} failed: ${err.message}`, { cause: err })),
+    );
     this.pingTimer = setInterval(() => this.ping(), options.pingIntervalMs ?? 15_000);
     this.pingTimer.unref();
   }
@@ -159,7 +171,12 @@ export class PortForwardStream extends Duplex {
     if (this.destroyed) return;
     // 1000/1005 is a normal end (the remote connection closed); anything else is a drop.
     if (code === 1000 || code === 1005) void this.endOrFail();
-    else this.destroy(new PortForwardError(`port-forward to ${this.target.pod}:${this.target.port} dropped (WebSocket ${code}${reason ? ` ${reason}` : ''})`));
+    else
+      this.destroy(
+        new PortForwardError(
+          `port-forward to ${this.target.pod}:${this.target.port} dropped (WebSocket ${code}${reason ? ` ${reason}` : ''})`,
+        ),
+      );
   }
 
   private async endOrFail(): Promise<void> {

@@ -15,7 +15,8 @@ function fakeCluster(podAnswers: unknown[], configMapExists = true) {
   const created: string[] = [];
   const client = {
     namespace: ns,
-    find: async (ref: ObjectRef) => (ref.resource === 'pods' ? (podAnswers.length > 1 ? podAnswers.shift() : podAnswers[0]) : configMapExists ? {} : undefined),
+    find: async (ref: ObjectRef) =>
+      ref.resource === 'pods' ? (podAnswers.length > 1 ? podAnswers.shift() : podAnswers[0]) : configMapExists ? {} : undefined,
     list: async () => ({ items: [] }),
     create: async (ref: ObjectRef) => {
       created.push(ref.resource);
@@ -27,8 +28,20 @@ function fakeCluster(podAnswers: unknown[], configMapExists = true) {
 }
 
 function handleFor(client: KubeClient, progress: ShadowProgress[]): ShadowHandle {
-  const refs = { configMap: { apiVersion: 'v1', resource: 'configmaps', namespace: ns, name }, workload: { apiVersion: 'v1', resource: 'pods', namespace: ns, name } };
-  const input = { name, namespace: ns, purpose: { kind: 'connect' as const }, image: 'img', target: 'zzzzz', authorizedKeys: 'k', user: 'u', heartbeat: 1 };
+  const refs = {
+    configMap: { apiVersion: 'v1', resource: 'configmaps', namespace: ns, name },
+    workload: { apiVersion: 'v1', resource: 'pods', namespace: ns, name },
+  };
+  const input = {
+    name,
+    namespace: ns,
+    purpose: { kind: 'connect' as const },
+    image: 'img',
+    target: 'zzzzz',
+    authorizedKeys: 'k',
+    user: 'u',
+    heartbeat: 1,
+  };
   return new ShadowHandle(client, {
     input,
     refs,

@@ -138,15 +138,21 @@ export class ShadowHandle {
     const timer = setInterval(recover, intervalMs);
     timer.unref();
     this.supervisor = { stop: () => (clearInterval(timer), stop.abort()) };
-    const selector = this.parts.useDeployment ? `labelSelector=${encodeURIComponent(`kt-target=${this.parts.input.target}`)}` : `fieldSelector=${encodeURIComponent(`metadata.name=${this.name}`)}`;
-    void watchObjects<PodView & { metadata: { deletionTimestamp?: string } }>(this.client, { apiVersion: 'v1', resource: 'pods', namespace: this.namespace }, {
-      query: selector,
-      signal: stop.signal,
-      onEvent: (e) => {
-        if (e.type === 'DELETED' || e.object.metadata.deletionTimestamp || !assessPod(e.object).ready) recover();
+    const selector = this.parts.useDeployment
+      ? `labelSelector=${encodeURIComponent(`kt-target=${this.parts.input.target}`)}`
+      : `fieldSelector=${encodeURIComponent(`metadata.name=${this.name}`)}`;
+    void watchObjects<PodView & { metadata: { deletionTimestamp?: string } }>(
+      this.client,
+      { apiVersion: 'v1', resource: 'pods', namespace: this.namespace },
+      {
+        query: selector,
+        signal: stop.signal,
+        onEvent: (e) => {
+          if (e.type === 'DELETED' || e.object.metadata.deletionTimestamp || !assessPod(e.object).ready) recover();
+        },
+        onInterrupt: onError,
       },
-      onInterrupt: onError,
-    });
+    );
   }
 
   private async recover(signal?: AbortSignal): Promise<string> {
@@ -155,13 +161,23 @@ export class ShadowHandle {
     progress?.({ phase: 'reconnecting', pod: this.podName, detail: 'shadow pod gone or not ready; reconnecting…' });
     if (!this.parts.useDeployment && !this.joined) await this.recreateIfGone(signal);
     const { timeoutSeconds, input } = this.parts;
-    this.podName = await waitForShadowPod(this.client, this.locator(), { timeoutSeconds, image: input.image, onProgress: progress, signal });
+    this.podName = await waitForShadowPod(this.client, this.locator(), {
+      timeoutSeconds,
+      image: input.image,
+      onProgress: progress,
+      signal,
+    });
     progress?.({ phase: 'connected', pod: this.podName, detail: 'shadow pod ready again' });
     return this.podName;
   }
 
   private async isReady(): Promise<boolean> {
-    const pod = await this.client.find<PodView & { metadata: { deletionTimestamp?: string } }>({ apiVersion: 'v1', resource: 'pods', namespace: this.namespace, name: this.podName });
+    const pod = await this.client.find<PodView & { metadata: { deletionTimestamp?: string } }>({
+      apiVersion: 'v1',
+      resource: 'pods',
+      namespace: this.namespace,
+      name: this.podName,
+    });
     return Boolean(pod && !pod.metadata.deletionTimestamp && assessPod(pod).ready);
   }
 
@@ -193,7 +209,10 @@ export class ShadowHandle {
   private async waitPodsGone(timeoutMs: number): Promise<void> {
     const query = `labelSelector=${encodeURIComponent(`kt-target=${this.target}`)}`;
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && (await this.client.list({ apiVersion: 'v1', resource: 'pods', namespace: this.namespace }, query)).items.length > 0) {
+    while (
+      Date.now() < deadline &&
+      (await this.client.list({ apiVersion: 'v1', resource: 'pods', namespace: this.namespace }, query)).items.length > 0
+    ) {
       await sleep(250);
     }
   }

@@ -46,7 +46,10 @@ describe('Heartbeat', () => {
 
   it('reports a failed object without stopping the others', async () => {
     const errors: string[] = [];
-    const { client, patches } = fakeClient(() => 5, (ref) => ref.resource === 'pods');
+    const { client, patches } = fakeClient(
+      () => 5,
+      (ref) => ref.resource === 'pods',
+    );
     const hb = new Heartbeat(client, (err, ref) => errors.push(`${ref.resource}: ${(err as Error).message}`));
     hb.add(pod);
     hb.add(cm);

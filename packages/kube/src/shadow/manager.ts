@@ -63,10 +63,18 @@ export class ShadowManager {
       const shared = opts.purpose.kind === 'connect' && opts.purpose.shared === true;
       if (shared) await this.createOrJoinShared(input, refs, handle, handle.publicKey);
       else await this.createObjects(input, refs, handle);
-      handle.podName = await waitForShadowPod(this.client, handle.locator(), { timeoutSeconds: opts.podCreationTimeout ?? 60, image: opts.image, onProgress: this.hooks.onProgress, signal: opts.signal });
+      handle.podName = await waitForShadowPod(this.client, handle.locator(), {
+        timeoutSeconds: opts.podCreationTimeout ?? 60,
+        image: opts.image,
+        onProgress: this.hooks.onProgress,
+        signal: opts.signal,
+      });
     } catch (err) {
-      await handle.cleanup().catch((cleanupErr: unknown) => this.hooks.logger?.warn(`cleanup after a failed start: ${(cleanupErr as Error).message}`));
-      if (opts.signal?.aborted) throw new UserError(ErrorCode.Cancelled, `Cancelled while starting shadow ${input.name}; nothing was left behind`, { cause: err });
+      await handle
+        .cleanup()
+        .catch((cleanupErr: unknown) => this.hooks.logger?.warn(`cleanup after a failed start: ${(cleanupErr as Error).message}`));
+      if (opts.signal?.aborted)
+        throw new UserError(ErrorCode.Cancelled, `Cancelled while starting shadow ${input.name}; nothing was left behind`, { cause: err });
       throw err;
     }
     handle.startHeartbeat();
@@ -81,11 +89,30 @@ export class ShadowManager {
     const keys = generateSshKeyPair(`ktctl-${invokingUser(env)}`);
     const input = await this.specInput(opts, name, keys.publicKey, env);
     // The pid in the file name lets `clean` tell keys of dead runs from live ones.
-    const keyFile = await writePrivateKey(opts.keyDir ?? join(ktHome(env), 'key'), `${name}-${process.pid}-${randomLetters(4)}.key`, keys, sudoOwner(env));
-    const refs: ShadowRefs = { configMap: cmRef(namespace, name), workload: opts.useShadowDeployment ? deployRef(namespace, name) : podRef(namespace, name) };
-    const heartbeat = new Heartbeat(this.client, (err, ref) => this.hooks.logger?.warn(`heartbeat on ${ref.resource}/${ref.name} failed: ${(err as Error).message}`));
+    const keyFile = await writePrivateKey(
+      opts.keyDir ?? join(ktHome(env), 'key'),
+      `${name}-${process.pid}-${randomLetters(4)}.key`,
+      keys,
+      sudoOwner(env),
+    );
+    const refs: ShadowRefs = {
+      configMap: cmRef(namespace, name),
+      workload: opts.useShadowDeployment ? deployRef(namespace, name) : podRef(namespace, name),
+    };
+    const heartbeat = new Heartbeat(this.client, (err, ref) =>
+      this.hooks.logger?.warn(`heartbeat on ${ref.resource}/${ref.name} failed: ${(err as Error).message}`),
+    );
     const useDeployment = Boolean(opts.useShadowDeployment);
-    const handle = new ShadowHandle(this.client, { input, refs, keys, keyFile, heartbeat, useDeployment, hooks: this.hooks, timeoutSeconds: opts.podCreationTimeout ?? 60 });
+    const handle = new ShadowHandle(this.client, {
+      input,
+      refs,
+      keys,
+      keyFile,
+      heartbeat,
+      useDeployment,
+      hooks: this.hooks,
+      timeoutSeconds: opts.podCreationTimeout ?? 60,
+    });
     return { handle, input, refs };
   }
 

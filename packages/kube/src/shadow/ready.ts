@@ -1,7 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, UserError } from '@ktctl/plugin-api';
 import type { KubeClient } from '../client.js';
-import { assessPod, imagePullError, lastEventLine, podNotReadyError, type EventView, type PodView, type ShadowPhase, type ShadowProgress } from './wait.js';
+import {
+  assessPod,
+  imagePullError,
+  lastEventLine,
+  podNotReadyError,
+  type EventView,
+  type PodView,
+  type ShadowPhase,
+  type ShadowProgress,
+} from './wait.js';
 
 /** How to find the shadow's pod: by name (bare pod) or by the kt-target label (Deployment). */
 export type PodLocator = { namespace: string; name: string } | { namespace: string; target: string };
@@ -54,7 +63,12 @@ export async function waitForShadowPod(client: KubeClient, where: PodLocator, op
 
 async function findPod(client: KubeClient, where: PodLocator): Promise<PodView | undefined> {
   if ('name' in where) {
-    const pod = await client.find<PodView & { metadata: { deletionTimestamp?: string } }>({ apiVersion: 'v1', resource: 'pods', namespace: where.namespace, name: where.name });
+    const pod = await client.find<PodView & { metadata: { deletionTimestamp?: string } }>({
+      apiVersion: 'v1',
+      resource: 'pods',
+      namespace: where.namespace,
+      name: where.name,
+    });
     if (pod?.metadata.deletionTimestamp) return undefined;
     return pod;
   }

@@ -41,7 +41,9 @@ export async function updateRefCount(client: KubeClient, ref: ObjectRef, delta: 
     if (!obj || obj.metadata.deletionTimestamp) return undefined;
     const count = Math.max(0, Number(obj.metadata.annotations?.[Keys.refCount] ?? '1') || 1) + delta;
     try {
-      await client.mergePatch(ref, { metadata: { resourceVersion: obj.metadata.resourceVersion, annotations: { [Keys.refCount]: String(count) } } });
+      await client.mergePatch(ref, {
+        metadata: { resourceVersion: obj.metadata.resourceVersion, annotations: { [Keys.refCount]: String(count) } },
+      });
       return count;
     } catch (err) {
       if (isStatus(err, 404)) return undefined;
@@ -58,7 +60,10 @@ async function editKeys(client: KubeClient, cm: ObjectRef, edit: (lines: string[
     const lines = (obj.data?.[AGENT_AUTHORIZED_KEYS_FILE] ?? '').split('\n').filter((l) => l.trim());
     const data = `${[...new Set(edit(lines))].join('\n')}\n`;
     try {
-      await client.mergePatch(cm, { metadata: { resourceVersion: obj.metadata.resourceVersion }, data: { [AGENT_AUTHORIZED_KEYS_FILE]: data } });
+      await client.mergePatch(cm, {
+        metadata: { resourceVersion: obj.metadata.resourceVersion },
+        data: { [AGENT_AUTHORIZED_KEYS_FILE]: data },
+      });
       return;
     } catch (err) {
       if (!isStatus(err, 409)) throw err;

@@ -16,7 +16,12 @@ describe('shadow objects', () => {
   it('carry KtConnect’s labels and annotations on every object', () => {
     const pod = shadowPod({ ...input, extraLabels: { team: 'a' }, extraAnnotations: { note: 'x' }, config: { service: 'web' } });
     expect(pod.metadata.labels).toEqual({ team: 'a', 'control-by': 'kt', 'kt-role': 'shadow-connect', 'kt-target': 'zyxwv' });
-    expect(pod.metadata.annotations).toEqual({ note: 'x', 'kt-user': 'alice', 'kt-last-heart-beat': '1800000000', 'kt-config': 'service=web' });
+    expect(pod.metadata.annotations).toEqual({
+      note: 'x',
+      'kt-user': 'alice',
+      'kt-last-heart-beat': '1800000000',
+      'kt-config': 'service=web',
+    });
     const cm = keysConfigMap(input);
     expect(cm.metadata.labels['control-by']).toBe('kt');
     expect(cm.data).toEqual({ authorized_keys: 'ssh-ed25519 AAAA ktctl\n' });
@@ -39,7 +44,14 @@ describe('shadow objects', () => {
   });
 
   it('honour the scheduling, pull and quota flags', () => {
-    const spec = shadowPod({ ...input, forceUpdate: true, nodeSelector: { disk: 'ssd' }, imagePullSecret: 'regcred', serviceAccount: 'kt', podQuota: '0.5,512Mi' }).spec;
+    const spec = shadowPod({
+      ...input,
+      forceUpdate: true,
+      nodeSelector: { disk: 'ssd' },
+      imagePullSecret: 'regcred',
+      serviceAccount: 'kt',
+      podQuota: '0.5,512Mi',
+    }).spec;
     expect(spec.containers[0].imagePullPolicy).toBe('Always');
     expect(spec.nodeSelector).toEqual({ disk: 'ssd' });
     expect(spec.imagePullSecrets).toEqual([{ name: 'regcred' }]);

@@ -1,6 +1,13 @@
 import { ErrorCode, UsageError } from '@ktctl/plugin-api';
 import { CONTROLLED_BY_KT, Keys, formatKeyValues, shadowRole, type ShadowPurpose } from '../names.js';
-import { AGENT_AUTHORIZED_KEYS_FILE, AGENT_KEYS_DIR, AGENT_SSH_PORT, agentEnv, agentPorts, type AgentSettings } from '@ktctl/agent-contract';
+import {
+  AGENT_AUTHORIZED_KEYS_FILE,
+  AGENT_KEYS_DIR,
+  AGENT_SSH_PORT,
+  agentEnv,
+  agentPorts,
+  type AgentSettings,
+} from '@ktctl/agent-contract';
 
 /** Everything that shapes the shadow's objects; built from the global flags by the manager. */
 export interface ShadowSpecInput {
@@ -39,7 +46,12 @@ type Obj = Record<string, any>;
 
 /** The metadata every object of this shadow carries: KtConnect's labels and annotations. */
 export function shadowMetadata(input: ShadowSpecInput): { labels: Record<string, string>; annotations: Record<string, string> } {
-  const labels = { ...input.extraLabels, [Keys.controlBy]: CONTROLLED_BY_KT, [Keys.role]: shadowRole(input.purpose), [Keys.target]: input.target };
+  const labels = {
+    ...input.extraLabels,
+    [Keys.controlBy]: CONTROLLED_BY_KT,
+    [Keys.role]: shadowRole(input.purpose),
+    [Keys.target]: input.target,
+  };
   const annotations: Record<string, string> = {
     ...input.extraAnnotations,
     [Keys.user]: input.user,
@@ -85,7 +97,12 @@ export function shadowPodSpec(input: ShadowSpecInput): Obj {
     volumeMounts: [{ name: 'kt-keys', mountPath: AGENT_KEYS_DIR, readOnly: true }],
     // The agent needs port 53 (and 22) but nothing else of root's powers.
     // As apps/shadow's README asks: root for low ports (22, 53, exchanged target ports), no other power, nothing written.
-    securityContext: { runAsUser: 0, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
+    securityContext: {
+      runAsUser: 0,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] },
+    },
     readinessProbe: { tcpSocket: { port: AGENT_SSH_PORT }, periodSeconds: 1, failureThreshold: 3 },
   };
   const resources = parsePodQuota(input.podQuota);
@@ -109,7 +126,12 @@ export function shadowPod(input: ShadowSpecInput): Obj {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: input.name, namespace: input.namespace, labels: { ...input.podLabels, ...meta.labels }, annotations: meta.annotations },
+    metadata: {
+      name: input.name,
+      namespace: input.namespace,
+      labels: { ...input.podLabels, ...meta.labels },
+      annotations: meta.annotations,
+    },
     spec: { ...shadowPodSpec(input), restartPolicy: 'Always' },
   };
 }

@@ -20,6 +20,7 @@ export interface StartShadowHooks {
 export async function startShadow(client: KubeClient, options: ShadowOptions, hooks: StartShadowHooks): Promise<ShadowHandle> {
   const shadow = await new ShadowManager(client, { onProgress: hooks.onProgress, logger: hooks.logger }).create(options);
   hooks.teardown.defer(`shadow ${shadow.name}`, () => shadow.cleanup());
-  if (hooks.supervise) shadow.supervise(SUPERVISE_INTERVAL_MS, (err) => hooks.logger.debug(`shadow supervision: ${(err as Error).message}`));
+  if (hooks.supervise)
+    shadow.supervise(SUPERVISE_INTERVAL_MS, (err) => hooks.logger.debug(`shadow supervision: ${(err as Error).message}`));
   return shadow;
 }

@@ -1,13 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { assessPod, imagePullError, lastEventLine, podNotReadyError, type PodView } from './wait.js';
 
-const base: PodView = { metadata: { name: 'kt-connect-shadow-abcde' }, spec: { nodeName: 'n1', containers: [{ image: 'ghcr.io/ktctl/shadow:1.0.0' }] } };
+const base: PodView = {
+  metadata: { name: 'kt-connect-shadow-abcde' },
+  spec: { nodeName: 'n1', containers: [{ image: 'ghcr.io/ktctl/shadow:1.0.0' }] },
+};
 
 describe('assessPod', () => {
   it('reports scheduled, pulling, image present, running and ready in order', () => {
     const pod: PodView = {
       ...base,
-      status: { phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }], containerStatuses: [{ ready: true, state: { running: {} } }] },
+      status: {
+        phase: 'Running',
+        conditions: [
+          { type: 'PodScheduled', status: 'True' },
+          { type: 'Ready', status: 'True' },
+        ],
+        containerStatuses: [{ ready: true, state: { running: {} } }],
+      },
     };
     const a = assessPod(pod, [{ reason: 'Pulling' }, { reason: 'Pulled', message: 'Successfully pulled image' }]);
     expect(a.phases.map((p) => p.phase)).toEqual(['scheduled', 'pulling', 'image-present', 'running', 'ready']);
@@ -15,7 +25,9 @@ describe('assessPod', () => {
   });
 
   it('says the image was already present', () => {
-    const a = assessPod({ ...base, status: { phase: 'Pending' } }, [{ reason: 'Pulled', message: 'Container image "x" already present on machine' }]);
+    const a = assessPod({ ...base, status: { phase: 'Pending' } }, [
+      { reason: 'Pulled', message: 'Container image "x" already present on machine' },
+    ]);
     expect(a.phases.at(-1)?.detail).toContain('already present');
     expect(a.ready).toBe(false);
   });
@@ -27,7 +39,10 @@ describe('assessPod', () => {
   });
 
   it.each(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull'])('fails at once on %s', (reason) => {
-    const a = assessPod({ ...base, status: { phase: 'Pending', containerStatuses: [{ state: { waiting: { reason, message: 'not found' } } }] } });
+    const a = assessPod({
+      ...base,
+      status: { phase: 'Pending', containerStatuses: [{ state: { waiting: { reason, message: 'not found' } } }] },
+    });
     expect(a.failure).toBe('image-pull');
     expect(a.failureDetail).toBe(`${reason}: not found`);
   });

@@ -20,7 +20,11 @@ export interface PodView {
     containerStatuses?: Array<{
       ready?: boolean;
       restartCount?: number;
-      state?: { waiting?: { reason?: string; message?: string }; running?: object; terminated?: { reason?: string; exitCode?: number; message?: string } };
+      state?: {
+        waiting?: { reason?: string; message?: string };
+        running?: object;
+        terminated?: { reason?: string; exitCode?: number; message?: string };
+      };
     }>;
   };
 }
@@ -51,7 +55,11 @@ export function assessPod(pod: PodView, events: readonly EventView[] = []): PodA
   const image = pod.spec?.containers?.[0]?.image ?? '?';
   for (const e of events) {
     if (e.reason === 'Pulling') phases.push({ phase: 'pulling', detail: `pulling ${image}` });
-    if (e.reason === 'Pulled') phases.push({ phase: 'image-present', detail: e.message?.includes('already present') ? `${image} already present` : `${image} pulled` });
+    if (e.reason === 'Pulled')
+      phases.push({
+        phase: 'image-present',
+        detail: e.message?.includes('already present') ? `${image} already present` : `${image} pulled`,
+      });
   }
   const status = pod.status?.containerStatuses?.[0];
   const waiting = status?.state?.waiting;
@@ -84,9 +92,13 @@ export function imagePullError(image: string, detail: string): UserError {
 
 /** KT_POD_NOT_READY with what the pod last reported. */
 export function podNotReadyError(pod: string, seconds: number, last: string | undefined): UserError {
-  return new UserError(ErrorCode.PodNotReady, `Shadow pod ${pod} was not ready within ${seconds}s${last ? ` (last event: ${firstLine(last)})` : ''}`, {
-    hint: 'Raise --podCreationTimeout, or check the node: kubectl describe pod ' + pod,
-  });
+  return new UserError(
+    ErrorCode.PodNotReady,
+    `Shadow pod ${pod} was not ready within ${seconds}s${last ? ` (last event: ${firstLine(last)})` : ''}`,
+    {
+      hint: 'Raise --podCreationTimeout, or check the node: kubectl describe pod ' + pod,
+    },
+  );
 }
 
 function firstLine(text: string): string {

@@ -10,7 +10,8 @@ export function fakeWintun(options: { createFails?: boolean; ringFull?: boolean 
   const sent: Buffer[] = [];
   const slots = new Map<string, Buffer>();
   let nextSlot = 0;
-  const show = (v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : typeof v === 'string' && v.startsWith('#') ? v : JSON.stringify(v));
+  const show = (v: unknown) =>
+    Buffer.isBuffer(v) ? v.toString('hex') : typeof v === 'string' && v.startsWith('#') ? v : JSON.stringify(v);
   const record = (name: string, ...args: unknown[]) => calls.push(`${name}(${args.map(show).join(', ')})`);
   const api: WintunApi = {
     WintunCreateAdapter(name, type, guid) {

@@ -100,7 +100,8 @@ export function tcpSegment(f: TcpFields): Buffer {
   if (f.sackPermitted) options.push(1, 1, 4, 2);
   if (f.sack) {
     options.push(1, 1, 5, 2 + 8 * f.sack.length);
-    for (const [start, end] of f.sack) options.push(...[start, end].flatMap((n) => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]));
+    for (const [start, end] of f.sack)
+      options.push(...[start, end].flatMap((n) => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]));
   }
   while (options.length % 4) options.push(0);
   const data = f.data ?? Buffer.alloc(0);
@@ -121,7 +122,15 @@ export function tcpSegment(f: TcpFields): Buffer {
 
 export const tcpPacket = (f: TcpFields): Buffer => ipPacket({ src: f.src, dst: f.dst, protocol: 6, payload: tcpSegment(f) });
 
-export interface UdpFields { src: string; dst: string; srcPort: number; dstPort: number; data: Buffer; zeroChecksum?: boolean; badChecksum?: boolean }
+export interface UdpFields {
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  data: Buffer;
+  zeroChecksum?: boolean;
+  badChecksum?: boolean;
+}
 
 export function udpSegment(f: UdpFields): Buffer {
   const segment = Buffer.concat([Buffer.alloc(8), f.data]);
@@ -184,7 +193,14 @@ export function parsePacket(packet: Buffer): ParsedPacket {
   const protocol = v4 ? packet[9]! : packet[6]!;
   const payload = packet.subarray(headerLength);
   let checksumOk = v4 ? internetChecksum(packet.subarray(0, headerLength)) === 0 : true;
-  const parsed: ParsedPacket = { version: v4 ? 4 : 6, src: formatAddress(srcBytes), dst: formatAddress(dstBytes), protocol, checksumOk, payload };
+  const parsed: ParsedPacket = {
+    version: v4 ? 4 : 6,
+    src: formatAddress(srcBytes),
+    dst: formatAddress(dstBytes),
+    protocol,
+    checksumOk,
+    payload,
+  };
   const flags = v4 ? packet.readUInt16BE(6) : 0;
   if (v4 && flags & 0x3fff) {
     parsed.fragment = { id: packet.readUInt16BE(4), offset: (flags & 0x1fff) * 8, more: (flags & 0x2000) !== 0 };
@@ -216,10 +232,13 @@ function parseTcpSegment(segment: Buffer): ParsedTcp {
     window: segment.readUInt16BE(14),
     data: Buffer.from(segment.subarray(dataOffset)),
   };
-  for (let at = 20; at < dataOffset; ) {
+  for (let at = 20; at < dataOffset;) {
     const kind = segment[at]!;
     if (kind === 0) break;
-    if (kind === 1) { at++; continue; }
+    if (kind === 1) {
+      at++;
+      continue;
+    }
     if (kind === 2) tcp.mss = segment.readUInt16BE(at + 2);
     if (kind === 3) tcp.wscale = segment[at + 2]!;
     if (kind === 4) tcp.sackPermitted = true;

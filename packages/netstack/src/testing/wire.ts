@@ -129,7 +129,10 @@ export class LaptopTcp {
   readonly received: Buffer[] = [];
   finReceived = false;
 
-  constructor(private readonly wire: TestWire, private readonly options: LaptopOptions = {}) {
+  constructor(
+    private readonly wire: TestWire,
+    private readonly options: LaptopOptions = {},
+  ) {
     this.src = options.src ?? '10.0.0.2';
     this.dst = options.dst ?? '10.96.0.10';
     this.srcPort = options.srcPort ?? 40000;
@@ -138,12 +141,25 @@ export class LaptopTcp {
     this.window = options.window ?? 65535;
   }
 
-  packet(flags: number, extra: { seq?: number; data?: Buffer; window?: number; ack?: number; badChecksum?: boolean; sack?: [number, number][] } = {}): Buffer {
+  packet(
+    flags: number,
+    extra: { seq?: number; data?: Buffer; window?: number; ack?: number; badChecksum?: boolean; sack?: [number, number][] } = {},
+  ): Buffer {
     return tcpPacket({
-      src: this.src, dst: this.dst, srcPort: this.srcPort, dstPort: this.dstPort,
-      seq: extra.seq ?? this.seq, ack: extra.ack ?? this.ack, flags, window: extra.window ?? this.window,
-      data: extra.data, badChecksum: extra.badChecksum, sack: extra.sack,
-      ...(flags & TCP_FLAGS.SYN ? { mss: this.options.mss ?? 1460, wscale: this.options.wscale, sackPermitted: this.options.sackPermitted } : {}),
+      src: this.src,
+      dst: this.dst,
+      srcPort: this.srcPort,
+      dstPort: this.dstPort,
+      seq: extra.seq ?? this.seq,
+      ack: extra.ack ?? this.ack,
+      flags,
+      window: extra.window ?? this.window,
+      data: extra.data,
+      badChecksum: extra.badChecksum,
+      sack: extra.sack,
+      ...(flags & TCP_FLAGS.SYN
+        ? { mss: this.options.mss ?? 1460, wscale: this.options.wscale, sackPermitted: this.options.sackPermitted }
+        : {}),
     });
   }
 
@@ -182,7 +198,7 @@ export class LaptopTcp {
         this.received.push(s.data);
         this.ack = (this.ack + s.data.length) >>> 0;
       }
-      if (s.flags & TCP_FLAGS.FIN && ((s.seq + s.data.length) >>> 0) === this.ack) {
+      if (s.flags & TCP_FLAGS.FIN && (s.seq + s.data.length) >>> 0 === this.ack) {
         this.ack = (this.ack + 1) >>> 0;
         this.finReceived = true;
       }

@@ -10,16 +10,28 @@ export async function planClusterClean(client: KubeClient, thresholdSeconds: num
   const scaled = (await listSeen(client, { apiVersion: 'apps/v1', resource: 'deployments' })).filter(
     (d) => d.labels[Keys.controlBy] !== CONTROLLED_BY_KT && recordedReplicas({ metadata: { annotations: d.annotations } }) !== undefined,
   );
-  const services = (await listSeen(client, { apiVersion: 'v1', resource: 'services' })).filter((s) => s.annotations[Keys.selector] !== undefined || s.annotations[Keys.lock] !== undefined);
+  const services = (await listSeen(client, { apiVersion: 'v1', resource: 'services' })).filter(
+    (s) => s.annotations[Keys.selector] !== undefined || s.annotations[Keys.lock] !== undefined,
+  );
   return planClean(owned, services, now, thresholdSeconds, scaled);
 }
 
 function target(action: CleanAction): string | undefined {
-  return 'ref' in action ? action.ref.name : 'service' in action ? action.service.name : 'router' in action ? action.router.name : action.deployment.name;
+  return 'ref' in action
+    ? action.ref.name
+    : 'service' in action
+      ? action.service.name
+      : 'router' in action
+        ? action.router.name
+        : action.deployment.name;
 }
 
 /** Carries out a plan in order; every action is tried; returns the failures, one line each. */
-export async function applyClusterClean(client: KubeClient, actions: readonly CleanAction[], done: (action: CleanAction) => void = () => undefined): Promise<string[]> {
+export async function applyClusterClean(
+  client: KubeClient,
+  actions: readonly CleanAction[],
+  done: (action: CleanAction) => void = () => undefined,
+): Promise<string[]> {
   const failures: string[] = [];
   await applyRestore(client, actions, {
     done: (action) => done(action as CleanAction),

@@ -17,7 +17,10 @@ function obj(resource: string, name: string, beatAgo: number | undefined, extra:
 describe('planClean', () => {
   it('deletes objects whose heartbeat is older than the threshold, never live ones', () => {
     const actions = planClean([obj('pods', 'dead', 400), obj('configmaps', 'dead', 400), obj('pods', 'alive', 100)], [], NOW, 300);
-    expect(actions.map(describeCleanAction)).toEqual(['delete pods/dead (no heartbeat for 7 min)', 'delete configmaps/dead (no heartbeat for 7 min)']);
+    expect(actions.map(describeCleanAction)).toEqual([
+      'delete pods/dead (no heartbeat for 7 min)',
+      'delete configmaps/dead (no heartbeat for 7 min)',
+    ]);
   });
 
   it('judges an object without a heartbeat by its creation time', () => {
@@ -44,9 +47,22 @@ describe('planClean', () => {
 
   it('leaves a Service redirected to a live shadow alone, and releases only a stale lock', () => {
     const shadow = obj('pods', 'live', 30);
-    const redirected: KtObject = { ref: { apiVersion: 'v1', resource: 'services', namespace: ns, name: 'web' }, labels: {}, annotations: { 'kt-selector': '{"app":"web"}', 'kt-lock': String(NOW - 30) }, createdAt: 0, selector: { 'kt-target': 't-live' } };
-    const locked: KtObject = { ...redirected, ref: { ...redirected.ref, name: 'api' }, annotations: { 'kt-lock': String(NOW - 600) }, selector: { app: 'api' } };
-    expect(planClean([shadow], [redirected, locked], NOW, 300).map(describeCleanAction)).toEqual(['release the lock on services/api (its kt-lock is stale)']);
+    const redirected: KtObject = {
+      ref: { apiVersion: 'v1', resource: 'services', namespace: ns, name: 'web' },
+      labels: {},
+      annotations: { 'kt-selector': '{"app":"web"}', 'kt-lock': String(NOW - 30) },
+      createdAt: 0,
+      selector: { 'kt-target': 't-live' },
+    };
+    const locked: KtObject = {
+      ...redirected,
+      ref: { ...redirected.ref, name: 'api' },
+      annotations: { 'kt-lock': String(NOW - 600) },
+      selector: { app: 'api' },
+    };
+    expect(planClean([shadow], [redirected, locked], NOW, 300).map(describeCleanAction)).toEqual([
+      'release the lock on services/api (its kt-lock is stale)',
+    ]);
   });
 
   it('scales back a Deployment that scale-mode exchange took down once its heartbeat is stale, and only then', () => {
@@ -57,7 +73,9 @@ describe('planClean', () => {
       createdAt: NOW - 9000,
     });
     expect(planClean([], [], NOW, 300, [deployment(60)])).toEqual([]);
-    expect(planClean([], [], NOW, 300, [deployment(900)]).map(describeCleanAction)).toEqual(['scale deployments/web back to 2 (scaled to 0 by alice, no heartbeat for 15 min)']);
+    expect(planClean([], [], NOW, 300, [deployment(900)]).map(describeCleanAction)).toEqual([
+      'scale deployments/web back to 2 (scaled to 0 by alice, no heartbeat for 15 min)',
+    ]);
     // The shadow's kt-config names the same Deployment: one scale, not two.
     const shadow = obj('pods', 'web-kt-exchange-abcde', 900, { annotations: { 'kt-config': 'app=web,replicas=2' } });
     expect(planClean([shadow], [], NOW, 300, [deployment(900)]).filter((a) => a.kind === 'scale')).toHaveLength(1);

@@ -22,16 +22,32 @@ function name(ref: ObjectRef): string {
  * older than the threshold are deleted (after putting back the Services and Deployments they changed);
  * live objects, whoever owns them, are never touched; a stale `kt-lock` is released.
  */
-export function planClean(objects: readonly SeenObject[], services: readonly SeenObject[], now: number, thresholdSeconds: number, scaledDeployments: readonly SeenObject[] = []): CleanAction[] {
+export function planClean(
+  objects: readonly SeenObject[],
+  services: readonly SeenObject[],
+  now: number,
+  thresholdSeconds: number,
+  scaledDeployments: readonly SeenObject[] = [],
+): CleanAction[] {
   const owned = objects.filter((o) => o.labels[Keys.controlBy] === CONTROLLED_BY_KT);
   const stale = owned.filter((o) => silence(o, now) > thresholdSeconds);
-  const liveTargets = new Set(owned.filter((o) => !stale.includes(o)).map((o) => o.labels[Keys.target]).filter(Boolean));
+  const liveTargets = new Set(
+    owned
+      .filter((o) => !stale.includes(o))
+      .map((o) => o.labels[Keys.target])
+      .filter(Boolean),
+  );
   const actions: CleanAction[] = [];
   for (const service of services) {
     const redirectedTo = service.selector?.[Keys.target];
     const original = savedSelector({ metadata: { annotations: service.annotations } });
     if (original && redirectedTo !== undefined && !liveTargets.has(redirectedTo)) {
-      actions.push({ kind: 'restore-selector', service: service.ref, selector: original, why: `its selector points at ${redirectedTo}, whose owner is gone` });
+      actions.push({
+        kind: 'restore-selector',
+        service: service.ref,
+        selector: original,
+        why: `its selector points at ${redirectedTo}, whose owner is gone`,
+      });
     }
     if (service.annotations[Keys.lock] !== undefined && silence(service, now, Keys.lock) > thresholdSeconds) {
       actions.push({ kind: 'unlock', service: service.ref, why: 'its kt-lock is stale' });
@@ -51,9 +67,15 @@ export function planClean(objects: readonly SeenObject[], services: readonly See
     if (replicas === undefined || silence(deployment, now) <= thresholdSeconds) continue;
     if (actions.some((a) => a.kind === 'scale' && a.deployment.name === deployment.ref.name)) continue;
     const who = deployment.annotations[Keys.user] ? ` by ${deployment.annotations[Keys.user]}` : '';
-    actions.push({ kind: 'scale', deployment: deployment.ref, replicas, why: `scaled to 0${who}, no heartbeat for ${Math.round(silence(deployment, now) / 60)} min` });
+    actions.push({
+      kind: 'scale',
+      deployment: deployment.ref,
+      replicas,
+      why: `scaled to 0${who}, no heartbeat for ${Math.round(silence(deployment, now) / 60)} min`,
+    });
   }
-  for (const object of stale) actions.push({ kind: 'delete', ref: object.ref, why: `no heartbeat for ${Math.round(silence(object, now) / 60)} min` });
+  for (const object of stale)
+    actions.push({ kind: 'delete', ref: object.ref, why: `no heartbeat for ${Math.round(silence(object, now) / 60)} min` });
   return actions;
 }
 

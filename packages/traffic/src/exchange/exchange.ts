@@ -21,7 +21,15 @@ import { checkRemotePorts, serviceTargetPorts, TARGET_PORT_HINT } from '../share
 import { checkLocalPorts, parseExpose } from '../shared/ports.js';
 import { redirectService } from './service-redirect.js';
 import { exposeLocalPorts, type ExposedPorts, type PortMapping, type ReverseTunnelStatus } from '../shared/reverse-tunnel.js';
-import { deploymentsBehind, requireDeployments, scaleBack, scaleDown, waitForReplicas, type DeploymentState, type ScaledDeployment } from '../shared/scale.js';
+import {
+  deploymentsBehind,
+  requireDeployments,
+  scaleBack,
+  scaleDown,
+  waitForReplicas,
+  type DeploymentState,
+  type ScaledDeployment,
+} from '../shared/scale.js';
 import { lockService, refuseIfHeld, unlockService } from '../shared/service-lock.js';
 import { parseTarget, resolveServiceName } from '../shared/command-target.js';
 
@@ -83,7 +91,9 @@ export interface Exchange {
  */
 export async function exchange(options: ExchangeOptions, deps: ExchangeDeps): Promise<Exchange> {
   if (options.mode === 'ephemeral') {
-    throw new UserError(ErrorCode.ModeUnsupported, 'exchange --mode ephemeral is not supported by ktctl', { hint: 'Use --mode selector (the default) or --mode scale' });
+    throw new UserError(ErrorCode.ModeUnsupported, 'exchange --mode ephemeral is not supported by ktctl', {
+      hint: 'Use --mode selector (the default) or --mode scale',
+    });
   }
   const ports = parseExpose(options.expose, `e.g. --expose 8080 or --expose 3000:8080; ${TARGET_PORT_HINT}`);
   let skipWait: AbortSignal | undefined;
@@ -94,14 +104,23 @@ export async function exchange(options: ExchangeOptions, deps: ExchangeDeps): Pr
   return { ...started, close: (skip) => ((skipWait = skip), started.close()) };
 }
 
-async function startExchange(options: ExchangeOptions, deps: ExchangeDeps, ports: PortMapping[], teardown: Teardown, skipWait: () => AbortSignal | undefined): Promise<Omit<Exchange, 'close'>> {
+async function startExchange(
+  options: ExchangeOptions,
+  deps: ExchangeDeps,
+  ports: PortMapping[],
+  teardown: Teardown,
+  skipWait: () => AbortSignal | undefined,
+): Promise<Omit<Exchange, 'close'>> {
   const { client } = deps;
   const name = await resolveServiceName(client, parseTarget(options.target));
   const svc = await getService(client, name);
   const selector = svc.spec.selector ?? {};
   await requirePermissions(client, exchangePermissions(client.namespace, options));
   await refuseIfHeld(client, svc, 'exchange');
-  if (!Object.keys(selector).length) throw new UserError(ErrorCode.NotFound, `Service ${name} has no selector, so it has no pods to stand in for`, { hint: 'Exchange a Service that selects pods' });
+  if (!Object.keys(selector).length)
+    throw new UserError(ErrorCode.NotFound, `Service ${name} has no selector, so it has no pods to stand in for`, {
+      hint: 'Exchange a Service that selects pods',
+    });
   const deployments = options.mode === 'scale' ? await deploymentsBehind(client, selector) : [];
   if (options.mode === 'scale') requireDeployments(name, deployments);
   const portNames = await checkPorts(client, svc, ports, deployments, options, deps.logger);
@@ -114,7 +133,13 @@ async function startExchange(options: ExchangeOptions, deps: ExchangeDeps, ports
   // Registered before the shadow so it runs after the shadow is gone: the wait is the last thing.
   teardown.defer('waiting for the Deployments', () => waitScaledBack(client, scaled, options.recoverWaitTime, deps, skipWait()));
   const shadow = await createShadow(client, options, deps, teardown, { service: name, ports, portNames, selector, deployments });
-  const tunnel = await exposeLocalPorts({ shadow: { privateKey: shadow.privateKey, forwarder: (p) => shadow.forwarder(p, forwarderOptionsFromFlags(options.flags)) }, ports, localHost: options.localHost, logger: deps.logger, onStatus: (status, detail) => deps.onEvent({ kind: 'status', status, detail }) });
+  const tunnel = await exposeLocalPorts({
+    shadow: { privateKey: shadow.privateKey, forwarder: (p) => shadow.forwarder(p, forwarderOptionsFromFlags(options.flags)) },
+    ports,
+    localHost: options.localHost,
+    logger: deps.logger,
+    onStatus: (status, detail) => deps.onEvent({ kind: 'status', status, detail }),
+  });
   teardown.defer('reverse tunnel', () => tunnel.close());
   if (options.mode === 'selector') {
     const redirect = await redirectService(client, name, lock.original, shadow.target, user, deps.logger);
@@ -136,9 +161,19 @@ function exchangePermissions(namespace: string, options: ExchangeOptions) {
 }
 
 /** Remote ports must be TCP target ports of the Service; local ports must listen (unless skipped). Returns port names to give the shadow. */
-async function checkPorts(client: KubeClient, svc: ServiceView, ports: readonly PortMapping[], deployments: readonly DeploymentState[], options: ExchangeOptions, logger: Logger): Promise<Map<number, string>> {
+async function checkPorts(
+  client: KubeClient,
+  svc: ServiceView,
+  ports: readonly PortMapping[],
+  deployments: readonly DeploymentState[],
+  options: ExchangeOptions,
+  logger: Logger,
+): Promise<Map<number, string>> {
   for (const p of ports) {
-    if (p.remote === AGENT_SSH_PORT || p.remote === AGENT_DNS_PORT) throw new UserError(ErrorCode.InvalidFlag, `Target port ${p.remote} cannot be exchanged: the shadow pod's agent uses it`, { hint: 'Only target ports other than 22 and 53 can be exposed' });
+    if (p.remote === AGENT_SSH_PORT || p.remote === AGENT_DNS_PORT)
+      throw new UserError(ErrorCode.InvalidFlag, `Target port ${p.remote} cannot be exchanged: the shadow pod's agent uses it`, {
+        hint: 'Only target ports other than 22 and 53 can be exposed',
+      });
   }
   const pods = await podsWithPorts(client, svc, deployments);
   const targets = serviceTargetPorts(svc, pods);
@@ -146,14 +181,28 @@ async function checkPorts(client: KubeClient, svc: ServiceView, ports: readonly 
   if (!options.skipPortChecking) await checkLocalPorts(ports, options.localHost);
   // Only once nothing else can fail here, so an error stays the one line the user sees.
   const unexposed = targets.tcp.filter((t) => !ports.some((p) => p.remote === t));
-  if (unexposed.length) logger.warn(`Target port${unexposed.length > 1 ? 's' : ''} ${unexposed.join(', ')} of Service ${svc.metadata.name} not exposed: calls to ${unexposed.length > 1 ? 'them' : 'it'} are refused while exchanged`);
+  if (unexposed.length)
+    logger.warn(
+      `Target port${unexposed.length > 1 ? 's' : ''} ${unexposed.join(', ')} of Service ${svc.metadata.name} not exposed: calls to ${unexposed.length > 1 ? 'them' : 'it'} are refused while exchanged`,
+    );
   return namedTargetPorts(svc, pods);
 }
 
 /** The Service's pods (any state) and the pod templates of Deployments behind it: where named ports are defined. */
 async function podsWithPorts(client: KubeClient, svc: ServiceView, deployments: readonly DeploymentState[]): Promise<PodWithPorts[]> {
-  const pods = (await client.list<PodWithPorts>({ apiVersion: 'v1', resource: 'pods', namespace: client.namespace }, selectorQuery(svc.spec.selector ?? {}))).items;
-  const templates = deployments.map((d) => ({ metadata: { name: `deployment/${d.metadata.name}` }, spec: (d.spec.template as { spec?: PodWithPorts['spec'] } | undefined)?.spec }) as PodWithPorts);
+  const pods = (
+    await client.list<PodWithPorts>(
+      { apiVersion: 'v1', resource: 'pods', namespace: client.namespace },
+      selectorQuery(svc.spec.selector ?? {}),
+    )
+  ).items;
+  const templates = deployments.map(
+    (d) =>
+      ({
+        metadata: { name: `deployment/${d.metadata.name}` },
+        spec: (d.spec.template as { spec?: PodWithPorts['spec'] } | undefined)?.spec,
+      }) as PodWithPorts,
+  );
   return [...pods, ...templates];
 }
 
@@ -176,11 +225,18 @@ interface ShadowPlan {
   deployments: readonly DeploymentState[];
 }
 
-async function createShadow(client: KubeClient, options: ExchangeOptions, deps: ExchangeDeps, teardown: Teardown, plan: ShadowPlan): Promise<ShadowHandle> {
+async function createShadow(
+  client: KubeClient,
+  options: ExchangeOptions,
+  deps: ExchangeDeps,
+  teardown: Teardown,
+  plan: ShadowPlan,
+): Promise<ShadowHandle> {
   const scale = options.mode === 'scale';
   const first = plan.deployments[0];
   const base = shadowOptionsFromFlags(options.flags, { kind: 'exchange', service: plan.service }, options.version);
-  const onProgress = (p: { phase: string; detail?: string }): void => deps.onEvent({ kind: 'progress', step: 'shadow pod', detail: p.detail ?? p.phase });
+  const onProgress = (p: { phase: string; detail?: string }): void =>
+    deps.onEvent({ kind: 'progress', step: 'shadow pod', detail: p.detail ?? p.phase });
   const shadowOptions: ShadowOptions = {
     ...base,
     // KtConnect's kt-config: the Service, or the Deployment and its count in scale mode (clean scales it back).
@@ -199,8 +255,17 @@ async function createShadow(client: KubeClient, options: ExchangeOptions, deps: 
   return startShadow(client, shadowOptions, { teardown, logger: deps.logger, onProgress, supervise: true });
 }
 
-async function scaleDownDeployments(client: KubeClient, deployments: readonly DeploymentState[], user: string, deps: ExchangeDeps, teardown: Teardown, scaled: ScaledDeployment[]): Promise<void> {
-  const heartbeat = new Heartbeat(client, (err, ref) => deps.logger.warn(`heartbeat on deployment ${ref.name} failed: ${(err as Error).message}`));
+async function scaleDownDeployments(
+  client: KubeClient,
+  deployments: readonly DeploymentState[],
+  user: string,
+  deps: ExchangeDeps,
+  teardown: Teardown,
+  scaled: ScaledDeployment[],
+): Promise<void> {
+  const heartbeat = new Heartbeat(client, (err, ref) =>
+    deps.logger.warn(`heartbeat on deployment ${ref.name} failed: ${(err as Error).message}`),
+  );
   teardown.defer('Deployment replicas', async () => {
     await heartbeat.stop();
     for (const s of scaled) await scaleBack(client, s.ref, s.replicas);
@@ -209,8 +274,21 @@ async function scaleDownDeployments(client: KubeClient, deployments: readonly De
   deps.onEvent({ kind: 'progress', step: 'scale', detail: scaled.map((s) => `${s.ref.name} scaled from ${s.replicas} to 0`).join(', ') });
 }
 
-async function waitScaledBack(client: KubeClient, scaled: readonly ScaledDeployment[], seconds: number, deps: ExchangeDeps, skip: AbortSignal | undefined): Promise<void> {
+async function waitScaledBack(
+  client: KubeClient,
+  scaled: readonly ScaledDeployment[],
+  seconds: number,
+  deps: ExchangeDeps,
+  skip: AbortSignal | undefined,
+): Promise<void> {
   if (!scaled.length || seconds <= 0) return;
-  const ready = await waitForReplicas(client, scaled, seconds, (detail) => deps.onEvent({ kind: 'progress', step: 'waiting for replicas', detail }), skip);
-  if (!ready && !skip?.aborted) deps.logger.warn(`Deployments not ready after ${seconds} s; their replica counts are restored, the pods are still starting`);
+  const ready = await waitForReplicas(
+    client,
+    scaled,
+    seconds,
+    (detail) => deps.onEvent({ kind: 'progress', step: 'waiting for replicas', detail }),
+    skip,
+  );
+  if (!ready && !skip?.aborted)
+    deps.logger.warn(`Deployments not ready after ${seconds} s; their replica counts are restored, the pods are still starting`);
 }

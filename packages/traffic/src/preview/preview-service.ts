@@ -36,12 +36,22 @@ export function previewService(input: PreviewServiceInput): Obj {
       name: input.name,
       namespace: input.namespace,
       labels: { ...input.extraLabels, [Keys.controlBy]: CONTROLLED_BY_KT, [Keys.role]: Role.preview },
-      annotations: { ...input.extraAnnotations, [Keys.user]: input.user, [Keys.lastHeartBeat]: String(input.heartbeat), [Keys.config]: `service=${input.name}` },
+      annotations: {
+        ...input.extraAnnotations,
+        [Keys.user]: input.user,
+        [Keys.lastHeartBeat]: String(input.heartbeat),
+        [Keys.config]: `service=${input.name}`,
+      },
     },
     spec: {
       type: input.external ? 'LoadBalancer' : 'ClusterIP',
       selector: { [Keys.target]: input.target },
-      ports: input.ports.map((p) => ({ name: `${input.portNamePrefix}${p.remote}`, port: p.remote, targetPort: p.remote, protocol: 'TCP' })),
+      ports: input.ports.map((p) => ({
+        name: `${input.portNamePrefix}${p.remote}`,
+        port: p.remote,
+        targetPort: p.remote,
+        protocol: 'TCP',
+      })),
     },
   };
 }

@@ -75,14 +75,21 @@ export async function startPreview(options: PreviewOptions, deps: PreviewDeps): 
  * "Ready" means a pod can call the Service now: its endpoint is ready (createService) and kube-proxy has
  * programmed it, checked by connecting from the shadow pod itself (which then reaches us through the tunnel).
  */
-async function waitReachable(tunnel: ExposedPorts, clusterIP: string | undefined, port: number, name: string, deps: PreviewDeps): Promise<void> {
+async function waitReachable(
+  tunnel: ExposedPorts,
+  clusterIP: string | undefined,
+  port: number,
+  name: string,
+  deps: PreviewDeps,
+): Promise<void> {
   if (!clusterIP || clusterIP === 'None') return;
   const deadline = Date.now() + 30_000;
   while (!deps.signal.aborted && Date.now() < deadline) {
     if (await tunnel.reachable(clusterIP, port)) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  if (!deps.signal.aborted) deps.logger.warn(`Service ${name} does not answer from inside the cluster yet; calls to it may fail for a moment`);
+  if (!deps.signal.aborted)
+    deps.logger.warn(`Service ${name} does not answer from inside the cluster yet; calls to it may fail for a moment`);
 }
 
 function createShadow(client: KubeClient, options: PreviewOptions, deps: PreviewDeps, teardown: Teardown): Promise<ShadowHandle> {
@@ -98,7 +105,13 @@ function createShadow(client: KubeClient, options: PreviewOptions, deps: Preview
   return startShadow(client, shadowOptions, { teardown, logger: deps.logger, onProgress, supervise: true });
 }
 
-async function createService(client: KubeClient, shadow: ShadowHandle, options: PreviewOptions, deps: PreviewDeps, teardown: Teardown): Promise<string | undefined> {
+async function createService(
+  client: KubeClient,
+  shadow: ShadowHandle,
+  options: PreviewOptions,
+  deps: PreviewDeps,
+  teardown: Teardown,
+): Promise<string | undefined> {
   const ref = serviceRef(client.namespace, options.name);
   const body = previewService({
     name: options.name,
@@ -121,10 +134,13 @@ async function createService(client: KubeClient, shadow: ShadowHandle, options: 
     throw error;
   }
   teardown.defer(`service ${options.name}`, async () => void (await client.deleteAndWait(ref)));
-  const heartbeat = new Heartbeat(client, (err) => deps.logger.warn(`heartbeat on service ${options.name} failed: ${(err as Error).message}`));
+  const heartbeat = new Heartbeat(client, (err) =>
+    deps.logger.warn(`heartbeat on service ${options.name} failed: ${(err as Error).message}`),
+  );
   heartbeat.add(ref);
   heartbeat.start();
   teardown.defer('service heartbeat', () => heartbeat.stop());
-  if (!(await waitForEndpoints(client, options.name, 30_000, deps.signal))) deps.logger.warn(`Service ${options.name} has no ready endpoint yet; calls to it may fail for a moment`);
+  if (!(await waitForEndpoints(client, options.name, 30_000, deps.signal)))
+    deps.logger.warn(`Service ${options.name} has no ready endpoint yet; calls to it may fail for a moment`);
   return created.spec?.clusterIP;
 }

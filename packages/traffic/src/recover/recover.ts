@@ -21,7 +21,10 @@ export async function recover(client: KubeClient, target: string, describe: (act
   const ns = client.namespace;
   const name = await resolveServiceName(client, parseTarget(target));
   const service = await getService(client, name);
-  await requirePermissions(client, ['patch', 'get'].map((verb) => ({ verb, resource: 'services', namespace: ns })));
+  await requirePermissions(
+    client,
+    ['patch', 'get'].map((verb) => ({ verb, resource: 'services', namespace: ns })),
+  );
   const objects = await listKtObjects(client);
   const deployments = await listSeen(client, { apiVersion: 'apps/v1', resource: 'deployments' });
   const plan = planRecover(service as ServiceState, objects, deployments, await client.clusterUnixSeconds());

@@ -27,19 +27,29 @@ export function findHolder(svc: ServiceState, pods: readonly KtPod[], now: numbe
   if (target !== undefined || annotations[Keys.selector] !== undefined) {
     const pod = byTarget(target);
     const meshed = pod?.metadata.labels?.[Keys.role] === Role.router;
-    return { what: meshed ? 'meshed' : 'exchanged', user: userOf(pod), by: pod ? `${meshed ? 'router' : 'shadow'} ${pod.metadata.name}` : 'a run whose shadow is gone' };
+    return {
+      what: meshed ? 'meshed' : 'exchanged',
+      user: userOf(pod),
+      by: pod ? `${meshed ? 'router' : 'shadow'} ${pod.metadata.name}` : 'a run whose shadow is gone',
+    };
   }
   const router = pods.find((p) => p.metadata.name === routerName(svc.metadata.name));
   if (router) return { what: 'meshed', user: userOf(router), by: `router ${router.metadata.name}` };
   const original = savedSelector(svc) ?? svc.spec.selector;
-  const twin = pods.find((p) => [Role.exchange, Role.mesh].includes(p.metadata.labels?.[Keys.role] as never) && selects(original, p.metadata.labels));
+  const twin = pods.find(
+    (p) => [Role.exchange, Role.mesh].includes(p.metadata.labels?.[Keys.role] as never) && selects(original, p.metadata.labels),
+  );
   if (twin) {
     const meshed = twin.metadata.labels?.[Keys.role] === Role.mesh;
     return { what: meshed ? 'meshed' : 'exchanged', user: userOf(twin), by: `shadow ${twin.metadata.name}` };
   }
   const lock = Number(annotations[Keys.lock]);
   if (annotations[Keys.lock] !== undefined && Number.isFinite(lock) && now - lock < STALE_AFTER_SECONDS) {
-    return { what: 'being redirected', user: annotations[Keys.user] ?? 'an unknown user', by: `kt-lock set ${Math.max(0, now - lock)} s ago` };
+    return {
+      what: 'being redirected',
+      user: annotations[Keys.user] ?? 'an unknown user',
+      by: `kt-lock set ${Math.max(0, now - lock)} s ago`,
+    };
   }
   return undefined;
 }

@@ -11,7 +11,10 @@ export const AGENT_PORTS: readonly number[] = [AGENT_SSH_PORT, AGENT_DNS_PORT];
 function port(text: string, whole: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1 || n > 65535) {
-    throw new UsageError(`Invalid --expose "${whole}": "${text}" is not a port (1-65535)`, { code: ErrorCode.InvalidFlag, hint: 'Use port or local:remote, comma separated, e.g. --expose 8080 or --expose 3000:8080,9000' });
+    throw new UsageError(`Invalid --expose "${whole}": "${text}" is not a port (1-65535)`, {
+      code: ErrorCode.InvalidFlag,
+      hint: 'Use port or local:remote, comma separated, e.g. --expose 8080 or --expose 3000:8080,9000',
+    });
   }
   return n;
 }
@@ -20,21 +23,33 @@ function port(text: string, whole: string): number {
  * `8080`, `3000:8080,9000` (or several flag values) → mappings; `port` means the same port on both sides.
  * Every remote port once, none of the agent's own. `example` completes the "--expose is required" hint.
  */
-export function parseExpose(value: string | readonly string[] | undefined, example = 'e.g. --expose 8080 or --expose 3000:8080'): PortMapping[] {
-  const parts = (Array.isArray(value) ? value : [value ?? '']).flatMap((v: string) => v.split(',')).map((p) => p.trim()).filter(Boolean);
-  if (!parts.length) throw new UsageError('--expose is required: which local ports receive the traffic', { code: ErrorCode.InvalidFlag, hint: example });
+export function parseExpose(
+  value: string | readonly string[] | undefined,
+  example = 'e.g. --expose 8080 or --expose 3000:8080',
+): PortMapping[] {
+  const parts = (Array.isArray(value) ? value : [value ?? ''])
+    .flatMap((v: string) => v.split(','))
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (!parts.length)
+    throw new UsageError('--expose is required: which local ports receive the traffic', { code: ErrorCode.InvalidFlag, hint: example });
   const mappings = parts.map((part) => {
     const pieces = part.split(':');
-    if (pieces.length > 2) throw new UsageError(`Invalid --expose "${part}": expected port or local:remote`, { code: ErrorCode.InvalidFlag });
+    if (pieces.length > 2)
+      throw new UsageError(`Invalid --expose "${part}": expected port or local:remote`, { code: ErrorCode.InvalidFlag });
     const local = port(pieces[0]!, part);
     return { local, remote: pieces.length === 2 ? port(pieces[1]!, part) : local };
   });
   const seen = new Set<number>();
   for (const m of mappings) {
     if (AGENT_PORTS.includes(m.remote)) {
-      throw new UsageError(`Remote port ${m.remote} is the shadow agent's own (${AGENT_PORTS.join(', ')})`, { code: ErrorCode.InvalidFlag, hint: `Expose another port, e.g. --expose ${m.local}:8080` });
+      throw new UsageError(`Remote port ${m.remote} is the shadow agent's own (${AGENT_PORTS.join(', ')})`, {
+        code: ErrorCode.InvalidFlag,
+        hint: `Expose another port, e.g. --expose ${m.local}:8080`,
+      });
     }
-    if (seen.has(m.remote)) throw new UsageError(`Invalid --expose: remote port ${m.remote} is given twice`, { code: ErrorCode.InvalidFlag });
+    if (seen.has(m.remote))
+      throw new UsageError(`Invalid --expose: remote port ${m.remote} is given twice`, { code: ErrorCode.InvalidFlag });
     seen.add(m.remote);
   }
   return mappings;
@@ -59,7 +74,11 @@ export async function checkLocalPorts(mappings: readonly PortMapping[], host = '
   const answers = await Promise.all(mappings.map((m) => isListening(m.local, host)));
   const missing = mappings.filter((_, i) => !answers[i]).map((m) => m.local);
   if (missing.length === 0) return;
-  throw new UserError(ErrorCode.PortNotListening, `Nothing listens on local port${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (${host})`, {
-    hint: 'Start your program first, or pass --skipPortChecking to start it later',
-  });
+  throw new UserError(
+    ErrorCode.PortNotListening,
+    `Nothing listens on local port${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (${host})`,
+    {
+      hint: 'Start your program first, or pass --skipPortChecking to start it later',
+    },
+  );
 }

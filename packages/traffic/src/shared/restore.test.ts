@@ -9,7 +9,10 @@ const pod: ObjectRef = { apiVersion: 'v1', resource: 'pods', namespace: 'dev', n
 function fakeClient() {
   const calls: unknown[] = [];
   const client = {
-    get: async () => ({ metadata: { name: 'web', annotations: { 'kt-selector': '{"app":"web"}' } }, spec: { selector: { 'kt-target': 't1' } } }),
+    get: async () => ({
+      metadata: { name: 'web', annotations: { 'kt-selector': '{"app":"web"}' } },
+      spec: { selector: { 'kt-target': 't1' } },
+    }),
     mergePatch: async (ref: ObjectRef, patch: unknown) => void calls.push(['patch', ref.name, patch]),
     delete: async (ref: ObjectRef, options: unknown) => {
       if (ref.name === 'gone') throw new Error('forbidden');
@@ -33,7 +36,14 @@ describe('applyRestore', () => {
     expect(await applyRestore(client, actions, { failed: (a, e) => failed.push(`${a.kind}: ${e.message}`) })).toBe(1);
     expect(failed).toEqual(['delete: forbidden']);
     expect(calls).toEqual([
-      ['patch', 'web', { metadata: { annotations: { 'kt-selector': null, 'kt-lock': null, 'kt-user': null, 'kt-last-heart-beat': null } }, spec: { selector: { app: 'web', 'kt-target': null } } }],
+      [
+        'patch',
+        'web',
+        {
+          metadata: { annotations: { 'kt-selector': null, 'kt-lock': null, 'kt-user': null, 'kt-last-heart-beat': null } },
+          spec: { selector: { app: 'web', 'kt-target': null } },
+        },
+      ],
       ['patch', 'web', { metadata: { annotations: { 'kt-lock': null } } }],
       ['delete', pod.name, { gracePeriodSeconds: 0 }],
     ]);

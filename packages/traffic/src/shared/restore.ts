@@ -34,7 +34,13 @@ export type RestoreAction =
   | { readonly kind: 'clear-annotations'; readonly service: ObjectRef; readonly keys: readonly string[] }
   | { readonly kind: 'scale'; readonly deployment: ObjectRef; readonly replicas: number; readonly why: string }
   | { readonly kind: 'unlock'; readonly service: ObjectRef; readonly why: string }
-  | { readonly kind: 'drop-routes'; readonly router: ObjectRef; readonly backends: readonly string[]; readonly users: readonly string[]; readonly why: string }
+  | {
+      readonly kind: 'drop-routes';
+      readonly router: ObjectRef;
+      readonly backends: readonly string[];
+      readonly users: readonly string[];
+      readonly why: string;
+    }
   | { readonly kind: 'delete'; readonly ref: ObjectRef; readonly why?: string; readonly immediate?: boolean };
 
 interface Listed {
@@ -49,7 +55,9 @@ function seenObject(kind: Kind, namespace: string, item: Listed): SeenObject {
     annotations: item.metadata.annotations ?? {},
     createdAt: Math.floor(Date.parse(item.metadata.creationTimestamp ?? '') / 1000) || 0,
     ...(kind.resource === 'services' && item.spec?.selector ? { selector: item.spec.selector } : {}),
-    ...(kind.resource === 'deployments' ? { templateLabels: item.spec?.template?.metadata?.labels ?? {}, replicas: item.spec?.replicas ?? 1 } : {}),
+    ...(kind.resource === 'deployments'
+      ? { templateLabels: item.spec?.template?.metadata?.labels ?? {}, replicas: item.spec?.replicas ?? 1 }
+      : {}),
   };
 }
 
@@ -79,7 +87,10 @@ async function apply(client: KubeClient, action: RestoreAction): Promise<void> {
       const current = await client.get<ServiceState>(action.service);
       // A redirect also named its user, beat and maybe locked on the Service: all of it goes.
       const annotations = Object.fromEntries(REDIRECT_ANNOTATIONS.map((k) => [k, null]));
-      await client.mergePatch(action.service, { metadata: { annotations }, spec: { selector: exactMapPatch(current.spec.selector, action.selector) } });
+      await client.mergePatch(action.service, {
+        metadata: { annotations },
+        spec: { selector: exactMapPatch(current.spec.selector, action.selector) },
+      });
       return;
     }
     case 'clear-annotations':
@@ -92,7 +103,9 @@ async function apply(client: KubeClient, action: RestoreAction): Promise<void> {
       // A lock names its taker in kt-user; that goes too unless a redirect (kt-selector) still needs it.
       const service = await client.get<ServiceState>(action.service);
       const redirected = service.metadata.annotations?.[Keys.selector] !== undefined;
-      await client.mergePatch(action.service, { metadata: { annotations: { [Keys.lock]: null, ...(redirected ? {} : { [Keys.user]: null }) } } });
+      await client.mergePatch(action.service, {
+        metadata: { annotations: { [Keys.lock]: null, ...(redirected ? {} : { [Keys.user]: null }) } },
+      });
       return;
     }
     case 'drop-routes':

@@ -65,7 +65,9 @@ function recordingLogger(): Logger & { warnings: string[] } {
   const warnings: string[] = [];
   const noop = (): void => undefined;
   const dbg = process.env.KT_TEST_DEBUG ? (m: string) => console.error(new Date().toISOString(), m) : noop;
-  return { warnings, warn: (m: string) => void warnings.push(m), info: noop, debug: dbg, error: noop } as unknown as Logger & { warnings: string[] };
+  return { warnings, warn: (m: string) => void warnings.push(m), info: noop, debug: dbg, error: noop } as unknown as Logger & {
+    warnings: string[];
+  };
 }
 
 async function setup(ports: { local: number; remote: number }[], logger = recordingLogger()) {
@@ -79,7 +81,13 @@ async function setup(ports: { local: number; remote: number }[], logger = record
   };
   const transports: Socket[] = [];
   const statuses: string[] = [];
-  const tunnel = await exposeLocalPorts({ shadow: fakeShadow(() => agent, transports), ports, logger, onStatus: (s) => statuses.push(s), keepaliveIntervalMs: 1000 });
+  const tunnel = await exposeLocalPorts({
+    shadow: fakeShadow(() => agent, transports),
+    ports,
+    logger,
+    onStatus: (s) => statuses.push(s),
+    keepaliveIntervalMs: 1000,
+  });
   cleanups.push(() => tunnel.close());
   return { tunnel, transports, statuses, logger, restartAgent };
 }
@@ -87,7 +95,10 @@ async function setup(ports: { local: number; remote: number }[], logger = record
 describe('exposeLocalPorts against the real shadow agent', { timeout: 20_000 }, () => {
   it('carries connections on every remote port to its local port, both directions and half-close', async () => {
     const [a, b, ra, rb] = [await localServer('a'), await localServer('b'), await freePort(), await freePort()];
-    const { tunnel, statuses } = await setup([{ local: a, remote: ra }, { local: b, remote: rb }]);
+    const { tunnel, statuses } = await setup([
+      { local: a, remote: ra },
+      { local: b, remote: rb },
+    ]);
     expect(tunnel.status).toBe('connected');
     expect(statuses).toEqual(['connected']);
     expect(await callRemote(ra, 'hello')).toBe('a:HELLO');
@@ -107,7 +118,9 @@ describe('exposeLocalPorts against the real shadow agent', { timeout: 20_000 }, 
       const got = await new Promise<number>((resolve, reject) => {
         let n = 0;
         const s = connect({ host: '127.0.0.1', port: remote });
-        s.on('data', (d: Buffer) => (n += d.length)).once('error', reject).once('close', () => resolve(n));
+        s.on('data', (d: Buffer) => (n += d.length))
+          .once('error', reject)
+          .once('close', () => resolve(n));
       });
       expect(got).toBe(size);
     }
@@ -122,7 +135,10 @@ describe('exposeLocalPorts against the real shadow agent', { timeout: 20_000 }, 
 
   it('refuses a connection whose local port is closed with a warning, and keeps working', async () => {
     const [dead, live, rd, rl] = [await freePort(), await localServer('live'), await freePort(), await freePort()];
-    const { logger } = await setup([{ local: dead, remote: rd }, { local: live, remote: rl }]);
+    const { logger } = await setup([
+      { local: dead, remote: rd },
+      { local: live, remote: rl },
+    ]);
     // The agent resets the cluster side (as a pod whose port is closed would).
     expect(await callRemote(rd, 'lost').catch((e: Error) => e.message)).toMatch(/^$|ECONNRESET/);
     expect(logger.warnings.join('\n')).toMatch(new RegExp(`cluster port ${rd} could not reach 127.0.0.1:${dead}.*ECONNREFUSED`));

@@ -183,7 +183,9 @@ class ReverseTunnel extends EventEmitter implements ExposedPorts {
     const host = this.options.localHost ?? '127.0.0.1';
     const socket = tcpConnect({ host, port: mapping.local, noDelay: true });
     socket.once('error', (error: NodeJS.ErrnoException) => {
-      this.options.logger?.warn(`a connection to cluster port ${remote} could not reach ${host}:${mapping.local} here (${error.code ?? error.message}); is your program listening?`);
+      this.options.logger?.warn(
+        `a connection to cluster port ${remote} could not reach ${host}:${mapping.local} here (${error.code ?? error.message}); is your program listening?`,
+      );
       reject();
     });
     socket.once('connect', () => {

@@ -25,7 +25,9 @@ function deploymentRef(namespace: string, name: string): ObjectRef {
 /** The Deployments whose pods the selector picks (by their pod template's labels). */
 export async function deploymentsBehind(client: KubeClient, selector: Readonly<Record<string, string>>): Promise<DeploymentState[]> {
   const list = await client.list<DeploymentState>({ apiVersion: 'apps/v1', resource: 'deployments', namespace: client.namespace });
-  return list.items.filter((d) => selects(selector, d.spec.template?.metadata?.labels) && d.metadata.labels?.[Keys.controlBy] !== CONTROLLED_BY_KT);
+  return list.items.filter(
+    (d) => selects(selector, d.spec.template?.metadata?.labels) && d.metadata.labels?.[Keys.controlBy] !== CONTROLLED_BY_KT,
+  );
 }
 
 /** The count a Deployment had before scale mode took it down (`kt-config: replicas=<n>`), if it carries one. */
@@ -43,11 +45,21 @@ export function recordedReplicas(deployment: { metadata: { annotations?: Readonl
  * `recover` and `clean` can scale it back if this run dies. Each one is added to `scaled` (and to the
  * heartbeat) as soon as it is down, so a failure half-way still undoes exactly what was done.
  */
-export async function scaleDown(client: KubeClient, deployments: readonly DeploymentState[], user: string, scaled: ScaledDeployment[], heartbeat: Heartbeat): Promise<void> {
+export async function scaleDown(
+  client: KubeClient,
+  deployments: readonly DeploymentState[],
+  user: string,
+  scaled: ScaledDeployment[],
+  heartbeat: Heartbeat,
+): Promise<void> {
   for (const d of deployments) {
     const ref = deploymentRef(client.namespace, d.metadata.name);
     const replicas = d.spec.replicas ?? 1;
-    const annotations = { [Keys.config]: formatKeyValues({ replicas }), [Keys.user]: user, [Keys.lastHeartBeat]: String(await client.clusterUnixSeconds()) };
+    const annotations = {
+      [Keys.config]: formatKeyValues({ replicas }),
+      [Keys.user]: user,
+      [Keys.lastHeartBeat]: String(await client.clusterUnixSeconds()),
+    };
     await client.mergePatch(ref, { metadata: { annotations }, spec: { replicas: 0 } });
     scaled.push({ ref, replicas });
     heartbeat.add(ref);
@@ -65,7 +77,13 @@ export async function scaleBack(client: KubeClient, ref: ObjectRef, replicas: nu
  * Waits (up to `timeoutSeconds`) until each Deployment has its replicas ready again, reporting progress;
  * an aborted `signal` skips the wait (the counts are already back). Returns false when it timed out.
  */
-export async function waitForReplicas(client: KubeClient, scaled: readonly ScaledDeployment[], timeoutSeconds: number, onProgress: (detail: string) => void, signal?: AbortSignal): Promise<boolean> {
+export async function waitForReplicas(
+  client: KubeClient,
+  scaled: readonly ScaledDeployment[],
+  timeoutSeconds: number,
+  onProgress: (detail: string) => void,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
     const states = await Promise.all(scaled.map(async (s) => ({ s, d: await client.find<DeploymentState>(s.ref) })));
@@ -80,6 +98,8 @@ export async function waitForReplicas(client: KubeClient, scaled: readonly Scale
 /** Refuses scale mode for a Service with no Deployment behind it. */
 export function requireDeployments(service: string, deployments: readonly DeploymentState[]): void {
   if (deployments.length === 0) {
-    throw new UserError(ErrorCode.NotFound, `No Deployment runs the pods of Service ${service}, so scale mode has nothing to scale`, { hint: 'Use --mode selector (the default)' });
+    throw new UserError(ErrorCode.NotFound, `No Deployment runs the pods of Service ${service}, so scale mode has nothing to scale`, {
+      hint: 'Use --mode selector (the default)',
+    });
   }
 }

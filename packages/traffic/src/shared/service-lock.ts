@@ -23,16 +23,26 @@ export async function refuseIfHeld(client: KubeClient, svc: ServiceState, comman
   const holder = findHolder(svc, await ktWorkloads(client), await client.clusterUnixSeconds());
   if (!holder) return;
   const name = svc.metadata.name;
-  throw new UserError(ErrorCode.AlreadyRedirected, `Service ${name} is already ${holder.what} by ${holder.user} (${holder.by}); ${command} changed nothing`, {
-    hint: `Wait until they finish; if that run is dead, "ktctl recover ${name}" puts the Service back`,
-  });
+  throw new UserError(
+    ErrorCode.AlreadyRedirected,
+    `Service ${name} is already ${holder.what} by ${holder.user} (${holder.by}); ${command} changed nothing`,
+    {
+      hint: `Wait until they finish; if that run is dead, "ktctl recover ${name}" puts the Service back`,
+    },
+  );
 }
 
 /**
  * Takes the Service's `kt-lock`, conditional on the version just checked, so two laptops starting at once
  * cannot both win; the loser re-reads and is refused by name. Returns the snapshot to restore.
  */
-export async function lockService(client: KubeClient, name: string, user: string, command: string, read: () => Promise<ServiceState>): Promise<{ original: ServiceOriginal; locked: ServiceState }> {
+export async function lockService(
+  client: KubeClient,
+  name: string,
+  user: string,
+  command: string,
+  read: () => Promise<ServiceState>,
+): Promise<{ original: ServiceOriginal; locked: ServiceState }> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const svc = await read();
     await refuseIfHeld(client, svc, command);

@@ -1,8 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { exactMapPatch, isRedirectedTo, lockPatch, redirectPatch, restorePatch, savedSelector, selects, snapshot, unlockPatch, type ServiceState } from './service-selector.js';
+import {
+  exactMapPatch,
+  isRedirectedTo,
+  lockPatch,
+  redirectPatch,
+  restorePatch,
+  savedSelector,
+  selects,
+  snapshot,
+  unlockPatch,
+  type ServiceState,
+} from './service-selector.js';
 import { editedOriginal } from '../exchange/service-redirect.js';
 
-const svc: ServiceState = { metadata: { name: 'web', resourceVersion: '7', annotations: { owner: 'team' } }, spec: { selector: { app: 'web', tier: 'fe' } } };
+const svc: ServiceState = {
+  metadata: { name: 'web', resourceVersion: '7', annotations: { owner: 'team' } },
+  spec: { selector: { app: 'web', tier: 'fe' } },
+};
 
 /** What a JSON merge patch (RFC 7386) does to an object, to check the patches end where they should. */
 function merge(target: any, patch: any): any {
@@ -20,7 +34,12 @@ describe('selector transforms', () => {
     const original = snapshot(svc);
     const redirected = merge(svc, redirectPatch(svc, original, 'abcde', 'alice', 1000));
     expect(redirected.spec.selector).toEqual({ 'kt-target': 'abcde' });
-    expect(redirected.metadata.annotations).toEqual({ owner: 'team', 'kt-selector': '{"app":"web","tier":"fe"}', 'kt-user': 'alice', 'kt-last-heart-beat': '1000' });
+    expect(redirected.metadata.annotations).toEqual({
+      owner: 'team',
+      'kt-selector': '{"app":"web","tier":"fe"}',
+      'kt-user': 'alice',
+      'kt-last-heart-beat': '1000',
+    });
     expect(isRedirectedTo(redirected, 'abcde')).toBe(true);
     expect(isRedirectedTo(svc, 'abcde')).toBe(false);
     expect(savedSelector(redirected)).toEqual({ app: 'web', tier: 'fe' });
@@ -37,7 +56,10 @@ describe('selector transforms', () => {
 
   it('takes a selector someone else set meanwhile as the new original', () => {
     const original = snapshot(svc);
-    const edited: ServiceState = { metadata: { name: 'web', annotations: { 'kt-selector': '{"app":"web","tier":"fe"}' } }, spec: { selector: { app: 'web2' } } };
+    const edited: ServiceState = {
+      metadata: { name: 'web', annotations: { 'kt-selector': '{"app":"web","tier":"fe"}' } },
+      spec: { selector: { app: 'web2' } },
+    };
     expect(editedOriginal(edited, original, 'abcde').selector).toEqual({ app: 'web2' });
     const ours: ServiceState = { ...edited, spec: { selector: { 'kt-target': 'abcde' } } };
     expect(editedOriginal(ours, original, 'abcde').selector).toEqual({ app: 'web', tier: 'fe' });

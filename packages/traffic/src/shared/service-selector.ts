@@ -12,7 +12,10 @@ export const REDIRECT_ANNOTATIONS = [Keys.selector, Keys.lock, Keys.user, Keys.l
 type Patch = Record<string, any>;
 
 /** A merge patch that makes a string map exactly `wanted` (keys not in it are removed). */
-export function exactMapPatch(current: Readonly<Record<string, string>> | undefined, wanted: Readonly<Record<string, string>>): Record<string, string | null> {
+export function exactMapPatch(
+  current: Readonly<Record<string, string>> | undefined,
+  wanted: Readonly<Record<string, string>>,
+): Record<string, string | null> {
   const patch: Record<string, string | null> = { ...wanted };
   for (const key of Object.keys(current ?? {})) if (!(key in wanted)) patch[key] = null;
   return patch;
@@ -44,7 +47,14 @@ export function lockPatch(svc: ServiceState, user: string, now: number): Patch {
  */
 export function redirectPatch(current: ServiceState, original: ServiceOriginal, target: string, user: string, now: number): Patch {
   return {
-    metadata: { annotations: { [Keys.selector]: JSON.stringify(original.selector), [Keys.user]: user, [Keys.lastHeartBeat]: String(now), [Keys.lock]: null } },
+    metadata: {
+      annotations: {
+        [Keys.selector]: JSON.stringify(original.selector),
+        [Keys.user]: user,
+        [Keys.lastHeartBeat]: String(now),
+        [Keys.lock]: null,
+      },
+    },
     spec: { selector: exactMapPatch(current.spec.selector, { [Keys.target]: target }) },
   };
 }
@@ -58,7 +68,11 @@ export function restorePatch(current: ServiceState, original: ServiceOriginal): 
 
 /** Releases a lock this run took (nothing else changed yet). */
 export function unlockPatch(original: ServiceOriginal): Patch {
-  return { metadata: { annotations: { [Keys.lock]: original.annotations[Keys.lock] ?? null, [Keys.user]: original.annotations[Keys.user] ?? null } } };
+  return {
+    metadata: {
+      annotations: { [Keys.lock]: original.annotations[Keys.lock] ?? null, [Keys.user]: original.annotations[Keys.user] ?? null },
+    },
+  };
 }
 
 /** True when the Service currently points at this shadow and still carries the original. */
@@ -68,12 +82,15 @@ export function isRedirectedTo(svc: ServiceState, target: string): boolean {
 }
 
 /** The original selector a redirected Service carries in `kt-selector`, if it is readable. */
-export function savedSelector<S extends { metadata: { annotations?: Readonly<Record<string, string>> } }>(svc: S): Record<string, string> | undefined {
+export function savedSelector<S extends { metadata: { annotations?: Readonly<Record<string, string>> } }>(
+  svc: S,
+): Record<string, string> | undefined {
   const text = svc.metadata.annotations?.[Keys.selector];
   if (!text) return undefined;
   try {
     const parsed = JSON.parse(text) as unknown;
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.values(parsed).every((v) => typeof v === 'string')) return parsed as Record<string, string>;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.values(parsed).every((v) => typeof v === 'string'))
+      return parsed as Record<string, string>;
   } catch {
     // KtConnect wrote JSON; anything else was edited by hand
   }
@@ -81,7 +98,10 @@ export function savedSelector<S extends { metadata: { annotations?: Readonly<Rec
 }
 
 /** Does `labels` carry every key/value of `selector` (a non-empty selector)? */
-export function selects(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
+export function selects(
+  selector: Readonly<Record<string, string>> | undefined,
+  labels: Readonly<Record<string, string>> | undefined,
+): boolean {
   const entries = Object.entries(selector ?? {});
   return entries.length > 0 && entries.every(([k, v]) => labels?.[k] === v);
 }

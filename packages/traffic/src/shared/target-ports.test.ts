@@ -15,7 +15,17 @@ const svc: ServiceView = {
 };
 const pod = {
   metadata: { name: 'echo-1' },
-  spec: { containers: [{ image: 'x', ports: [{ name: 'http', containerPort: 8080 }, { name: 'udp-echo', containerPort: 9001, protocol: 'UDP' }] }] },
+  spec: {
+    containers: [
+      {
+        image: 'x',
+        ports: [
+          { name: 'http', containerPort: 8080 },
+          { name: 'udp-echo', containerPort: 9001, protocol: 'UDP' },
+        ],
+      },
+    ],
+  },
 } as never;
 
 describe('target ports', () => {
@@ -26,9 +36,22 @@ describe('target ports', () => {
 
   it('accepts target ports and explains a Service port or a UDP port', () => {
     const targets = serviceTargetPorts(svc, [pod]);
-    expect(() => checkRemotePorts(svc, [{ local: 1, remote: 8080 }, { local: 2, remote: 9000 }], targets)).not.toThrow();
-    expect(() => checkRemotePorts(svc, [{ local: 1, remote: 80 }], targets)).toThrow(/Port 80 is not a target port of Service echo \(80 is a Service port; its target port is http\); its TCP target ports are 8080, 9000/);
+    expect(() =>
+      checkRemotePorts(
+        svc,
+        [
+          { local: 1, remote: 8080 },
+          { local: 2, remote: 9000 },
+        ],
+        targets,
+      ),
+    ).not.toThrow();
+    expect(() => checkRemotePorts(svc, [{ local: 1, remote: 80 }], targets)).toThrow(
+      /Port 80 is not a target port of Service echo \(80 is a Service port; its target port is http\); its TCP target ports are 8080, 9000/,
+    );
     expect(() => checkRemotePorts(svc, [{ local: 1, remote: 9001 }], targets)).toThrow(/is UDP; exchange carries TCP only/);
-    expect(() => checkRemotePorts(svc, [{ local: 1, remote: 1234 }], targets)).toThrow(expect.objectContaining({ code: 'KT_TARGET_PORT_NOT_FOUND', hint: expect.stringMatching(/TARGET ports/) }));
+    expect(() => checkRemotePorts(svc, [{ local: 1, remote: 1234 }], targets)).toThrow(
+      expect.objectContaining({ code: 'KT_TARGET_PORT_NOT_FOUND', hint: expect.stringMatching(/TARGET ports/) }),
+    );
   });
 });

@@ -1,7 +1,8 @@
 import { SessionPool, type SessionPoolOptions } from '../session/session-pool.js';
 import { MuxTunnelSession, type DatagramChannel, type MuxTunnelSessionOptions } from './mux-session.js';
 
-export interface MuxPoolOptions extends Omit<MuxTunnelSessionOptions, 'transport'>, Omit<SessionPoolOptions<MuxTunnelSession>, 'openSession'> {}
+export interface MuxPoolOptions
+  extends Omit<MuxTunnelSessionOptions, 'transport'>, Omit<SessionPoolOptions<MuxTunnelSession>, 'openSession'> {}
 
 /**
  * The laptop's data path: mux sessions to the shadow agent, each over its own port-forward to the agent's

@@ -72,7 +72,10 @@ export class MuxTunnelSession extends EventEmitter implements TunnelSession {
     try {
       return await this.client.dial(host, port);
     } catch (error) {
-      if (error instanceof MuxStreamError) throw Object.assign(new Error(`cannot reach ${host}:${port} from the shadow pod: ${error.message}`, { cause: error }), { socksReply: error.socksReply });
+      if (error instanceof MuxStreamError)
+        throw Object.assign(new Error(`cannot reach ${host}:${port} from the shadow pod: ${error.message}`, { cause: error }), {
+          socksReply: error.socksReply,
+        });
       throw sessionLost(error as Error);
     }
   }
@@ -87,7 +90,13 @@ export class MuxTunnelSession extends EventEmitter implements TunnelSession {
 
   /** mux has already accepted the stream when we hear of it: reject() resets it. */
   onForwarded(listener: (port: number, accept: () => Duplex, reject: () => void) => void): void {
-    this.client.on('forward', ({ stream, listenPort }: { stream: MuxStream; listenPort: number }) => listener(listenPort, () => stream, () => stream.destroy()));
+    this.client.on('forward', ({ stream, listenPort }: { stream: MuxStream; listenPort: number }) =>
+      listener(
+        listenPort,
+        () => stream,
+        () => stream.destroy(),
+      ),
+    );
   }
 
   /** The session's datagram side. */

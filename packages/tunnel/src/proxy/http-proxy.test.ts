@@ -10,13 +10,20 @@ describe('HTTP proxy requests', () => {
   });
 
   it('reads CONNECT with 443 by default', () => {
-    expect(parseHttpProxyRequest(Buffer.from('CONNECT api.ns:8443 HTTP/1.1\r\n\r\n'))).toEqual({ kind: 'connect', host: 'api.ns', port: 8443 });
+    expect(parseHttpProxyRequest(Buffer.from('CONNECT api.ns:8443 HTTP/1.1\r\n\r\n'))).toEqual({
+      kind: 'connect',
+      host: 'api.ns',
+      port: 8443,
+    });
   });
 
   it('rewrites an absolute-form request to origin form', () => {
-    const request = parseHttpProxyRequest(Buffer.from('POST http://svc/x?y HTTP/1.1\r\nHost: svc\r\nProxy-Connection: keep-alive\r\nContent-Length: 0\r\n\r\n'));
+    const request = parseHttpProxyRequest(
+      Buffer.from('POST http://svc/x?y HTTP/1.1\r\nHost: svc\r\nProxy-Connection: keep-alive\r\nContent-Length: 0\r\n\r\n'),
+    );
     expect(request.kind).toBe('forward');
-    if (request.kind === 'forward') expect(request.head.toString()).toBe('POST /x?y HTTP/1.1\r\nHost: svc\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    if (request.kind === 'forward')
+      expect(request.head.toString()).toBe('POST /x?y HTTP/1.1\r\nHost: svc\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
   });
 
   it('refuses what is not a proxy request', () => {

@@ -11,7 +11,8 @@ export function splitHostPort(authority: string, defaultPort: number): { host: s
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(authority);
   if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ? Number(bracketed[2]) : defaultPort };
   const colon = authority.lastIndexOf(':');
-  if (colon > 0 && /^\d+$/.test(authority.slice(colon + 1))) return { host: authority.slice(0, colon), port: Number(authority.slice(colon + 1)) };
+  if (colon > 0 && /^\d+$/.test(authority.slice(colon + 1)))
+    return { host: authority.slice(0, colon), port: Number(authority.slice(colon + 1)) };
   return { host: authority, port: defaultPort };
 }
 
@@ -36,5 +37,8 @@ export function parseHttpProxyRequest(head: Buffer): HttpProxyRequest {
 /** A short HTTP response for a proxy failure. */
 export function httpProxyError(status: number, reason: string, detail: string): Buffer {
   const body = `${detail}\n`;
-  return Buffer.from(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, 'latin1');
+  return Buffer.from(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    'latin1',
+  );
 }

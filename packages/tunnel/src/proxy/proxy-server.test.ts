@@ -18,7 +18,9 @@ beforeAll(async () => {
       res.end(Buffer.alloc(Number(req.url.slice(7)), 'x'));
       return;
     }
-    res.end(`${req.method} ${req.url} host=${req.headers.host} connection=${req.headers.connection} proxy=${req.headers['proxy-connection'] ?? '-'}`);
+    res.end(
+      `${req.method} ${req.url} host=${req.headers.host} connection=${req.headers.connection} proxy=${req.headers['proxy-connection'] ?? '-'}`,
+    );
   });
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
   originPort = (origin.address() as AddressInfo).port;
@@ -43,28 +45,63 @@ afterAll(async () => {
 
 describe('ProxyServer against curl', () => {
   it('serves SOCKS5 with the name resolved by the dialer (socks5h)', async () => {
-    const { stdout } = await run('curl', ['-sS', '--max-time', '5', '--socks5-hostname', `127.0.0.1:${proxyPort}`, `http://svc.cluster:${originPort}/a`]);
+    const { stdout } = await run('curl', [
+      '-sS',
+      '--max-time',
+      '5',
+      '--socks5-hostname',
+      `127.0.0.1:${proxyPort}`,
+      `http://svc.cluster:${originPort}/a`,
+    ]);
     expect(stdout).toBe(`GET /a host=svc.cluster:${originPort} connection=undefined proxy=-`);
     expect(dialed).toContain(`svc.cluster:${originPort}`);
   });
 
   it('serves SOCKS5 with an IPv4 address', async () => {
-    const { stdout } = await run('curl', ['-sS', '--max-time', '5', '--socks5', `127.0.0.1:${proxyPort}`, `http://127.0.0.1:${originPort}/b`]);
+    const { stdout } = await run('curl', [
+      '-sS',
+      '--max-time',
+      '5',
+      '--socks5',
+      `127.0.0.1:${proxyPort}`,
+      `http://127.0.0.1:${originPort}/b`,
+    ]);
     expect(stdout).toContain('GET /b');
   });
 
   it('serves HTTP CONNECT tunnels', async () => {
-    const { stdout } = await run('curl', ['-sS', '--max-time', '5', '-p', '-x', `http://127.0.0.1:${proxyPort}`, `http://svc.cluster:${originPort}/c`]);
+    const { stdout } = await run('curl', [
+      '-sS',
+      '--max-time',
+      '5',
+      '-p',
+      '-x',
+      `http://127.0.0.1:${proxyPort}`,
+      `http://svc.cluster:${originPort}/c`,
+    ]);
     expect(stdout).toBe(`GET /c host=svc.cluster:${originPort} connection=undefined proxy=-`);
   });
 
   it('forwards plain absolute-form HTTP requests in origin form, without proxy headers', async () => {
-    const { stdout } = await run('curl', ['-sS', '--max-time', '5', '-x', `http://127.0.0.1:${proxyPort}`, '-H', 'Proxy-Connection: keep-alive', `http://svc.cluster:${originPort}/d?q=1`]);
+    const { stdout } = await run('curl', [
+      '-sS',
+      '--max-time',
+      '5',
+      '-x',
+      `http://127.0.0.1:${proxyPort}`,
+      '-H',
+      'Proxy-Connection: keep-alive',
+      `http://svc.cluster:${originPort}/d?q=1`,
+    ]);
     expect(stdout).toBe(`GET /d?q=1 host=svc.cluster:${originPort} connection=close proxy=-`);
   });
 
   it('moves a large body intact', async () => {
-    const { stdout } = await run('curl', ['-sS', '--max-time', '20', '--socks5-hostname', `127.0.0.1:${proxyPort}`, `http://svc.cluster:${originPort}/bytes/20000000`], { maxBuffer: 64 << 20 });
+    const { stdout } = await run(
+      'curl',
+      ['-sS', '--max-time', '20', '--socks5-hostname', `127.0.0.1:${proxyPort}`, `http://svc.cluster:${originPort}/bytes/20000000`],
+      { maxBuffer: 64 << 20 },
+    );
     expect(stdout.length).toBe(20_000_000);
   });
 
@@ -73,9 +110,27 @@ describe('ProxyServer against curl', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const deadPort = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    const socks = await run('curl', ['-sS', '--max-time', '5', '--socks5', `127.0.0.1:${proxyPort}`, `http://127.0.0.1:${deadPort}/`]).catch((e: { stderr: string }) => e);
+    const socks = await run('curl', [
+      '-sS',
+      '--max-time',
+      '5',
+      '--socks5',
+      `127.0.0.1:${proxyPort}`,
+      `http://127.0.0.1:${deadPort}/`,
+    ]).catch((e: { stderr: string }) => e);
     expect((socks as { stderr: string }).stderr).toMatch(/refused|reply 5|SOCKS5/i);
-    const http = await run('curl', ['-s', '--max-time', '5', '-o', '/dev/null', '-w', '%{http_code}', '-x', `http://127.0.0.1:${proxyPort}`, `http://127.0.0.1:${deadPort}/`]);
+    const http = await run('curl', [
+      '-s',
+      '--max-time',
+      '5',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '-x',
+      `http://127.0.0.1:${proxyPort}`,
+      `http://127.0.0.1:${deadPort}/`,
+    ]);
     expect(http.stdout).toBe('502');
   });
 
@@ -108,7 +163,14 @@ describe('ProxyServer against curl', () => {
       client.on('close', () => resolve(all));
     });
     expect(text).toMatch(/^HTTP\/1.1 400 Bad Request/);
-    const { stdout } = await run('curl', ['-sS', '--max-time', '5', '--socks5', `127.0.0.1:${proxyPort}`, `http://127.0.0.1:${originPort}/e`]);
+    const { stdout } = await run('curl', [
+      '-sS',
+      '--max-time',
+      '5',
+      '--socks5',
+      `127.0.0.1:${proxyPort}`,
+      `http://127.0.0.1:${originPort}/e`,
+    ]);
     expect(stdout).toContain('GET /e');
   });
 });

@@ -90,7 +90,9 @@ export class ProxyServer {
       socket.end(httpProxyError(400, 'Bad Request', (error as Error).message));
       return;
     }
-    const remote = await this.dialOr(request, (error) => socket.end(httpProxyError(502, 'Bad Gateway', `ktctl could not reach ${request.host}:${request.port}: ${(error as Error).message}`)));
+    const remote = await this.dialOr(request, (error) =>
+      socket.end(httpProxyError(502, 'Bad Gateway', `ktctl could not reach ${request.host}:${request.port}: ${(error as Error).message}`)),
+    );
     if (!remote) return;
     if (request.kind === 'connect') socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     else remote.write(request.head);

@@ -52,7 +52,9 @@ async function readAddress(reader: ByteReader, addressType: number): Promise<str
       return groups.join(':');
     }
     default:
-      throw Object.assign(new Error(`SOCKS address type ${addressType} is not supported`), { socksReply: SocksReply.AddressTypeNotSupported });
+      throw Object.assign(new Error(`SOCKS address type ${addressType} is not supported`), {
+        socksReply: SocksReply.AddressTypeNotSupported,
+      });
   }
 }
 

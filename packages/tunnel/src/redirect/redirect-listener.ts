@@ -41,7 +41,9 @@ export class RedirectListener {
       splice(socket, remote);
       socket.resume();
     } catch (error) {
-      this.options.logger?.debug(`redirect to ${target ? `${target.host}:${target.port}` : '(unknown)'} failed: ${(error as Error).message}`);
+      this.options.logger?.debug(
+        `redirect to ${target ? `${target.host}:${target.port}` : '(unknown)'} failed: ${(error as Error).message}`,
+      );
       // A reset, like the refused connection the client would have seen without ktctl.
       socket.resetAndDestroy();
     }

@@ -50,7 +50,14 @@ export class SessionPool<S extends TunnelSession> extends EventEmitter {
   async start(): Promise<void> {
     this.slots[0] = await this.openSlot(0);
     const rest = this.slots.map((_, slot) => slot).slice(1);
-    await Promise.all(rest.map((slot) => this.openSlot(slot).then((s) => (this.slots[slot] = s), () => void this.keepSlot(slot, 0))));
+    await Promise.all(
+      rest.map((slot) =>
+        this.openSlot(slot).then(
+          (s) => (this.slots[slot] = s),
+          () => void this.keepSlot(slot, 0),
+        ),
+      ),
+    );
     this.updateStatus();
   }
 

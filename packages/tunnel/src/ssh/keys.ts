@@ -32,14 +32,7 @@ export function generateSshKeyPair(comment = 'ktctl'): SshKeyPair {
 /** The unencrypted `openssh-key-v1` container (PROTOCOL.key in OpenSSH's sources). */
 function openSshPrivateKey(pub: Buffer, seed: Buffer, pubBlob: Buffer, comment: string): string {
   const check = randomBytes(4);
-  let inner = Buffer.concat([
-    check,
-    check,
-    sshString(KEY_TYPE),
-    sshString(pub),
-    sshString(Buffer.concat([seed, pub])),
-    sshString(comment),
-  ]);
+  let inner = Buffer.concat([check, check, sshString(KEY_TYPE), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(comment)]);
   const pad = (8 - (inner.length % 8)) % 8;
   inner = Buffer.concat([inner, Buffer.from(Array.from({ length: pad }, (_, i) => i + 1))]);
   const body = Buffer.concat([
@@ -65,4 +58,3 @@ function sshString(value: string | Buffer): Buffer {
   const data = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
   return Buffer.concat([uint32(data.length), data]);
 }
-

@@ -77,14 +77,21 @@ export class SshSession extends EventEmitter implements TunnelSession {
 
   /** A `direct-tcpip` channel: the agent connects to host:port inside the cluster. */
   dial(host: string, port: number): Promise<ClientChannel> {
-    return this.openChannel((done) => this.client.forwardOut('127.0.0.1', 0, host, port, done), (error) =>
-      Object.assign(new Error(`cannot reach ${host}:${port} from the shadow pod: ${error.message}`, { cause: error }), { socksReply: replyFor(error) }),
+    return this.openChannel(
+      (done) => this.client.forwardOut('127.0.0.1', 0, host, port, done),
+      (error) =>
+        Object.assign(new Error(`cannot reach ${host}:${port} from the shadow pod: ${error.message}`, { cause: error }), {
+          socksReply: replyFor(error),
+        }),
     );
   }
 
   /** A session channel running a subsystem, e.g. the UDP relay. */
   subsystem(name: string): Promise<ClientChannel> {
-    return this.openChannel((done) => this.client.subsys(name, done), (error) => new Error(`the shadow agent refused subsystem ${name}: ${error.message}`, { cause: error }));
+    return this.openChannel(
+      (done) => this.client.subsys(name, done),
+      (error) => new Error(`the shadow agent refused subsystem ${name}: ${error.message}`, { cause: error }),
+    );
   }
 
   /**
@@ -123,7 +130,10 @@ export class SshSession extends EventEmitter implements TunnelSession {
   }
 
   /** Counts a channel from the moment it is asked for, so concurrent dials spread over sessions. */
-  private openChannel(open: (done: (error: Error | undefined, channel: ClientChannel) => void) => void, describe: (error: Error) => Error): Promise<ClientChannel> {
+  private openChannel(
+    open: (done: (error: Error | undefined, channel: ClientChannel) => void) => void,
+    describe: (error: Error) => Error,
+  ): Promise<ClientChannel> {
     this.channels++;
     return new Promise((resolve, reject) => {
       try {

@@ -59,7 +59,11 @@ async function startPool(): Promise<MuxPool> {
 }
 
 /** A relay client on the pool, collecting what comes back. */
-function relay(options: { idleMs?: number; maxFlows?: number } = {}): { client: UdpRelayClient; got: RelayedDatagram[]; until(n: number): Promise<void> } {
+function relay(options: { idleMs?: number; maxFlows?: number } = {}): {
+  client: UdpRelayClient;
+  got: RelayedDatagram[];
+  until(n: number): Promise<void>;
+} {
   const got: RelayedDatagram[] = [];
   client = new UdpRelayClient({ openChannel: () => pool!.datagramChannel(), onDatagram: (d) => got.push(d), ...options });
   const until = async (n: number): Promise<void> => {
@@ -150,11 +154,22 @@ describe('UdpRelayClient bounds', () => {
   it('queues a bounded amount while the channel opens, drops the rest, then sends the queue', async () => {
     let open: (channel: DatagramChannel) => void = () => undefined;
     const got: RelayedDatagram[] = [];
-    client = new UdpRelayClient({ openChannel: () => new Promise((resolve) => (open = resolve)), onDatagram: (d) => got.push(d), maxQueuedBytes: 4096 });
+    client = new UdpRelayClient({
+      openChannel: () => new Promise((resolve) => (open = resolve)),
+      onDatagram: (d) => got.push(d),
+      maxQueuedBytes: 4096,
+    });
     for (let i = 0; i < 10; i++) client.send(laptop(9000), { address: '10.0.0.1', port: 9 }, Buffer.alloc(1000));
     expect(client.stats.dropped).toBe(6);
     const written: Buffer[] = [];
-    const channel: DatagramChannel = { send: (_flow, _to, payload) => (written.push(payload), true), closeFlow: () => undefined, onDatagram: () => undefined, onFlowClose: () => undefined, onClose: () => undefined, isOpen: true };
+    const channel: DatagramChannel = {
+      send: (_flow, _to, payload) => (written.push(payload), true),
+      closeFlow: () => undefined,
+      onDatagram: () => undefined,
+      onFlowClose: () => undefined,
+      onClose: () => undefined,
+      isOpen: true,
+    };
     open(channel);
     await sleep(10);
     expect(written.map((w) => w.length)).toEqual(Array(4).fill(1000));
@@ -162,7 +177,11 @@ describe('UdpRelayClient bounds', () => {
 
   it('drops datagrams for a while after the channel failed to open, then tries again', async () => {
     let attempts = 0;
-    client = new UdpRelayClient({ openChannel: async () => (attempts++, Promise.reject(new Error('refused'))), onDatagram: () => undefined, retryAfterMs: 200 });
+    client = new UdpRelayClient({
+      openChannel: async () => (attempts++, Promise.reject(new Error('refused'))),
+      onDatagram: () => undefined,
+      retryAfterMs: 200,
+    });
     client.send(laptop(9100), { address: '10.0.0.1', port: 9 }, Buffer.from('a'));
     await sleep(10);
     client.send(laptop(9100), { address: '10.0.0.1', port: 9 }, Buffer.from('b'));

@@ -198,7 +198,8 @@ export class UdpRelayClient {
       if (flow) this.closeFlow(flow, false);
     });
     channel.onClose(() => this.lost(channel));
-    for (const { flow, remote, payload } of this.queue.splice(0)) if (!channel.send(flow.id, remote, payload)) this.drop('the tunnel is not keeping up');
+    for (const { flow, remote, payload } of this.queue.splice(0))
+      if (!channel.send(flow.id, remote, payload)) this.drop('the tunnel is not keeping up');
     this.queuedBytes = 0;
   }
 

@@ -71,24 +71,49 @@ describe('DirectDialer', () => {
 });
 
 describe('EndpointIndex', () => {
-  const running = (name: string, ip: string) => ({ metadata: { name, namespace: 'team' }, status: { podIP: ip, phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } });
+  const running = (name: string, ip: string) => ({
+    metadata: { name, namespace: 'team' },
+    status: { podIP: ip, phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+  });
 
   it('maps ready pod IPs, and forgets a pod that is deleted or not ready', () => {
     const index = new EndpointIndex('team');
     index.onPod('ADDED', running('web-1', '10.244.0.5'));
     expect(index.resolve('10.244.0.5', 80)).toEqual({ namespace: 'team', pod: 'web-1', port: 80 });
-    index.onPod('MODIFIED', { ...running('web-1', '10.244.0.5'), status: { podIP: '10.244.0.5', phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] } });
+    index.onPod('MODIFIED', {
+      ...running('web-1', '10.244.0.5'),
+      status: { podIP: '10.244.0.5', phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] },
+    });
     expect(index.resolve('10.244.0.5', 80)).toBeUndefined();
   });
 
   it("maps a ClusterIP port to a ready endpoint's target port, following the endpoints as they change", () => {
     const index = new EndpointIndex('team');
-    index.onService('ADDED', { metadata: { name: 'web', namespace: 'team' }, spec: { clusterIP: '10.96.3.4', ports: [{ name: 'http', port: 80 }] } });
-    const slice = (pods: [string, boolean][]) => ({ metadata: { name: 'web-abc', namespace: 'team', labels: { 'kubernetes.io/service-name': 'web' } }, endpoints: pods.map(([name, ready]) => ({ conditions: { ready }, targetRef: { kind: 'Pod', name } })), ports: [{ name: 'http', port: 8080 }] });
-    index.onSlice('ADDED', slice([['web-1', true], ['web-2', false]]));
+    index.onService('ADDED', {
+      metadata: { name: 'web', namespace: 'team' },
+      spec: { clusterIP: '10.96.3.4', ports: [{ name: 'http', port: 80 }] },
+    });
+    const slice = (pods: [string, boolean][]) => ({
+      metadata: { name: 'web-abc', namespace: 'team', labels: { 'kubernetes.io/service-name': 'web' } },
+      endpoints: pods.map(([name, ready]) => ({ conditions: { ready }, targetRef: { kind: 'Pod', name } })),
+      ports: [{ name: 'http', port: 8080 }],
+    });
+    index.onSlice(
+      'ADDED',
+      slice([
+        ['web-1', true],
+        ['web-2', false],
+      ]),
+    );
     expect(index.resolve('10.96.3.4', 80)).toEqual({ namespace: 'team', pod: 'web-1', port: 8080 });
     expect(index.resolve('10.96.3.4', 81)).toBeUndefined();
-    index.onSlice('MODIFIED', slice([['web-1', false], ['web-2', true]]));
+    index.onSlice(
+      'MODIFIED',
+      slice([
+        ['web-1', false],
+        ['web-2', true],
+      ]),
+    );
     expect(index.resolve('10.96.3.4', 80)?.pod).toBe('web-2');
     index.onSlice('MODIFIED', slice([]));
     expect(index.resolve('10.96.3.4', 80)).toBeUndefined();

@@ -87,7 +87,9 @@ export class DirectDialer {
   private noteFailure(target: DirectTarget, error: unknown): void {
     const forbidden = isUserError(error) && error.code === ErrorCode.Forbidden;
     if (forbidden) this.forbidden.add(target.namespace);
-    const why = forbidden ? `no pods/portforward in namespace ${target.namespace}; the shadow carries its connections` : (error as Error).message;
+    const why = forbidden
+      ? `no pods/portforward in namespace ${target.namespace}; the shadow carries its connections`
+      : (error as Error).message;
     this.options.logger?.debug(`direct path to ${target.pod}:${target.port} failed (${why}); using the shadow tunnel`);
   }
 }

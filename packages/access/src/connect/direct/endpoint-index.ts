@@ -23,7 +23,10 @@ interface SliceObject {
   ports?: { name?: string; port?: number; protocol?: string }[] | null;
 }
 
-const ready = (pod: PodObject): boolean => !pod.metadata.deletionTimestamp && pod.status?.phase === 'Running' && !!pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+const ready = (pod: PodObject): boolean =>
+  !pod.metadata.deletionTimestamp &&
+  pod.status?.phase === 'Running' &&
+  !!pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 const tcp = (protocol: string | undefined): boolean => (protocol ?? 'TCP') === 'TCP';
 
 /**
@@ -47,9 +50,21 @@ export class EndpointIndex {
   watch(client: KubeClient, signal: AbortSignal, onInterrupt: (what: string, error: unknown) => void): void {
     const ns = this.namespace;
     const common = (what: string) => ({ signal, onInterrupt: (error: unknown) => onInterrupt(what, error) });
-    void watchObjects<PodObject>(client, { apiVersion: 'v1', resource: 'pods', namespace: ns }, { ...common('pods'), onEvent: (e) => this.onPod(e.type, e.object) });
-    void watchObjects<ServiceObject>(client, { apiVersion: 'v1', resource: 'services', namespace: ns }, { ...common('services'), onEvent: (e) => this.onService(e.type, e.object) });
-    void watchObjects<SliceObject>(client, { apiVersion: 'discovery.k8s.io/v1', resource: 'endpointslices', namespace: ns }, { ...common('endpointslices'), onEvent: (e) => this.onSlice(e.type, e.object) });
+    void watchObjects<PodObject>(
+      client,
+      { apiVersion: 'v1', resource: 'pods', namespace: ns },
+      { ...common('pods'), onEvent: (e) => this.onPod(e.type, e.object) },
+    );
+    void watchObjects<ServiceObject>(
+      client,
+      { apiVersion: 'v1', resource: 'services', namespace: ns },
+      { ...common('services'), onEvent: (e) => this.onService(e.type, e.object) },
+    );
+    void watchObjects<SliceObject>(
+      client,
+      { apiVersion: 'discovery.k8s.io/v1', resource: 'endpointslices', namespace: ns },
+      { ...common('endpointslices'), onEvent: (e) => this.onSlice(e.type, e.object) },
+    );
   }
 
   /** Where a connection to ip:port can go directly, or undefined (unknown address, no ready endpoint). */
@@ -90,7 +105,9 @@ export class EndpointIndex {
     this.slices.delete(slice.metadata.name);
     if (type === 'DELETED' || !service) return;
     // An endpoint without a ready condition counts as ready (the EndpointSlice API's own rule).
-    const pods = (slice.endpoints ?? []).filter((e) => e.conditions?.ready !== false && e.targetRef?.kind === 'Pod' && e.targetRef.name).map((e) => e.targetRef!.name!);
+    const pods = (slice.endpoints ?? [])
+      .filter((e) => e.conditions?.ready !== false && e.targetRef?.kind === 'Pod' && e.targetRef.name)
+      .map((e) => e.targetRef!.name!);
     const ports = new Map((slice.ports ?? []).filter((p) => tcp(p.protocol) && p.port !== undefined).map((p) => [p.name ?? '', p.port!]));
     this.slices.set(slice.metadata.name, { service, pods, ports });
   }

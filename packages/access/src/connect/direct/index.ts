@@ -32,10 +32,13 @@ export function startDirectPath(
   const index = new EndpointIndex(namespace);
   const stop = new AbortController();
   ctx.teardown.defer('direct path watches', () => stop.abort());
-  index.watch(client, stop.signal, (what, error) => ctx.logger.debug(`direct path: watch of ${what} interrupted: ${(error as Error).message}`));
+  index.watch(client, stop.signal, (what, error) =>
+    ctx.logger.debug(`direct path: watch of ${what} interrupted: ${(error as Error).message}`),
+  );
   const dialer = new DirectDialer({
     resolve: (host, port) => index.resolve(host, port),
-    open: async (target) => new HeldFinStream(await settled(await openForwardStream(client.transport, target, { openTimeoutMs: ctx.openTimeoutMs }))),
+    open: async (target) =>
+      new HeldFinStream(await settled(await openForwardStream(client.transport, target, { openTimeoutMs: ctx.openTimeoutMs }))),
     fallback,
     maxStreams: MAX_DIRECT_STREAMS,
     logger: ctx.logger,
