@@ -2,25 +2,11 @@
 // is. restoreStale() (what `ktctl clean` and the next `ktctl connect` call) must put the laptop back.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  addUserRules,
-  CLUSTER,
-  Netns,
-  ORIGINAL_RESOLV,
-  restoreStale,
-  Sandbox,
-  snapshot,
-  Subject,
-  withTimeout,
-  hostKtTraces,
-} from './sandbox.js';
+import { describe, expect, it } from 'vitest';
+import { CLUSTER, hostKtTraces, ORIGINAL_RESOLV, restoreStale, sandboxSuite, snapshot, Subject, withTimeout } from './sandbox.js';
 
 describe('kill -9 in the middle of a session', () => {
-  const netns = new Netns();
-  const sandbox = new Sandbox();
-  const subjects: Subject[] = [];
-  let before: Record<string, string>;
+  const { netns, sandbox, subjects, before } = sandboxSuite();
 
   const connect = async () => {
     const subject = new Subject(netns, sandbox, { action: 'connect', backend: 'iptables', ...CLUSTER });
@@ -35,22 +21,10 @@ describe('kill -9 in the middle of a session', () => {
     await withTimeout(subject.exited, 'the killed subject');
   };
 
-  beforeAll(async () => {
-    await netns.create();
-    await addUserRules(netns);
-    before = await snapshot(netns, sandbox);
-  });
-
-  afterAll(async () => {
-    for (const subject of subjects) subject.kill();
-    await netns.destroy();
-    sandbox.remove();
-  });
-
   it('leaves its changes and its journal behind, and restoreStale() undoes them all', async () => {
     const { subject, pid } = await connect();
     await killHard(subject, pid);
-    expect(await snapshot(netns, sandbox)).not.toEqual(before);
+    expect(await snapshot(netns, sandbox)).not.toEqual(before());
     const journal = JSON.parse(readFileSync(join(sandbox.ktHome, 'journal', `${pid}.json`), 'utf8')) as {
       entries: { entry: { kind: string } }[];
     };
@@ -76,7 +50,7 @@ describe('kill -9 in the middle of a session', () => {
         ],
       },
     ]);
-    expect(await snapshot(netns, sandbox)).not.toEqual(before);
+    expect(await snapshot(netns, sandbox)).not.toEqual(before());
 
     const restored = await restoreStale(netns, sandbox);
     expect(restored.report).toEqual({
@@ -84,7 +58,7 @@ describe('kill -9 in the middle of a session', () => {
       failed: [],
       stalePidFiles: [join(sandbox.ktHome, 'pid', `connect-${pid}.pid`)],
     });
-    expect(await snapshot(netns, sandbox)).toEqual(before);
+    expect(await snapshot(netns, sandbox)).toEqual(before());
     expect(readdirSync(join(sandbox.ktHome, 'journal'))).toEqual([]);
   });
 
@@ -96,7 +70,7 @@ describe('kill -9 in the middle of a session', () => {
     await netns.run('iptables', ['-t', 'nat', '-D', 'OUTPUT', '-j', 'KT_CONNECT']);
     const restored = await restoreStale(netns, sandbox);
     expect(restored.report).toMatchObject({ restored: [{ pid, changes: 5 }], failed: [] });
-    expect(await snapshot(netns, sandbox)).toEqual(before);
+    expect(await snapshot(netns, sandbox)).toEqual(before());
   });
 
   it('the next connect restores what the killed one left, then runs and restores its own', async () => {
@@ -108,7 +82,7 @@ describe('kill -9 in the middle of a session', () => {
     expect(readFileSync(sandbox.resolvConf, 'utf8').match(/# Kt DNS Begin/g)).toHaveLength(1);
     expect((await netns.run('iptables-save', ['-t', 'nat'])).match(/-A OUTPUT -j KT_CONNECT/g)).toHaveLength(1);
     expect(await second.subject.stop()).toBe(0);
-    expect(await snapshot(netns, sandbox)).toEqual(before);
+    expect(await snapshot(netns, sandbox)).toEqual(before());
     expect(readFileSync(sandbox.resolvConf, 'utf8')).toBe(ORIGINAL_RESOLV);
   });
 
@@ -119,7 +93,7 @@ describe('kill -9 in the middle of a session', () => {
     expect(restored.report).toEqual({ restored: [], failed: [], stalePidFiles: [] });
     expect(await snapshot(netns, sandbox)).toEqual(during);
     expect(await live.subject.stop()).toBe(0);
-    expect(await snapshot(netns, sandbox)).toEqual(before);
+    expect(await snapshot(netns, sandbox)).toEqual(before());
   });
 });
 

@@ -12,6 +12,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 
 const execFileAsync = promisify(execFile);
 const REPO = resolve(import.meta.dirname, '../../..');
@@ -226,4 +227,34 @@ export async function hostKtTraces(): Promise<string[]> {
   if ((await sh('ip', ['route'])).includes('10.99.0.0/16')) traces.push('host has the test cluster route');
   if (readdirSync('/etc').some((n) => n.includes('.kt-'))) traces.push('a ktctl temp file in /etc');
   return traces;
+}
+
+/**
+ * One namespace and sandbox for a describe block: created with the user's own firewall rules before its tests
+ * (the snapshot `before()` is taken then), and every subject it started killed and both removed after.
+ */
+export function sandboxSuite(): { netns: Netns; sandbox: Sandbox; subjects: Subject[]; before: () => Record<string, string> } {
+  const netns = new Netns();
+  const sandbox = new Sandbox();
+  const subjects: Subject[] = [];
+  let snapshotBefore: Record<string, string> | undefined;
+  beforeAll(async () => {
+    await netns.create();
+    await addUserRules(netns);
+    snapshotBefore = await snapshot(netns, sandbox);
+  });
+  afterAll(async () => {
+    for (const subject of subjects) subject.kill();
+    await netns.destroy();
+    sandbox.remove();
+  });
+  return {
+    netns,
+    sandbox,
+    subjects,
+    before: () => {
+      if (!snapshotBefore) throw new Error('the sandbox snapshot is taken in beforeAll');
+      return snapshotBefore;
+    },
+  };
 }

@@ -1,7 +1,7 @@
 // A TUN device (`kt0`) made through /dev/net/tun and TUNSETIFF: packets routed into it are read by the
 // process, packets it writes come out of it, and it is gone after SIGTERM or kill -9 plus restoreStale().
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUserRules, hostKtTraces, Netns, restoreStale, Sandbox, snapshot, Subject, withTimeout } from './sandbox.js';
+import { describe, expect, it } from 'vitest';
+import { hostKtTraces, restoreStale, sandboxSuite, snapshot, Subject, withTimeout } from './sandbox.js';
 
 const TUN = { tun: { name: 'kt0', address: '10.255.0.1/32' }, routes: [{ cidr: '10.99.0.0/16', device: 'kt0' }] };
 
@@ -13,22 +13,7 @@ const udpProbe = (host: string, port: number, text: string) => `
   setTimeout(() => { console.log('timeout'); process.exit(0); }, 1500);`;
 
 describe('a TUN device', () => {
-  const netns = new Netns();
-  const sandbox = new Sandbox();
-  const subjects: Subject[] = [];
-  let before: Record<string, string>;
-
-  beforeAll(async () => {
-    await netns.create();
-    await addUserRules(netns);
-    before = await snapshot(netns, sandbox);
-  });
-
-  afterAll(async () => {
-    for (const subject of subjects) subject.kill();
-    await netns.destroy();
-    sandbox.remove();
-  });
+  const { netns, sandbox, subjects, before } = sandboxSuite();
 
   it('carries packets both ways and is removed with its route on SIGTERM', async () => {
     const subject = new Subject(netns, sandbox, { action: 'connect', ...TUN });
@@ -38,7 +23,7 @@ describe('a TUN device', () => {
     expect(JSON.parse(await netns.node(udpProbe('10.99.0.7', 9999, 'ping')))).toEqual({ text: 'pong:ping', from: '10.99.0.7:9999' });
     expect(subject.events).toContainEqual(expect.objectContaining({ event: 'packet', dst: '10.99.0.7', dport: 9999, payload: 'ping' }));
     expect(await subject.stop()).toBe(0);
-    expect(await snapshot(netns, sandbox)).toEqual(before);
+    expect(await snapshot(netns, sandbox)).toEqual(before());
   });
 
   it('vanishes with a killed process, and restoreStale() finishes the journal', async () => {
@@ -49,7 +34,7 @@ describe('a TUN device', () => {
     await withTimeout(subject.exited, 'the killed subject');
     const restored = await restoreStale(netns, sandbox);
     expect(restored.report).toMatchObject({ restored: [{ pid: ready.pid, changes: 2 }], failed: [] });
-    expect(await snapshot(netns, sandbox)).toEqual(before);
+    expect(await snapshot(netns, sandbox)).toEqual(before());
   });
 });
 

@@ -7,6 +7,14 @@ import { createLinuxPlatform } from './platform.js';
 
 describe('createLinuxPlatform', () => {
   const ktHome = () => tempDir('kt-home-');
+  /** A ktHome whose journal holds a dead connect run (pid) that had added one route. */
+  const deadRunWithRoute = (pid: number): string => {
+    const home = ktHome();
+    mkdirSync(join(home, 'journal'), { recursive: true });
+    const entries = [{ seq: 1, state: 'applied', entry: { kind: 'route-added', cidr: '10.96.0.0/16', device: 'kt0' } }];
+    writeFileSync(join(home, 'journal', `${pid}.json`), JSON.stringify({ version: 1, pid, command: 'connect', startedAt: '', entries }));
+    return home;
+  };
 
   it('refuses a session without root (KT_NOT_ROOT) before running anything', async () => {
     const runner = recordingRunner();
@@ -30,16 +38,7 @@ describe('createLinuxPlatform', () => {
   });
 
   it('without root, restoreStale() undoes nothing and says the killed run needs sudo ktctl clean', async () => {
-    const home = ktHome();
-    mkdirSync(join(home, 'journal'), { recursive: true });
-    const journal = {
-      version: 1,
-      pid: 424242,
-      command: 'connect',
-      startedAt: '',
-      entries: [{ seq: 1, state: 'applied', entry: { kind: 'route-added', cidr: '10.96.0.0/16', device: 'kt0' } }],
-    };
-    writeFileSync(join(home, 'journal', '424242.json'), JSON.stringify(journal));
+    const home = deadRunWithRoute(424242);
     const runner = recordingRunner();
     const platform = createLinuxPlatform({ ktHome: home, runner, geteuid: () => 1000, isAlive: () => false });
     const report = await platform.restoreStale();
@@ -51,16 +50,7 @@ describe('createLinuxPlatform', () => {
   });
 
   it('as root, restoreStale() undoes a dead run with the real commands', async () => {
-    const home = ktHome();
-    mkdirSync(join(home, 'journal'), { recursive: true });
-    const journal = {
-      version: 1,
-      pid: 424243,
-      command: 'connect',
-      startedAt: '',
-      entries: [{ seq: 1, state: 'applied', entry: { kind: 'route-added', cidr: '10.96.0.0/16', device: 'kt0' } }],
-    };
-    writeFileSync(join(home, 'journal', '424243.json'), JSON.stringify(journal));
+    const home = deadRunWithRoute(424243);
     const runner = recordingRunner();
     const report = await createLinuxPlatform({ ktHome: home, runner, geteuid: () => 0, isAlive: () => false }).restoreStale();
     expect(report.restored).toEqual([{ pid: 424243, command: 'connect', changes: 1 }]);
