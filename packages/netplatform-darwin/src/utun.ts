@@ -1,5 +1,5 @@
 import type { TunDevice, TunFactory, TunOptions } from '@ktctl/netplatform';
-import { type CommandRunner, type Journal, type JournalEntry, mustRun, netmask, type Undoers } from '@ktctl/netplatform';
+import { type CommandRunner, type Journal, type JournalEntry, mustRun, netmask, tunDevice, type Undoers } from '@ktctl/netplatform';
 import type { Libc } from './libc.js';
 
 // From the macOS SDK: <sys/socket.h>, <sys/sys_domain.h>, <sys/kern_control.h>, <net/if_utun.h>,
@@ -123,55 +123,38 @@ export function createUtunFactory(runner: CommandRunner, journal: Journal, libc:
   };
 }
 
-function openDevice(
-  libc: Libc,
-  fd: number,
-  name: string,
-  mtu: number,
-  close: () => Promise<void>,
-): { device: TunDevice; shutdown: () => Promise<void> } {
-  const listeners: ((packet: Buffer) => void)[] = [];
-  let closed = false;
-  let reading: Promise<void> = Promise.resolve();
-  const readLoop = async () => {
-    const buffer = Buffer.allocUnsafe(mtu + 4 + 64);
-    while (!closed) {
-      let bytes: number;
-      try {
-        bytes = await libc.read(fd, buffer);
-      } catch (error) {
-        // SO_RCVTIMEO: an idle device wakes the read now and then, so close() is noticed.
-        if ((error as NodeJS.ErrnoException).code === 'EAGAIN' || (error as NodeJS.ErrnoException).code === 'EINTR') continue;
-        return;
-      }
-      if (closed || bytes === 0) return;
-      if (bytes <= 4) continue;
-      const packet = Buffer.from(buffer.subarray(4, bytes));
-      for (const listener of listeners) listener(packet);
-    }
-  };
-  const device: TunDevice = {
-    name,
-    mtu,
-    onPacket(listener) {
-      listeners.push(listener);
-      if (listeners.length === 1) reading = readLoop();
-    },
-    write(packet) {
-      if (closed) throw new Error(`${name} is closed`);
-      const framed = Buffer.concat([familyHeader(packet), packet]);
-      if (libc.write(fd, framed) !== framed.length) throw new Error(`writing a packet to ${name} failed: errno ${libc.errno()}`);
+function openDevice(libc: Libc, fd: number, name: string, mtu: number, close: () => Promise<void>) {
+  return tunDevice(
+    {
+      name,
+      mtu,
+      async readLoop(deliver, isClosed) {
+        const buffer = Buffer.allocUnsafe(mtu + 4 + 64);
+        while (!isClosed()) {
+          let bytes: number;
+          try {
+            bytes = await libc.read(fd, buffer);
+          } catch (error) {
+            // SO_RCVTIMEO: an idle device wakes the read now and then, so close() is noticed.
+            if ((error as NodeJS.ErrnoException).code === 'EAGAIN' || (error as NodeJS.ErrnoException).code === 'EINTR') continue;
+            return;
+          }
+          if (isClosed() || bytes === 0) return;
+          if (bytes <= 4) continue;
+          deliver(Buffer.from(buffer.subarray(4, bytes)));
+        }
+      },
+      send(packet) {
+        const framed = Buffer.concat([familyHeader(packet), packet]);
+        if (libc.write(fd, framed) !== framed.length) throw new Error(`writing a packet to ${name} failed: errno ${libc.errno()}`);
+      },
+      release() {
+        libc.close(fd);
+        openDevices.delete(name);
+      },
     },
     close,
-  };
-  const shutdown = async () => {
-    if (closed) return;
-    closed = true;
-    await reading;
-    libc.close(fd);
-    openDevices.delete(name);
-  };
-  return { device, shutdown };
+  );
 }
 
 export const utunUndoers: Undoers = {

@@ -1,6 +1,6 @@
 import type { TunDevice, TunFactory, TunOptions } from '@ktctl/netplatform';
 import { type CommandRunner, type Journal, type JournalEntry, type Undoers } from '@ktctl/netplatform';
-import { isIpv6Cidr, netmask } from '@ktctl/netplatform';
+import { isIpv6Cidr, netmask, tunDevice } from '@ktctl/netplatform';
 import { netsh } from './netsh.js';
 import { adapterGuid, type Handle, RING_CAPACITY, guidString, type WintunApi } from './wintun.js';
 
@@ -69,50 +69,37 @@ export function createWintunFactory(runner: CommandRunner, journal: Journal, win
 }
 
 function openDevice(api: WintunApi, adapter: Handle, session: Handle, name: string, mtu: number, close: () => Promise<void>) {
-  const listeners: ((packet: Buffer) => void)[] = [];
   const readEvent = api.WintunGetReadWaitEvent(session);
-  let closed = false;
-  let reading: Promise<void> = Promise.resolve();
-  const drain = () => {
-    const size = [0];
-    for (let packet = api.WintunReceivePacket(session, size); packet; packet = api.WintunReceivePacket(session, size)) {
-      const bytes = api.copyFrom(packet, size[0]!);
-      api.WintunReleaseReceivePacket(session, packet);
-      for (const listener of listeners) listener(bytes);
-    }
-  };
-  const readLoop = async () => {
-    while (!closed) {
-      drain();
-      // Signalled when packets arrive; the timeout only bounds how long close() waits for this loop.
-      await api.WaitForSingleObject(readEvent, WAIT_MS);
-    }
-  };
-  const device: TunDevice = {
-    name,
-    mtu,
-    onPacket(listener) {
-      listeners.push(listener);
-      if (listeners.length === 1) reading = readLoop();
-    },
-    write(packet) {
-      if (closed) throw new Error(`${name} is closed`);
-      const slot = api.WintunAllocateSendPacket(session, packet.length);
-      if (!slot) return;
-      api.copyTo(slot, packet);
-      api.WintunSendPacket(session, slot);
+  return tunDevice(
+    {
+      name,
+      mtu,
+      async readLoop(deliver, isClosed) {
+        while (!isClosed()) {
+          const size = [0];
+          for (let packet = api.WintunReceivePacket(session, size); packet; packet = api.WintunReceivePacket(session, size)) {
+            const bytes = api.copyFrom(packet, size[0]!);
+            api.WintunReleaseReceivePacket(session, packet);
+            deliver(bytes);
+          }
+          // Signalled when packets arrive; the timeout only bounds how long close() waits for this loop.
+          await api.WaitForSingleObject(readEvent, WAIT_MS);
+        }
+      },
+      send(packet) {
+        const slot = api.WintunAllocateSendPacket(session, packet.length);
+        if (!slot) return;
+        api.copyTo(slot, packet);
+        api.WintunSendPacket(session, slot);
+      },
+      release() {
+        api.WintunEndSession(session);
+        api.WintunCloseAdapter(adapter);
+        openAdapters.delete(name);
+      },
     },
     close,
-  };
-  const shutdown = async () => {
-    if (closed) return;
-    closed = true;
-    await reading;
-    api.WintunEndSession(session);
-    api.WintunCloseAdapter(adapter);
-    openAdapters.delete(name);
-  };
-  return { device, shutdown };
+  );
 }
 
 export const wintunUndoers: Undoers = {

@@ -11,3 +11,4 @@ export * from './paths.js';
 export * from './replaced-file.js';
 export * from './restore.js';
 export * from './runner.js';
+export * from './tun-device.js';
