@@ -35,6 +35,9 @@ export function createHttp1Router(options: Http1Options): Http1Router {
   const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo', timeout: POOL_IDLE_MS, noDelay: true });
   const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: CLIENT_IDLE_MS, noDelay: true });
   const handle = (req: IncomingMessage, res: ServerResponse): void => forward(options, agent, req, res, 0);
+  // A client may shut its write side right after its request (`curl`-like tools, `printf ... | nc -N`): keep the
+  // socket half-open and answer every request already read, then close (Node's own default aborts them).
+  (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('request', handle);
   // Without this listener Node answers 100 Continue itself; the backend must decide.
   server.on('checkContinue', handle);
@@ -50,6 +53,7 @@ function forward(o: Http1Options, agent: http.Agent, req: IncomingMessage, res: 
   const backend = o.rules.pick(req.headers);
   const target = o.resolve(backend, o.port);
   const headers = endToEnd(req.rawHeaders, true);
+  if (req.headers.host === undefined) headers.push('Host', hostHeader(target));
   const up = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers, agent, setHost: false });
   const hasBody =
     req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
@@ -93,6 +97,7 @@ function upgrade(o: Http1Options, req: IncomingMessage, socket: Socket, head: Bu
   const backend = o.rules.pick(req.headers);
   const target = o.resolve(backend, o.port);
   const headers = without(req.rawHeaders, ['keep-alive', 'proxy-connection']);
+  if (req.headers.host === undefined) headers.push('Host', hostHeader(target));
   const up = http.request({
     host: target.host,
     port: target.port,
@@ -120,6 +125,14 @@ function upgrade(o: Http1Options, req: IncomingMessage, socket: Socket, head: Bu
     socket.end(`HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
   up.end();
+}
+
+/**
+ * Host for a request that came without one (HTTP/1.0 allows that): it leaves as HTTP/1.1, which requires it (Go's
+ * net/http answers 400), so it gets the backend's address, as a client talking to the backend directly would send.
+ */
+function hostHeader(target: { host: string; port: number }): string {
+  return `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
 }
 
 function statusHead(res: IncomingMessage, raw: string[]): string {

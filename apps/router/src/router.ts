@@ -73,10 +73,9 @@ export async function startRouter(config: RouterConfig, log: Log, deps: RouterDe
           const target = resolve(rules.current.default, port);
           return passThrough(socket, head, target.host, target.port, log);
         }
-        // allowHalfOpen is for pass-through; HTTP servers manage their own connection ends.
-        socket.allowHalfOpen = false;
         if (head.length) socket.unshift(head);
-        if (protocol === 'h2') return void h2.server.emit('connection', socket);
+        // The HTTP/2 server manages its own connection ends; the HTTP/1 one answers after the client's FIN.
+        if (protocol === 'h2') return void ((socket.allowHalfOpen = false), h2.server.emit('connection', socket));
         h1.server.emit('connection', socket);
         socket.resume();
       });

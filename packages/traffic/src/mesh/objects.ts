@@ -2,7 +2,7 @@
 // Service (the original pods) and one mesh Service per developer (their shadow pod). Pure builders.
 import {
   ROUTER_CONTROL_PORT,
-  ROUTER_ENTRY_PATH,
+  ROUTER_COMMAND,
   ROUTER_PODINFO_DIR,
   ROUTER_ANNOTATIONS_FILE,
   routerEnv,
@@ -12,9 +12,6 @@ import { CONTROLLED_BY_KT, Keys, Role, resolveTargetPort, type PodWithPorts, typ
 import { rulesAnnotations } from '../shared/router-rules.js';
 
 type Obj = Record<string, any>;
-
-/** The node inside the shadow image; the router is started with it instead of the agent. */
-const NODE = '/usr/local/bin/node';
 
 /** A TCP port of the Service as the router carries it: the target port's number, and its name if the Service names it. */
 export interface RoutedPort {
@@ -141,7 +138,7 @@ export function routerPod(input: RouterPodInput, meta: MeshMeta): Obj {
     name: 'router',
     image: input.image,
     imagePullPolicy: input.forceUpdate ? 'Always' : 'IfNotPresent',
-    command: [NODE, ROUTER_ENTRY_PATH],
+    command: [...ROUTER_COMMAND],
     env: routerEnv(
       input.ports.map((p) => p.number),
       input.rules.default,
