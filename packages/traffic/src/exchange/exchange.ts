@@ -17,7 +17,7 @@ import {
   type ShadowOptions,
 } from '@ktctl/kube';
 import { AGENT_DNS_PORT, AGENT_SSH_PORT } from '@ktctl/agent-contract';
-import { checkRemotePorts, serviceTargetPorts, TARGET_PORT_HINT } from '../shared/target-ports.js';
+import { carriedPorts, checkRemotePorts, serviceTargetPorts, TARGET_PORT_HINT } from '../shared/target-ports.js';
 import { checkLocalPorts, parseExpose } from '../shared/ports.js';
 import { redirectService } from './service-redirect.js';
 import { exposeLocalPorts, type ExposedPorts, type PortMapping, type ReverseTunnelStatus } from '../shared/reverse-tunnel.js';
@@ -208,13 +208,7 @@ async function podsWithPorts(client: KubeClient, svc: ServiceView, deployments: 
 
 /** Named target ports → their number, so the shadow's container ports carry the same names (the Service resolves them there). */
 function namedTargetPorts(svc: ServiceView, pods: readonly PodWithPorts[]): Map<number, string> {
-  const names = new Map<number, string>();
-  for (const p of svc.spec.ports ?? []) {
-    if (typeof p.targetPort !== 'string' || /^\d+$/.test(p.targetPort) || p.protocol === 'UDP') continue;
-    const number = serviceTargetPorts({ ...svc, spec: { ...svc.spec, ports: [p] } }, pods).tcp[0];
-    if (number !== undefined) names.set(number, p.targetPort);
-  }
-  return names;
+  return new Map(carriedPorts(svc, pods).tcp.flatMap((p) => (p.name ? [[p.number, p.name] as const] : [])));
 }
 
 interface ShadowPlan {

@@ -8,45 +8,17 @@ import {
   routerEnv,
   type RouterRuleSet,
 } from '@ktctl/agent-contract';
-import { CONTROLLED_BY_KT, Keys, Role, resolveTargetPort, type PodWithPorts, type ServicePortView, type ServiceView } from '@ktctl/kube';
+import { CONTROLLED_BY_KT, Keys, Role } from '@ktctl/kube';
 import { rulesAnnotations } from '../shared/router-rules.js';
+import { carriedPorts, type CarriedPort } from '../shared/target-ports.js';
 
 type Obj = Record<string, any>;
 
 /** A TCP port of the Service as the router carries it: the target port's number, and its name if the Service names it. */
-export interface RoutedPort {
-  readonly number: number;
-  readonly name?: string;
-  /** The Service port that leads there (the stuntman keeps it so its targetPort resolves on the original pods). */
-  readonly servicePort: ServicePortView;
-}
+export type RoutedPort = CarriedPort;
 
-/** The Service's TCP target ports, resolved through its pods (a named one needs a pod that has it); UDP ones apart. */
-export function routedPorts(svc: ServiceView, pods: readonly PodWithPorts[]): { tcp: RoutedPort[]; udp: number[] } {
-  const tcp: RoutedPort[] = [];
-  const udp: number[] = [];
-  for (const p of svc.spec.ports ?? []) {
-    const number = resolveThrough(p, pods);
-    if (number === undefined) continue;
-    if (p.protocol === 'UDP') udp.push(number);
-    else if (!tcp.some((t) => t.number === number)) {
-      const named = typeof p.targetPort === 'string' && !/^\d+$/.test(p.targetPort) ? p.targetPort : undefined;
-      tcp.push({ number, servicePort: p, ...(named ? { name: named } : {}) });
-    }
-  }
-  return { tcp, udp };
-}
-
-function resolveThrough(port: ServicePortView, pods: readonly PodWithPorts[]): number | undefined {
-  for (const pod of pods.length ? pods : [undefined]) {
-    try {
-      return resolveTargetPort(port, pod);
-    } catch {
-      // a named port this pod lacks
-    }
-  }
-  return undefined;
-}
+/** The Service's TCP target ports the router listens on (one listener per number); UDP ones apart. */
+export const routedPorts = carriedPorts;
 
 /** What every object of a mesh carries besides its own labels. */
 export interface MeshMeta {

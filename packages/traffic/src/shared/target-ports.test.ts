@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceView } from '@ktctl/kube';
-import { checkRemotePorts, serviceTargetPorts } from './target-ports.js';
+import { carriedPorts, checkRemotePorts, serviceTargetPorts } from './target-ports.js';
 
 const svc: ServiceView = {
   metadata: { name: 'echo' },
@@ -32,6 +32,20 @@ describe('target ports', () => {
   it('resolves named target ports through a pod, UDP apart', () => {
     expect(serviceTargetPorts(svc, [pod])).toEqual({ tcp: [8080, 9000], udp: [9001], unresolved: [] });
     expect(serviceTargetPorts(svc, [])).toEqual({ tcp: [9000], udp: [], unresolved: ['http', 'udp-echo'] });
+  });
+
+  it('carries each TCP target port once, with its name when any Service port names it', () => {
+    const both: ServiceView = {
+      ...svc,
+      spec: { ...svc.spec, ports: [{ name: 'plain', port: 81, protocol: 'TCP', targetPort: 8080 }, ...svc.spec.ports!] },
+    };
+    const { tcp, udp } = carriedPorts(both, [pod]);
+    expect(tcp.map((p) => [p.number, p.name, p.servicePort.port])).toEqual([
+      [8080, 'http', 81],
+      [9000, undefined, 9000],
+    ]);
+    expect(udp).toEqual([9001]);
+    expect(carriedPorts(svc, []).tcp.map((p) => p.number)).toEqual([9000]);
   });
 
   it('accepts target ports and explains a Service port or a UDP port', () => {
