@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { removeCodeSignature } from './macho.js';
 import { nativeAssets } from './native-assets.js';
 import { TARGETS, hasNodeBase, hostTarget, nodeBase, type BinaryTarget } from './node-bases.js';
+import { bundledPackages, nodeLicenseBeside, thirdPartyLicenses } from './third-party-licenses.js';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repoDir = join(appDir, '..', '..');
@@ -57,6 +58,29 @@ async function buildTarget(target: BinaryTarget, bundle: string): Promise<string
   return output;
 }
 
+/**
+ * dist/bin/THIRD_PARTY_LICENSES: Node.js (from the host's base binary: every target's base is the same Node
+ * version), Wintun (inside the Windows binary), and each npm package the bundle holds (bundle.mjs's metafile).
+ */
+function writeThirdPartyLicenses(nodeBinary: string): void {
+  const { version } = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')) as { version: string };
+  const meta = JSON.parse(readFileSync(join(appDir, 'dist', 'ktctl.meta.json'), 'utf8')) as {
+    workingDir: string;
+    inputs: Record<string, unknown>;
+  };
+  const nodeLicense = nodeLicenseBeside(nodeBinary);
+  if (!nodeLicense) throw new Error(`no Node.js LICENSE beside ${nodeBinary} (or in its parent folder)`);
+  const text = thirdPartyLicenses(version, bundledPackages(meta, meta.workingDir), [
+    { title: 'Node.js', license: 'MIT and others, see its text', text: nodeLicense },
+    {
+      title: 'Wintun (Windows binary only)',
+      license: 'Prebuilt Binaries License',
+      text: readFileSync(join(appDir, 'scripts', 'licenses', 'wintun-LICENSE.txt'), 'utf8'),
+    },
+  ]);
+  writeFileSync(join(outDir, 'THIRD_PARTY_LICENSES'), text);
+}
+
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const targets = wanted.length ? TARGETS.filter((t) => wanted.includes(t.id)) : TARGETS.filter((t) => hasNodeBase(t));
@@ -74,6 +98,7 @@ async function main(): Promise<void> {
   for (const name of Object.keys(process.env)) if (name.startsWith('npm_')) delete process.env[name];
   mkdirSync(process.env.TMPDIR, { recursive: true });
   mkdirSync(outDir, { recursive: true });
+  writeThirdPartyLicenses(generator);
   for (const target of targets) console.log(`built ${await buildTarget(target, join(appDir, 'dist', 'ktctl.cjs'))}`);
   // Checksums of every binary in the folder, including ones built earlier or on another runner.
   const sums = readdirSync(outDir)

@@ -1,7 +1,7 @@
 // Bundles the ktctl app into one CommonJS file: the input of the single binary (SEA needs CommonJS) and
 // what `npm exec ktctl` runs in development.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,7 @@ module.exports = loadEmbeddedAddon('koffi.node') ?? require(${JSON.stringify(arg
 };
 const { version } = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8'));
 
-await build({
+const result = await build({
   entryPoints: [join(appDir, 'src/bin.ts')],
   outfile: join(appDir, 'dist/ktctl.cjs'),
   bundle: true,
@@ -41,11 +41,17 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   legalComments: 'none',
-  banner: { js: '#!/usr/bin/env node\nconst __ktctlImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // The marker line is what the release's version check reads back out of every binary (tools/release).
+  banner: {
+    js: `#!/usr/bin/env node\n// ktctl-release-version: ${version}\nconst __ktctlImportMetaUrl = require("node:url").pathToFileURL(__filename).href;`,
+  },
   define: { 'import.meta.url': '__ktctlImportMetaUrl', __KTCTL_VERSION__: JSON.stringify(version) },
   // ssh2's optional native crypto and cpu-features stay out: ssh2 falls back to Node's crypto, and a
   // Node-ABI-bound addon could not load inside the binary anyway.
   external: ['*.node', 'cpu-features'],
   plugins: [embeddedKoffi],
   logLevel: 'warning',
+  // Which files went in: the binary build lists the licences of exactly those packages (THIRD_PARTY_LICENSES).
+  metafile: true,
 });
+writeFileSync(join(appDir, 'dist/ktctl.meta.json'), JSON.stringify({ workingDir: process.cwd(), inputs: result.metafile.inputs }));

@@ -45,7 +45,8 @@ export function nodeBase(target: BinaryTarget, cacheDir: string, env: NodeJS.Pro
     throw new Error(`no Node base binary on npm for ${target.id}: set ${nodeBaseVariable(target)} to a Node ${NODE_BASE_VERSION} binary`);
   const dir = join(cacheDir, `${target.npmPackage}-${NODE_BASE_VERSION}`);
   const binary = join(dir, 'bin', `node${target.exe}`);
-  if (existsSync(binary)) return binary;
+  // Node's LICENSE comes along: THIRD_PARTY_LICENSES reproduces it (every binary is a Node.js binary).
+  if (existsSync(binary) && existsSync(join(dir, 'LICENSE'))) return binary;
   mkdirSync(dir, { recursive: true });
   const tarball = join(cacheDir, `${target.npmPackage}-${NODE_BASE_VERSION}.tgz`);
   if (!existsSync(tarball)) {
@@ -53,7 +54,7 @@ export function nodeBase(target: BinaryTarget, cacheDir: string, env: NodeJS.Pro
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   }
-  execFileSync('tar', ['-xzf', tarball, '-C', dir, '--strip-components=1', `package/bin/node${target.exe}`]);
+  execFileSync('tar', ['-xzf', tarball, '-C', dir, '--strip-components=1', `package/bin/node${target.exe}`, 'package/LICENSE']);
   if (!existsSync(binary)) throw new Error(`${tarball} has no bin/node${target.exe}`);
   return binary;
 }

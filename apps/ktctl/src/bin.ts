@@ -2,8 +2,18 @@ import { VERSION } from './version.js';
 
 // `--version` answers before anything heavy is even evaluated: the rest of the CLI is a lazy chunk.
 const argv = process.argv.slice(2);
-if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
-  process.stdout.write(`${VERSION}\n`);
+if (argv[0] === '--version' || argv[0] === 'version') {
+  import('./version-info.js')
+    .then(({ versionText }) => versionText(argv.slice(1), process.env))
+    .then(
+      (text) => process.stdout.write(text),
+      (error: unknown) => {
+        // A broken config must not hide the version: print it, then the problem.
+        process.stdout.write(`${VERSION}\n`);
+        process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exitCode = 1;
+      },
+    );
 } else {
   // Node's own warnings (a dependency's deprecated API) are noise to users: show them with --debug only.
   process.removeAllListeners('warning');

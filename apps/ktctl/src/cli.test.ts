@@ -16,12 +16,23 @@ function ktctl(args: string[], env: NodeJS.ProcessEnv = {}) {
 
 describe('ktctl CLI', () => {
   it('prints its version and help', () => {
-    expect(ktctl(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    expect(ktctl(['--version'])).toMatchObject({ code: 0, stdout: `${version}\nshadow image: ghcr.io/ktctl/shadow:${version}\n` });
     const help = ktctl(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('ktctl config');
     expect(help.stdout).toContain('--portForwardTimeout, --port-forward-timeout');
     expect(ktctl(['config', 'set', '--help']).stdout).toContain('ktctl config set <key> [value]');
+  });
+
+  it('--version names the image --image, KT_IMAGE_REGISTRY or global.imageRegistry in ~/.kt/config make it pull', () => {
+    const home = freshKtHome();
+    expect(ktctl(['config', 'set', 'global.imageRegistry=registry.corp:5000/'], { KT_HOME: home }).code).toBe(0);
+    expect(ktctl(['--version'], { KT_HOME: home }).stdout).toBe(`${version}\nshadow image: registry.corp:5000/ktctl/shadow:${version}\n`);
+    expect(ktctl(['--version'], { KT_HOME: home, KT_IMAGE_REGISTRY: 'mirror.local' }).stdout).toContain(
+      `shadow image: mirror.local/ktctl/shadow:${version}\n`,
+    );
+    expect(ktctl(['--version', '--imageRegistry', 'flag.local'], { KT_HOME: home }).stdout).toContain(`flag.local/ktctl/shadow:${version}`);
+    expect(ktctl(['--version', '--image', 'my/shadow:dev'], { KT_HOME: home }).stdout).toBe(`${version}\nshadow image: my/shadow:dev\n`);
   });
 
   it('suggests the closest command or flag and exits 2 on usage errors', () => {

@@ -28,7 +28,7 @@ describe('the standalone linux-x64 binary', () => {
   const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runWith([binary], args, { PATH: '', HOME: freshKtHome(), ...env }, tmpdir());
 
   it('runs with an empty PATH and no node_modules next to it', () => {
-    expect(run(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    expect(run(['--version'])).toMatchObject({ code: 0, stdout: `${version}\nshadow image: ghcr.io/ktctl/shadow:${version}\n` });
     expect(run(['--help']).stdout).toContain('ktctl config');
     expect(spawnSync('sh', ['-c', `PATH= ; command -v node`]).status).not.toBe(0);
   });
