@@ -42,9 +42,12 @@ async function expectAgentAnswers(arch: string, emulator: string[]): Promise<voi
   const key = keygen(join(work, `id-${arch}`));
   copyFileSync(`${key}.pub`, join(rootfs, 'root/authorized_keys'));
   writeFileSync(join(rootfs, 'etc/resolv.conf'), 'search kt.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\n');
-  const [sshPort, dnsPort, socksPort] = [await freePort(), await freePort(), await freePort()];
+  const [sshPort, muxPort, dnsPort, socksPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  // Every port of its own: the agents of both platforms share the host's loopback (and so does any other
+  // agent on this machine; the mux port's default 2222 was taken by the first platform's agent).
   const env = {
     KT_SSH_PORT: String(sshPort),
+    KT_MUX_PORT: String(muxPort),
     KT_DNS_PORT: String(dnsPort),
     KT_DNS_HOST: '127.0.0.1',
     KT_AUTHORIZED_KEYS: '/root/authorized_keys',
