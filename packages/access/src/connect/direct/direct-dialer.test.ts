@@ -39,6 +39,28 @@ describe('DirectDialer', () => {
     expect(d.stats).toMatchObject({ direct: 3, fallbacks: 1, open: 2 });
   });
 
+  it('sends a connection to the shadow at once while too many direct streams are still being opened', async () => {
+    const pending: ((s: Duplex) => void)[] = [];
+    const viaShadow: string[] = [];
+    const d = new DirectDialer({
+      resolve: () => pod,
+      open: () => new Promise<Duplex>((resolve) => pending.push(resolve)),
+      fallback: async (t) => (viaShadow.push(`${t.host}:${t.port}`), new PassThrough()),
+      maxStreams: 10,
+      maxOpening: 2,
+    });
+    const slow = [d.dial({ host: '10.244.0.5', port: 1 }), d.dial({ host: '10.244.0.5', port: 2 })];
+    await d.dial({ host: '10.244.0.5', port: 3 });
+    expect(viaShadow).toEqual(['10.244.0.5:3']);
+    expect(d.stats).toMatchObject({ open: 2, opening: 2 });
+    pending.splice(0).forEach((resolve) => resolve(new PassThrough()));
+    await Promise.all(slow);
+    const next = d.dial({ host: '10.244.0.5', port: 4 });
+    pending.splice(0).forEach((resolve) => resolve(new PassThrough()));
+    await next;
+    expect(d.stats).toMatchObject({ direct: 3, fallbacks: 1, open: 3, opening: 0 });
+  });
+
   it('falls back when the port-forward fails, and stops asking in a namespace where it is forbidden', async () => {
     let attempts = 0;
     const forbidden = new UserError(ErrorCode.Forbidden, 'You may not create pods/portforward');

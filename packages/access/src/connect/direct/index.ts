@@ -11,6 +11,8 @@ export { HeldFinStream } from './held-fin.js';
 
 /** Direct streams at once; beyond them connections take the shadow (see DirectDialer). */
 export const MAX_DIRECT_STREAMS = 64;
+/** Direct streams being opened at once; beyond them a burst of connections takes the shadow at once. */
+export const MAX_DIRECT_OPENING = 8;
 /**
  * How long a new direct stream is watched for the kubelet's "connection refused" before it is used. The
  * v4 port-forward protocol has no success signal: the runtime dials the pod's loopback after the upgrade
@@ -41,6 +43,7 @@ export function startDirectPath(
       new HeldFinStream(await settled(await openForwardStream(client.transport, target, { openTimeoutMs: ctx.openTimeoutMs }))),
     fallback,
     maxStreams: MAX_DIRECT_STREAMS,
+    maxOpening: MAX_DIRECT_OPENING,
     logger: ctx.logger,
   });
   index.onPodGone = (pod) => dialer.cut(pod);
