@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package ktctl's tests use (idempotent: apt runs only when something is missing),
 # then the test cluster's own packages.
+#   zsh, fish       - the completion scripts run in real shells
 #   ruby            - syntax check of the generated Homebrew formula, YAML of the krew manifest
 #   shellcheck      - the shell of every workflow step, through actionlint (tools/lint-workflows.sh)
 #   unzip           - reads back the Windows krew archive
@@ -13,7 +14,7 @@
 #   qemu-user-static - runs the arm64 shadow image in the e2e tests
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-pkgs=(ruby shellcheck unzip openssh-client dnsutils dnsmasq-base curl nftables iptables iproute2 binutils binutils-aarch64-linux-gnu
+pkgs=(zsh fish ruby shellcheck unzip openssh-client dnsutils dnsmasq-base curl nftables iptables iproute2 binutils binutils-aarch64-linux-gnu
   libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross qemu-user-static)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,6 +1,7 @@
 import type { CommandDefinition } from '@ktctl/plugin-api';
 import { commands as configCommands } from '@ktctl/plugin-config';
 import { commands as cleanCommands } from '@ktctl/plugin-clean';
+import { completionCommands, programName } from '@ktctl/plugin-completion';
 import { commands as connectCommands } from '@ktctl/plugin-connect';
 import { commands as exchangeCommands } from '@ktctl/plugin-exchange';
 import { commands as forwardCommands } from '@ktctl/plugin-forward';
@@ -21,4 +22,5 @@ export const builtinCommands: readonly CommandDefinition<any>[] = [
   ...recoverCommands,
   ...cleanCommands,
   ...configCommands,
+  ...completionCommands(() => programName().program),
 ];

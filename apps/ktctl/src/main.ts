@@ -1,5 +1,6 @@
 import { ConfigStore, GLOBAL_SECTION, globalFlags, ktHome } from '@ktctl/config';
 import type { CommandDefinition, FlagSpec } from '@ktctl/plugin-api';
+import { COMPLETE_COMMAND, completeWords, programName } from '@ktctl/plugin-completion';
 import { parseArgs, runSelection, type CliIo } from './cli.js';
 import { builtinCommands } from './commands.js';
 import { loadOutsidePlugins, pluginLocations } from './plugins.js';
@@ -76,6 +77,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const outside = loadOutsidePlugins(pluginLocations(env, home), taken);
     for (const warning of outside.warnings) process.stderr.write(`warning: ${warning}\n`);
     const commands = [...builtinCommands, ...outside.commands];
+    // The completion scripts' entry point (and kubectl's, through kubectl_complete-kt): raw words, no parsing.
+    const invoked = programName();
+    if (argv[0] === COMPLETE_COMMAND || invoked.completeOnly) {
+      const words = invoked.completeOnly && argv[0] !== COMPLETE_COMMAND ? argv : argv.slice(1);
+      process.stdout.write(await completeWords(words, commands, globalFlags, env));
+      return 0;
+    }
     const selection = await parseArgs(argv, commands, io);
     if (!selection) return 0;
     const config = new ConfigStore(home, configSections(commands), (w) => process.stderr.write(`warning: ${w}\n`));
