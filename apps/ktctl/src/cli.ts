@@ -11,6 +11,7 @@ import {
 } from '@ktctl/plugin-api';
 import { GLOBAL_SECTION, globalFlags, kebabCase, resolveOptions, type ConfigStore } from '@ktctl/config';
 import { platformService } from './platforms.js';
+import { commandRunState } from './run-state.js';
 import { closest } from './suggest.js';
 import { VERSION } from './version.js';
 
@@ -177,6 +178,11 @@ export async function runSelection(selection: Selection, config: ConfigStore, io
     });
   const logger = createLogger(options.debug ? 'debug' : 'info', io.stderr);
   const services: CoreServices = { config, netplatform: platformService(io.env) };
+  const runState = commandRunState(
+    path.map((p) => p.name),
+    options,
+    io.env,
+  );
   const context: CommandContext = {
     command: path.map((p) => p.name),
     args,
@@ -190,7 +196,12 @@ export async function runSelection(selection: Selection, config: ConfigStore, io
     print: (text) => io.stdout.write(`${text}\n`),
     version: VERSION,
     env: io.env,
+    runState,
   };
-  const result = await leaf.handler(context);
-  return typeof result === 'number' ? result : 0;
+  try {
+    const result = await leaf.handler(context);
+    return typeof result === 'number' ? result : 0;
+  } finally {
+    runState.remove();
+  }
 }

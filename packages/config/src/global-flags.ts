@@ -1,4 +1,4 @@
-import type { FlagSpec, InferFlags } from '@ktctl/plugin-api';
+import { OUTPUT_FORMATS, type FlagSpec, type InferFlags } from '@ktctl/plugin-api';
 import { flagValueSchema } from './flag-values.js';
 
 /** Flags every command takes (KtConnect's global options). */
@@ -29,6 +29,14 @@ export const globalFlags = [
   { name: 'useShadowDeployment', type: 'boolean', default: false, description: 'Create the shadow as a Deployment instead of a bare pod' },
   { name: 'forceUpdate', alias: 'f', type: 'boolean', default: false, description: 'Always pull the shadow image' },
   { name: 'podQuota', type: 'string', description: 'Shadow pod resources, as cpu,memory (e.g. 0.5,512Mi)' },
+  {
+    name: 'output',
+    alias: 'o',
+    type: 'string',
+    choices: OUTPUT_FORMATS,
+    configurable: false,
+    description: 'Report format: text (table) for people, json or yaml for scripts; long-running commands print one JSON ready line',
+  },
 ] as const satisfies readonly FlagSpec[];
 
 /** The global flags' resolved values, typed from the table above (the one place they are written). */

@@ -12,3 +12,4 @@ export * from './replaced-file.js';
 export * from './restore.js';
 export * from './runner.js';
 export * from './tun-device.js';
+export * from './run-state.js';

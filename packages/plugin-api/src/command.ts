@@ -70,6 +70,16 @@ export interface CommandContext<O = Record<string, unknown>> {
   readonly version: string;
   /** The environment ktctl runs in (process.env in the app): handed to services instead of them reading it. */
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * Where a long-running command publishes its live state for `ktctl status` (namespace, shadow pod, tunnel
+   * state, proxy...): merged into this process's state file, which goes when the process exits. Absent in tests.
+   */
+  readonly runState?: RunStateSink;
+}
+
+/** A running command's live state, as `ktctl status` shows it; each update merges its fields into the last. */
+export interface RunStateSink {
+  update(fields: Readonly<Record<string, unknown>>): void;
 }
 
 /** A command a plugin contributes. Handlers return nothing, or an exit code. */

@@ -4,3 +4,4 @@ export * from './logger.js';
 export * from './services.js';
 export * from './teardown.js';
 export * from './until-stopped.js';
+export * from './output.js';
