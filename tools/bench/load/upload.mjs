@@ -1,5 +1,6 @@
-// One bulk upload over TCP: node upload.mjs <host> <port> <bytes>. Writes the bytes, half-closes, waits for
-// the sink's count (sink.mjs) and prints JSON {bytes, seconds, mbPerSecond}. Bounded by a 120 s timeout.
+// One bulk upload over TCP: node upload.mjs <host> <port> <bytes>. Writes the bytes, waits for the sink's
+// count line (sink.mjs, told the same size: no half-close is needed on the way) and prints JSON
+// {bytes, seconds, mbPerSecond}. Bounded by a 120 s timeout.
 import net from 'node:net';
 
 const [host, portText, bytesText] = process.argv.slice(2);
@@ -10,6 +11,7 @@ const socket = net.connect({ host, port: Number(portText), allowHalfOpen: true, 
 const timer = setTimeout(() => fail('timeout'), 120_000);
 let sent = 0;
 let reply = '';
+let done = false;
 
 function fail(message) {
   console.log(JSON.stringify({ error: message }));
@@ -22,16 +24,22 @@ function pump() {
     sent += piece.length;
     if (!socket.write(piece)) return void socket.once('drain', pump);
   }
-  socket.end();
 }
 
-socket.once('connect', pump);
-socket.on('data', (d) => (reply += d.toString()));
-socket.on('end', () => {
+function finish() {
+  if (done) return;
+  done = true;
   clearTimeout(timer);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const bytes = Number(reply.trim());
   console.log(JSON.stringify({ bytes, seconds, mbPerSecond: bytes / seconds / 1e6 }));
   socket.destroy();
+}
+
+socket.once('connect', pump);
+socket.on('data', (d) => {
+  reply += d.toString();
+  if (reply.includes('\n')) finish();
 });
-socket.on('error', (error) => fail(error.message));
+socket.on('end', finish);
+socket.on('error', (error) => (done ? undefined : fail(error.message)));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { quantile, saveResult, table, type Row } from '@ktctl/testkit';
 import { clusterFacts, footprint, inLaptop, sh, startInLaptop, stop, waitForOutput, type ClusterFacts } from './proc.js';
 import { clusterPids, CpuLedger, type Watched } from './cpu.js';
-import { NETEM_CONDITIONS, withCondition } from './netem.js';
+import { NETEM_CONDITIONS, requireNetem, withCondition } from './netem.js';
 
 const FULL_BULK = 256 * 1024 * 1024;
 /** The bulk size of the turn being measured (smaller on a slow, shaped link). */
@@ -94,6 +94,7 @@ export async function runConnect(repoDir: string): Promise<void> {
   const ns = facts.testNamespace;
   const kubectl = (args: string[]) => sh(facts.kubectl, ['--kubeconfig', facts.adminKubeconfig, '-n', ns, ...args]);
   const modes = process.argv.slice(3).filter((m): m is Mode => (MODES as readonly string[]).includes(m));
+  if (process.argv.includes('--netem')) requireNetem();
   sh('bash', [join(repoDir, 'e2e/prepare-ktctl.sh')], 600_000);
   const webPod = kubectl(['get', 'pod', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}']);
   const s: Subjects = {

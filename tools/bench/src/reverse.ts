@@ -282,6 +282,7 @@ async function kubectlUpload(repoDir: string, facts: Facts, ns: string): Promise
     '/usr/local/bin/node',
     '/load/sink.mjs',
     '9300',
+    String(BULK),
   ]);
   const forward = startInLaptop(facts, facts.kubectl, [
     '--kubeconfig',
