@@ -12,10 +12,11 @@
 #   nftables, iptables, iproute2 - the laptop side of connect (kernel redirect, routes), tested in netns
 #   binutils, *-arm64-cross - the shadow image build (readelf/strip, arm64 glibc and libstdc++)
 #   qemu-user-static - runs the arm64 shadow image in the e2e tests
+#   faketime        - ktctl with the laptop clock off from the cluster's (e2e/tests/chaos/skew.test.ts)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 pkgs=(zsh fish ruby shellcheck unzip openssh-client dnsutils dnsmasq-base curl nftables iptables iproute2 binutils binutils-aarch64-linux-gnu
-  libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross qemu-user-static)
+  libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross qemu-user-static faketime)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
