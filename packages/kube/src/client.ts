@@ -47,7 +47,8 @@ export class KubeClient {
   static fromOptions(options: KubeClientOptions = {}): KubeClient {
     const loaded = loadKubeconfig(options);
     const namespace = options.namespace || loaded.contextNamespace || 'default';
-    return new KubeClient(loaded.kubeConfig, loaded.context, namespace, new ApiTransport(loaded.kubeConfig));
+    const transport = new ApiTransport(loaded.kubeConfig, loaded.extras, options.env ?? process.env);
+    return new KubeClient(loaded.kubeConfig, loaded.context, namespace, transport);
   }
 
   /** The API server's URL (its host is never routed into the tunnel). */

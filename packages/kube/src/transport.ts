@@ -1,17 +1,19 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { isUserError } from '@ktctl/plugin-api';
+import { Credentials, type Authentication } from './auth/credentials.js';
+import { proxyAgent, proxyFor } from './auth/proxy.js';
 import { apiError, transportError, type Action } from './errors.js';
+import type { KubeconfigExtras } from './kubeconfig.js';
 
-/** TLS and auth for one request: what both https.request and the `ws` client accept. */
-export interface ConnectOptions {
-  ca?: Buffer | string | undefined;
-  cert?: Buffer | string | undefined;
-  key?: Buffer | string | undefined;
-  rejectUnauthorized?: boolean | undefined;
-  servername?: string | undefined;
-  headers: Record<string, string>;
-  auth?: string | undefined;
+/**
+ * TLS and auth for one connection, and the agent that reaches the server (through the proxy when one
+ * applies; undefined when direct): what both https.request and the `ws` client accept. The agent keeps
+ * no idle sockets, for long-lived connections (WebSockets, watches).
+ */
+export interface ConnectOptions extends Authentication {
+  agent?: http.Agent | undefined;
 }
 
 /** A response of the API server, with its `Date` header (the cluster's clock). */
@@ -32,35 +34,57 @@ export interface RequestSpec {
 }
 
 /**
- * Plain JSON requests to the API server, authenticated by client-node's KubeConfig (client certs, CA,
- * token, exec plugins) over one keep-alive agent. Owning this (instead of the generated clients) gives
- * every response's Date header and merge patches without ceremony.
+ * Plain JSON requests to the API server over one keep-alive agent, authenticated as kubectl would
+ * (`Credentials`) and through the proxy kubectl would use (`proxy-url`, HTTPS_PROXY/NO_PROXY). Owning
+ * this (instead of the generated clients) gives every response's Date header and merge patches without
+ * ceremony.
  */
 export class ApiTransport {
   readonly server: URL;
+  /** The proxy in front of the API server, if any. */
+  readonly proxy: URL | undefined;
+  readonly credentials: Credentials;
   private readonly agent: http.Agent;
+  private readonly streamAgent: http.Agent | undefined;
 
-  constructor(readonly kubeConfig: KubeConfig) {
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    extras: KubeconfigExtras = {},
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
+    this.proxy = proxyFor(this.server, cluster.proxyUrl, env);
+    this.credentials = new Credentials(kubeConfig, extras, env);
     const Agent = this.server.protocol === 'http:' ? http.Agent : https.Agent;
-    this.agent = new Agent({ keepAlive: true, maxSockets: 32 });
+    const pooled = { keepAlive: true, maxSockets: 32 };
+    this.agent = proxyAgent(this.server, this.proxy, pooled) ?? new Agent(pooled);
+    this.streamAgent = proxyAgent(this.server, this.proxy, { keepAlive: false });
   }
 
   /** TLS material and auth headers for a new connection; refreshed per call so exec tokens stay fresh. */
   async connectOptions(): Promise<ConnectOptions> {
-    const opts: https.RequestOptions = { headers: {} };
-    await this.kubeConfig.applyToHTTPSOptions(opts);
-    const { ca, cert, key, rejectUnauthorized, servername, auth } = opts as ConnectOptions;
-    return { ca, cert, key, rejectUnauthorized, servername, auth, headers: { ...(opts.headers as Record<string, string>) } };
+    const auth = await this.credentials.apply();
+    return { ...auth, headers: { ...auth.headers }, agent: this.streamAgent };
   }
 
-  /** Sends one request; resolves for 2xx, throws a UserError/Error for the rest. */
+  /** Sends one request; resolves for 2xx, throws a UserError/Error for the rest. A 401 retries once with fresh credentials. */
   async request<T = unknown>(spec: RequestSpec): Promise<ApiResponse<T>> {
+    try {
+      return await this.requestOnce<T>(spec);
+    } catch (err) {
+      if (isUserError(err) && (err.cause as { status?: number } | undefined)?.status === 401 && this.credentials.invalidate()) {
+        return this.requestOnce<T>(spec);
+      }
+      throw err;
+    }
+  }
+
+  private async requestOnce<T>(spec: RequestSpec): Promise<ApiResponse<T>> {
     const opts = await this.connectOptions();
     const payload = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
-    const headers: Record<string, string> = { ...opts.headers, Accept: 'application/json' };
+    const headers: Record<string, string | string[]> = { ...opts.headers, Accept: 'application/json' };
     if (payload) {
       headers['Content-Type'] = spec.contentType ?? 'application/json';
       // Node frames a DELETE body with neither chunking nor a length unless told: the server would read it as the next request.
@@ -92,7 +116,7 @@ export class ApiTransport {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => reject(apiError(res.statusCode ?? 0, safeJson(Buffer.concat(chunks).toString('utf8')), action)));
       });
-      req.on('error', (err) => reject(signal?.aborted ? err : transportError(err, this.server, action)));
+      req.on('error', (err) => reject(signal?.aborted || isUserError(err) ? err : transportError(err, this.server, action)));
       req.end();
     });
   }
@@ -112,7 +136,8 @@ export class ApiTransport {
         res.on('error', (err) => reject(transportError(err, this.server, spec.action)));
       });
       req.setTimeout(spec.timeoutMs ?? 30_000, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
-      req.on('error', (err) => reject(transportError(err, this.server, spec.action)));
+      // A proxy that gave no tunnel already failed with its own one-line UserError.
+      req.on('error', (err) => reject(isUserError(err) ? err : transportError(err, this.server, spec.action)));
       req.end(payload);
     });
   }
@@ -120,6 +145,7 @@ export class ApiTransport {
   /** Closes idle keep-alive connections so the process can exit. */
   close(): void {
     this.agent.destroy();
+    this.streamAgent?.destroy();
   }
 }
 
