@@ -84,7 +84,14 @@ function forward(o: Http1Options, agent: http.Agent, req: IncomingMessage, res: 
 
 function respond(ures: IncomingMessage, res: ServerResponse): void {
   res.writeHead(ures.statusCode!, ures.statusMessage, endToEnd(ures.rawHeaders, false));
-  ures.pipe(res, { end: false });
+  // A pump rather than pipe(): pipe() sets up and tears down six listeners per response, most of a small
+  // response's cost besides the parsers; backpressure is the same (pause until the client drains).
+  ures.on('data', (chunk: Buffer) => {
+    if (!res.write(chunk)) {
+      ures.pause();
+      res.once('drain', () => ures.resume());
+    }
+  });
   ures.on('end', () => {
     if (ures.rawTrailers.length) res.addTrailers(pairs(ures.rawTrailers));
     res.end();
@@ -141,19 +148,29 @@ function statusHead(res: IncomingMessage, raw: string[]): string {
   return `${text}\r\n`;
 }
 
-/** Raw headers without the hop-by-hop ones, nor those the Connection header names. */
+/** Raw headers without the hop-by-hop ones, nor those the Connection header names. One pass unless a Connection header names some. */
 function endToEnd(raw: string[], request: boolean): string[] {
-  const named = new Set<string>();
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.toLowerCase() === 'connection') for (const t of raw[i + 1]!.split(',')) named.add(t.trim().toLowerCase());
-  }
+  let named: Set<string> | undefined;
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if ((HOP_BY_HOP.has(name) && !(request && name === 'transfer-encoding')) || named.has(name)) continue;
-    out.push(raw[i]!, raw[i + 1]!);
+    const name = raw[i]!;
+    // Hop-by-hop names are 2 to 17 characters and start with c, k, p, t or u; skip lower-casing all others.
+    const first = name.charCodeAt(0) | 0x20;
+    if (first === 0x63 || first === 0x6b || first === 0x70 || first === 0x74 || first === 0x75) {
+      const lower = name.toLowerCase();
+      if (lower === 'connection') {
+        named ??= new Set();
+        for (const t of raw[i + 1]!.split(',')) named.add(t.trim().toLowerCase());
+        continue;
+      }
+      if (HOP_BY_HOP.has(lower) && !(request && lower === 'transfer-encoding')) continue;
+    }
+    out.push(name, raw[i + 1]!);
   }
-  return out;
+  if (!named) return out;
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) if (!named.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
+  return kept;
 }
 
 /** Node's rawHeaders/rawTrailers list → [name, value] pairs. */

@@ -67,7 +67,13 @@ describe('mesh objects', () => {
     expect(JSON.parse(p.metadata.annotations['kt-router-rules'])).toEqual(rules);
     expect(p.metadata.annotations['kt-ref-count']).toBe('1');
     const c = p.spec.containers[0];
-    expect(c.command).toEqual(['/usr/local/bin/node', '--max-semi-space-size=1', '/opt/ktctl/router.cjs']);
+    expect(c.command).toEqual([
+      '/usr/local/bin/node',
+      '--max-semi-space-size=1',
+      '--max-old-space-size=64',
+      '--v8-pool-size=1',
+      '/opt/ktctl/router.cjs',
+    ]);
     expect(c.env).toContainEqual({ name: 'KT_ROUTER_PORTS', value: '8080,9090' });
     expect(c.env).toContainEqual({ name: 'KT_ROUTER_DEFAULT_BACKEND', value: 'web-kt-stuntman' });
     expect(c.ports).toEqual([
