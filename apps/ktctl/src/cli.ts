@@ -59,6 +59,9 @@ function register(y: Argv, def: CommandDefinition<any>, parents: CommandDefiniti
     (sub: Argv) => {
       for (const p of def.positionals ?? []) sub.positional(p.name, { description: p.description, type: 'string' });
       for (const spec of def.flags ?? []) sub.option(spec.name, yargsOption(spec));
+      // The command's own flags first, under their own heading; the global ones follow under theirs.
+      const own = (def.flags ?? []).filter((f) => !f.hidden).map((f) => f.name);
+      if (own.length) sub.group(own, 'Flags:');
       for (const child of def.subcommands ?? []) register(sub, child, path, select);
       for (const [command, meaning] of def.examples ?? []) sub.example(command, meaning);
       if (def.passthrough) sub.epilog(`After "--": ${def.passthrough.description}.`);
@@ -68,8 +71,45 @@ function register(y: Argv, def: CommandDefinition<any>, parents: CommandDefiniti
   );
 }
 
+/** The commands the words of argv select (`config set`), ignoring flags and their values. */
+function selectedPath(argv: readonly string[], commands: readonly CommandDefinition<any>[]): CommandDefinition<any>[] {
+  const path: CommandDefinition<any>[] = [];
+  let level = commands;
+  for (const word of argv) {
+    if (word === '--') break;
+    const next = level.find((c) => c.name === word || (c.aliases ?? []).includes(word));
+    if (!next) continue;
+    path.push(next);
+    level = next.subcommands ?? [];
+  }
+  return path;
+}
+
+/** A required positional left out, said in ktctl's words: which one, what it is, where to read more. */
+function missingPositional(message: string, argv: readonly string[], commands: readonly CommandDefinition<any>[]): UsageError | undefined {
+  const counts = /^Not enough non-option arguments: got (\d+), need at least (\d+)$/.exec(message);
+  const path = selectedPath(argv, commands);
+  const leaf = path[path.length - 1];
+  if (!counts || !leaf) return undefined;
+  const missing = (leaf.positionals ?? []).filter((p) => p.required)[Number(counts[1])];
+  if (!missing) return undefined;
+  const command = `ktctl ${path.map((p) => p.name).join(' ')}`;
+  return new UsageError(`"${command}" needs <${missing.name}>: ${missing.description.replace(/[.\s]+$/, '')}`, {
+    code: ErrorCode.MissingArgument,
+    hint: `Run "${command} --help"`,
+  });
+}
+
 /** Turns a yargs failure into a usage error that suggests the closest command or flag. */
-function usageFailure(message: string, argv: readonly string[], commandNames: string[], flagNames: string[]): UsageError {
+function usageFailure(
+  message: string,
+  argv: readonly string[],
+  commandNames: string[],
+  flagNames: string[],
+  commands: readonly CommandDefinition<any>[] = [],
+): UsageError {
+  const missing = missingPositional(message, argv, commands);
+  if (missing) return missing;
   const unknown = /^Unknown (?:argument|arguments|command)s?: (.+)$/.exec(message);
   if (!unknown) return new UsageError(message, { hint: 'Run "ktctl --help" (or "ktctl <command> --help")' });
   const first = unknown[1]!.split(', ')[0]!;
@@ -135,12 +175,13 @@ export async function parseArgs(
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .epilog('Flags may be set as defaults with "ktctl config set", or through KT_* environment variables.');
   for (const spec of globalFlags) y.option(spec.name, { ...yargsOption(spec), global: true });
+  y.group([...(globalFlags as readonly FlagSpec[]).filter((f) => !f.hidden).map((f) => f.name), 'help', 'version'], 'Global flags:');
   for (const def of commands) register(y, def, [], (s) => (selected = s));
   y.demandCommand(1, 'Name a command');
   try {
     await y.parseAsync();
   } catch (error) {
-    throw usageFailure((error as Error).message, argv, allCommandNames(commands), allFlagNames(commands));
+    throw usageFailure((error as Error).message, argv, allCommandNames(commands), allFlagNames(commands), commands);
   }
   return selected;
 }

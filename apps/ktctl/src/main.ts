@@ -1,5 +1,5 @@
-import { ConfigStore, GLOBAL_SECTION, globalFlags, ktHome } from '@ktctl/config';
-import type { CommandDefinition, FlagSpec } from '@ktctl/plugin-api';
+import { ConfigStore, GLOBAL_SECTION, globalFlags, ktHome, parseFlagText } from '@ktctl/config';
+import { settleLiveProgress, type CommandDefinition, type FlagSpec } from '@ktctl/plugin-api';
 import { COMPLETE_COMMAND, completeWords, programName } from '@ktctl/plugin-completion';
 import { parseArgs, runSelection, type CliIo } from './cli.js';
 import { builtinCommands } from './commands.js';
@@ -66,9 +66,27 @@ function configSections(commands: readonly CommandDefinition<any>[]): Map<string
   ]);
 }
 
+/**
+ * Whether an error report shows its stack: `--debug`, else KT_DEBUG, else `global.debug` in ~/.kt/config
+ * (the same places the debug option itself is resolved from). A config that cannot be read says no.
+ */
+async function wantsDebug(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<boolean> {
+  if (argv.includes('--debug') || argv.includes('-d')) return true;
+  const spec = globalFlags.find((f) => f.name === 'debug')!;
+  if (env.KT_DEBUG !== undefined) {
+    const parsed = parseFlagText(spec, env.KT_DEBUG);
+    return 'value' in parsed && parsed.value === true;
+  }
+  try {
+    const config = new ConfigStore(ktHome(env), new Map([[GLOBAL_SECTION, globalFlags]]), () => {});
+    return (await config.read())[GLOBAL_SECTION]?.debug === true;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs ktctl with these arguments; returns the process exit code. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const debug = argv.includes('--debug') || argv.includes('-d');
   const { signal, insist, release } = abortOnSignals();
   const io: CliIo = { env, stdout: process.stdout, stderr: process.stderr, signal, insist };
   try {
@@ -89,7 +107,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const config = new ConfigStore(home, configSections(commands), (w) => process.stderr.write(`warning: ${w}\n`));
     return await runSelection(selection, config, io);
   } catch (error) {
-    return reportError(error, { debug, stderr: process.stderr });
+    settleLiveProgress();
+    return reportError(error, { debug: await wantsDebug(argv, env), stderr: process.stderr });
   } finally {
     release();
   }

@@ -14,6 +14,7 @@ export const ErrorCode = {
   Usage: 'KT_USAGE',
   UnknownCommand: 'KT_UNKNOWN_COMMAND',
   UnknownFlag: 'KT_UNKNOWN_FLAG',
+  MissingArgument: 'KT_MISSING_ARGUMENT',
   InvalidFlag: 'KT_INVALID_FLAG',
   InvalidConfig: 'KT_INVALID_CONFIG',
   ConfigKeyUnknown: 'KT_CONFIG_KEY_UNKNOWN',

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Logger } from './logger.js';
+import type { Logger, Progress } from './logger.js';
 
 /** How a long-running command is ended and taken apart (connect, exchange, preview, forward). */
 export interface UntilStoppedOptions {
@@ -26,12 +26,13 @@ export interface UntilStoppedOptions {
  * or a failure, then closes and warns each undo step that failed with what will retry it.
  */
 export async function runUntilStopped(
-  deps: { readonly logger: Logger; readonly signal: AbortSignal },
+  deps: { readonly logger: Logger; readonly signal: AbortSignal; readonly progress?: Progress },
   options: UntilStoppedOptions,
 ): Promise<number> {
   const { logger, signal } = deps;
   let failed = false;
   try {
+    deps.progress?.ready?.();
     for (const line of options.ready) logger.info(line);
     if (options.run) return await options.run();
     logger.info(options.stopHint);

@@ -45,6 +45,7 @@ export const connectCommand = defineCommand({
     const { connect } = await import('@ktctl/access/connect');
     const client = clientFromFlags(ctx.options);
     try {
+      ctx.logger.info(`Using context ${client.context}, API server ${client.server.origin}, namespace ${client.namespace}`);
       const progress = progressReporter(ctx.progress);
       const connection = await connect(options, {
         client,
