@@ -6,3 +6,4 @@
 export * from './shadow.js';
 export * from './udp-relay/index.js';
 export * from './router.js';
+export * from './program.js';
