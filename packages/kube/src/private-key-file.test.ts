@@ -49,5 +49,10 @@ describe('writePrivateKey', () => {
     const file = await writePrivateKey(join(dir, 'key'), 'run2', generateSshKeyPair(), { uid: 65534, gid: 65534 });
     expect(statSync(file.path).uid).toBe(65534);
     expect(statSync(join(dir, 'key')).uid).toBe(65534);
+    // A first run creates ~/.kt too: that folder is theirs as well, the existing parent stays as it was.
+    const nested = await writePrivateKey(join(dir, 'kt', 'key'), 'run3', generateSshKeyPair(), { uid: 65534, gid: 65534 });
+    expect(statSync(join(dir, 'kt')).uid).toBe(65534);
+    expect(statSync(nested.path).uid).toBe(65534);
+    expect(statSync(dir).uid).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { SshKeyPair } from '@ktctl/tunnel/keys';
 
 /** The private key written under `<ktHome>/key/<name>` with mode 0600; `remove()` deletes it. */
@@ -25,12 +25,25 @@ export async function writePrivateKey(
   keys: SshKeyPair,
   owner?: { uid: number; gid: number },
 ): Promise<KeyFile> {
-  await mkdir(keyDir, { recursive: true, mode: 0o700 });
+  // mkdir names the first folder it had to create (~/.kt on a first run): every one from there down is theirs.
+  const first = await mkdir(keyDir, { recursive: true, mode: 0o700 });
   const path = join(keyDir, name);
   await writeFile(path, keys.privateKey, { mode: 0o600, flag: 'w' });
   if (owner) {
+    for (const dir of createdDirs(first, keyDir)) await chown(dir, owner.uid, owner.gid);
     await chown(keyDir, owner.uid, owner.gid);
     await chown(path, owner.uid, owner.gid);
   }
   return { path, remove: () => rm(path, { force: true }) };
+}
+
+/** The folders from `first` (the outermost one mkdir created, if any) down to `leaf`. */
+function createdDirs(first: string | undefined, leaf: string): string[] {
+  if (!first) return [];
+  const out: string[] = [];
+  for (let dir = resolve(leaf); dir.length >= resolve(first).length; dir = dirname(dir)) {
+    out.push(dir);
+    if (dir === dirname(dir)) break;
+  }
+  return out;
 }
