@@ -1,4 +1,5 @@
 import type { CommandDefinition } from '@ktctl/plugin-api';
+import { commands as birdseyeCommands } from '@ktctl/plugin-birdseye';
 import { commands as configCommands } from '@ktctl/plugin-config';
 import { commands as cleanCommands } from '@ktctl/plugin-clean';
 import { completionCommands, programName } from '@ktctl/plugin-completion';
@@ -8,6 +9,7 @@ import { commands as forwardCommands } from '@ktctl/plugin-forward';
 import { commands as meshCommands } from '@ktctl/plugin-mesh';
 import { commands as previewCommands } from '@ktctl/plugin-preview';
 import { commands as recoverCommands } from '@ktctl/plugin-recover';
+import { commands as statusCommands } from '@ktctl/plugin-status';
 
 /**
  * The built-in commands: the one static composition point of ktctl. A new built-in plugin package is
@@ -20,6 +22,8 @@ export const builtinCommands: readonly CommandDefinition<any>[] = [
   ...forwardCommands,
   ...previewCommands,
   ...recoverCommands,
+  ...birdseyeCommands,
+  ...statusCommands,
   ...cleanCommands,
   ...configCommands,
   ...completionCommands(() => programName().program),

@@ -2,6 +2,7 @@ import { CONTROLLED_BY_KT, Keys, type ObjectRef } from '@ktctl/kube';
 import { ktConfigOf, type RestoreAction, type SeenObject } from '../shared/restore.js';
 import { recordedReplicas } from '../shared/scale.js';
 import { savedSelector } from '../shared/service-selector.js';
+import { secondsSilent } from '../shared/stale.js';
 import { staleRouteActions } from './stale-routes.js';
 
 /** One step of a clean, in the order it must run. */
@@ -9,8 +10,7 @@ export type CleanAction = Exclude<RestoreAction, { kind: 'clear-annotations' }>;
 
 /** Seconds since the owner last proved alive: its heartbeat, else its creation. */
 function silence(object: SeenObject, now: number, key: string = Keys.lastHeartBeat): number {
-  const beat = Number(object.annotations[key]);
-  return now - (Number.isFinite(beat) && beat > 0 ? beat : (object.createdAt ?? 0));
+  return secondsSilent(object, now, key);
 }
 
 function name(ref: ObjectRef): string {

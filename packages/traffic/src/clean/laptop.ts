@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ErrorCode, isUserError, type Logger } from '@ktctl/plugin-api';
 import { ktHome } from '@ktctl/config';
-import type { NetPlatform } from '@ktctl/netplatform';
+import { listRunStates, removeDeadRunStates, runStateDir, type NetPlatform } from '@ktctl/netplatform';
 import { removeKeyFiles, staleKeyFiles } from './dead-run-keys.js';
 
 /** What the laptop half of clean is handed. */
@@ -36,8 +36,11 @@ export async function cleanLaptop(deps: LaptopCleanDeps, dryRun: boolean): Promi
   if (dryRun) {
     for (const run of runs) for (const change of run.changes) deps.print(`would undo (pid ${run.pid}, ${run.command}): ${change}`);
     for (const key of keys) deps.print(`would remove ${key}`);
+    for (const run of listRunStates(runStateDir(ktHome(deps.env))).filter((r) => !r.alive))
+      deps.print(`would remove the state file of dead ktctl ${run.command} (pid ${run.pid})`);
     return;
   }
+  for (const file of removeDeadRunStates(runStateDir(ktHome(deps.env)))) logger.debug(`removed ${file}`);
   if (platform && runs.length && !platform.isAdmin()) {
     logger.warn(`${runs.length} dead run(s) left changes on this machine; run "sudo ktctl clean" to undo them`);
   } else if (platform) {

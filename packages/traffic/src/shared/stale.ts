@@ -6,3 +6,13 @@
  * check stop calling an owner live. Heartbeats come every 2 minutes, so this misses two of them.
  */
 export const STALE_AFTER_SECONDS = 300;
+
+/** Seconds since an object's owner last proved alive (cluster time): its heartbeat (or `key`), else its creation. */
+export function secondsSilent(
+  object: { readonly annotations: Readonly<Record<string, string>>; readonly createdAt?: number },
+  now: number,
+  key = 'kt-last-heart-beat',
+): number {
+  const beat = Number(object.annotations[key]);
+  return now - (Number.isFinite(beat) && beat > 0 ? beat : (object.createdAt ?? 0));
+}

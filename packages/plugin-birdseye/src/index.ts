@@ -1,0 +1,4 @@
+import { birdseyeCommand } from './birdseye-command.js';
+
+/** The commands this plugin contributes. */
+export const commands = [birdseyeCommand];
