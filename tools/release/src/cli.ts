@@ -4,6 +4,7 @@
 //   release manifests <SHA256SUMS> <tag> <base-url> <out> ktctl.rb (Homebrew), ktctl.json (Scoop), kt.yaml (krew)
 //   release check-versions <tag> [--repo d] [--dist d] [--image oci.tar] [--run binary]...
 //   release check-image <oci.tar> [--pushed-digest f --pushed-manifest f] [--platform p]... [--file path]...
+//   release npm-stage <package-dir> <stage-dir> [--tag t] [--pack out-dir]   built package as npm should see it (npm publish <stage-dir>)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { packageRelease } from './archives.js';
 import { collectClaims, disagreements } from './check-versions.js';
 import { layoutProblems, pushedImageProblems, readImageLayout } from './image-layout.js';
+import { packStaged, stagePackage } from './npm-package.js';
 import { homebrewFormula, krewManifest, parseSha256Sums, scoopManifest } from './manifests.js';
 import { stampVersion, versionFromTag } from './version.js';
 
@@ -66,6 +68,19 @@ const commands: Record<string, (args: string[]) => void> = {
     const wrong = disagreements(version, claims);
     if (wrong.length > 0) fail(wrong);
     for (const claim of claims) console.log(`ok  ${claim.version}  ${claim.what}`);
+  },
+  'npm-stage'(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { pack: { type: 'string' }, tag: { type: 'string' } },
+    });
+    const [packageDir, stageDir] = positionals;
+    if (!packageDir || !stageDir) fail(['usage: npm-stage <package-dir> <stage-dir> [--tag vX.Y.Z] [--pack out-dir]']);
+    const version = values.tag ? versionFromTag(values.tag) : undefined;
+    const staged = stagePackage(here(packageDir), here(stageDir), join(repoDir, 'LICENSE'), version);
+    console.log(`staged ${staged}`);
+    if (values.pack) console.log(`packed ${packStaged(staged, here(values.pack))}`);
   },
   'check-image'(args) {
     const { values, positionals } = parseArgs({
