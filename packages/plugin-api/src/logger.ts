@@ -144,8 +144,11 @@ function liveProgress(terminal: LiveTerminal): Progress {
   };
   const failAll = (): void => settle(paint(terminal, '31', '✗'));
   const ok = paint(terminal, '32', '✓');
+  // Once ready, what still happens (a reconnect) is said in settled lines: nothing keeps spinning for hours.
+  let ready = false;
   const show = (step: string, detail: string): void => {
     settle(ok);
+    if (ready) return void writeAbove(terminal, `${paint(terminal, '36', '•')} ${step}: ${detail}\n`);
     current = { step, detail, since: terminal.now() };
     activeRenderers.add(failAll);
     draw();
@@ -177,6 +180,7 @@ function liveProgress(terminal: LiveTerminal): Progress {
     },
     ready() {
       settle(ok);
+      ready = true;
       terminal.sink.write(`${ok} ready in ${formatElapsed(terminal.now() - terminal.startedAt)}\n`);
     },
   };

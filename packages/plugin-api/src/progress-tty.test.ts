@@ -41,6 +41,7 @@ describe('progress on a terminal', () => {
       expect.stringMatching(/^✓ ready in [0-9.]+ s$/),
       'Connected',
       'Press Ctrl-C',
+      '• shadow pod: reconnecting…',
     ]);
     // The live line was redrawn with a spinner while the stage lasted, in colour.
     expect(raw).toMatch(/\r\x1b\[2K\x1b\[36m[⠀-⣿]\x1b\[0m shadow pod: pulling/);
@@ -70,6 +71,7 @@ describe('progress on a terminal', () => {
         'waiting for replicas: web 0/1',
         'Connected',
         'Press Ctrl-C',
+        'shadow pod: reconnecting…',
         '',
       ].join('\n'),
     );

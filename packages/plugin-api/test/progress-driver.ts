@@ -23,4 +23,6 @@ if (process.argv[2] === 'fail') {
     { logger, signal: AbortSignal.abort(), progress },
     { ready: ['Connected'], stopHint: 'Press Ctrl-C', close: async () => [] },
   );
+  // After ready: a reconnect is one settled line, and nothing keeps the process (or a spinner) going.
+  report('shadow pod', 'reconnecting…');
 }
