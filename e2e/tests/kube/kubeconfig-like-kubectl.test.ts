@@ -279,6 +279,63 @@ describe('exec credential plugins', () => {
   });
 });
 
+/** A free loopback port (bound, then released). */
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe('the ktctl binary on a terminal', () => {
+  it('shows the plugin prompt, takes the typed code, logs in with the client certificate it returns, and forwards', async () => {
+    const admin = readFileSync(cluster.kubeconfig(), 'utf8');
+    const pem = (field: string) => Buffer.from(new RegExp(`${field}: (\\S+)`).exec(admin)![1]!, 'base64').toString('utf8');
+    const credential = JSON.stringify({
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: { clientCertificateData: pem('client-certificate-data'), clientKeyData: pem('client-key-data') },
+    });
+    writeFileSync(join(dir, 'cert.json'), credential);
+    const plugin = join(dir, 'cert.sh');
+    writeFileSync(
+      plugin,
+      `#!/bin/sh\nprintf 'One-time code: ' >&2\nread code\n[ "$code" = 31337 ] || exit 9\ncat '${join(dir, 'cert.json')}'\n`,
+    );
+    chmodSync(plugin, 0o755);
+    const file = kubeconfig(
+      join(dir, 'exec-cert'),
+      `{exec: {apiVersion: client.authentication.k8s.io/v1, command: ${plugin}, interactiveMode: IfAvailable}}`,
+    );
+    const port = await freePort();
+    const ktctl = join(repo, '.cache', 'e2e', 'bin', 'ktctl');
+    const child = spawn('script', ['-qfec', `${ktctl} forward echo ${port}:80 --kubeconfig ${file}`, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('One-time code: ') && !output.includes('31337')) child.stdin.write('31337\r');
+    });
+    try {
+      await waitFor(async () => output.includes('Forwarding'), { timeoutMs: 60_000, what: `ktctl forward to start (output: ${output})` });
+      const body = await new Promise<string>((resolve, reject) =>
+        http
+          .get(`http://127.0.0.1:${port}/`, (res) => {
+            let b = '';
+            res.on('data', (d: Buffer) => (b += d.toString())).on('end', () => resolve(b));
+          })
+          .on('error', reject),
+      );
+      expect(body.trim()).toBe('hello from echo');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('close', r));
+    }
+  });
+});
+
 describe('under sudo', () => {
   const user = `h13a${randomBytes(3).toString('hex')}`;
   let home = '';
