@@ -2,6 +2,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runConnect } from './connect.js';
+import { runMesh } from './mesh.js';
 import { runReverse } from './reverse.js';
 import { runStartup } from './startup.js';
 
@@ -10,6 +11,7 @@ const benchmarks: Record<string, (repo: string) => void | Promise<void>> = {
   startup: runStartup,
   connect: runConnect,
   reverse: runReverse,
+  mesh: runMesh,
 };
 const name = process.argv[2];
 const bench = name ? benchmarks[name] : undefined;

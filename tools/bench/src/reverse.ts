@@ -65,7 +65,7 @@ function service(ns: string, name: string): object {
 }
 
 /** The client: the shadow image's node, idle, with the load scripts mounted from a ConfigMap. */
-function clientPod(ns: string, image: string): object {
+export function clientPod(ns: string, image: string): object {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
