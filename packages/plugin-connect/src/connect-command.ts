@@ -1,12 +1,13 @@
-import { defineCommand, progressReporter, runUntilStopped, type CommandContext } from '@ktctl/plugin-api';
+import { defineCommand, printReadyEvent, progressReporter, runUntilStopped, type CommandContext } from '@ktctl/plugin-api';
 import { globalFlagValues, shadowImage } from '@ktctl/config';
 import type { ConnectEvent, ConnectMode, ConnectOptions } from '@ktctl/access/connect';
 import { connectFlags } from './flags.js';
 import { runWithProxy } from './run-with-proxy.js';
 
 function describeEvent(ctx: CommandContext, progress: (step: string, detail: string) => void, event: ConnectEvent): void {
-  if (event.kind === 'progress') progress(event.step, event.detail);
-  else if (event.status === 'connected') ctx.logger.info('Tunnel: connected');
+  if (event.kind === 'progress') return progress(event.step, event.detail);
+  ctx.runState?.update({ state: event.status, detail: event.status === 'connected' ? undefined : event.detail });
+  if (event.status === 'connected') ctx.logger.info('Tunnel: connected');
   else ctx.logger.warn(`Tunnel: ${event.detail}`);
 }
 
@@ -44,6 +45,13 @@ export const connectCommand = defineCommand({
     const { clientFromFlags } = await import('@ktctl/kube');
     const { connect } = await import('@ktctl/access/connect');
     const client = clientFromFlags(ctx.options);
+    ctx.runState?.update({
+      state: 'starting',
+      namespace: client.namespace,
+      context: client.context,
+      mode: options.mode,
+      dnsMode: options.dnsMode,
+    });
     try {
       ctx.logger.info(`Using context ${client.context}, API server ${client.server.origin}, namespace ${client.namespace}`);
       const progress = progressReporter(ctx.progress);
@@ -57,6 +65,26 @@ export const connectCommand = defineCommand({
       });
       const { host, port } = connection.proxy;
       const command = ctx.args.command;
+      const tun = connection.tun
+        ? { device: connection.tun.device, address: connection.tun.address, routes: [...connection.tun.routes] }
+        : undefined;
+      ctx.runState?.update({
+        state: 'connected',
+        namespace: connection.namespace,
+        shadow: connection.shadowPod,
+        proxy: `${host}:${port}`,
+        tun,
+      });
+      printReadyEvent(ctx, {
+        namespace: connection.namespace,
+        context: client.context,
+        shadow: connection.shadowPod,
+        mode: options.mode,
+        proxy: { host, port },
+        proxyPort: port,
+        tun: tun ?? null,
+        dnsMode: options.dnsMode ?? null,
+      });
       return await runUntilStopped(ctx, {
         ready: [
           `Connected to namespace ${connection.namespace} through shadow pod ${connection.shadowPod}`,

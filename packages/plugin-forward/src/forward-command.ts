@@ -1,10 +1,15 @@
-import { defineCommand, runUntilStopped, type CommandContext } from '@ktctl/plugin-api';
+import { defineCommand, printReadyEvent, runUntilStopped, type CommandContext } from '@ktctl/plugin-api';
 import type { ForwardStatus, ServicePortView } from '@ktctl/kube';
 import type { FollowEvent, ServiceForward } from '@ktctl/access/forward';
 import { askChoice, processTerminal } from './prompt.js';
 import { serviceOfTarget } from './service-argument.js';
 
 function describeFollow(ctx: CommandContext, service: string, event: FollowEvent): void {
+  ctx.runState?.update(
+    event.kind === 'lost'
+      ? { state: 'reconnecting', detail: `pod ${event.pod} is ${event.why}` }
+      : { state: 'ready', pod: event.pod, detail: undefined },
+  );
   if (event.kind === 'lost') ctx.logger.warn(`Pod ${event.pod} is ${event.why}; waiting for another ready pod of service ${service}…`);
   else ctx.logger.info(`Now forwarding to pod ${event.pod}${event.previous ? ` (was ${event.previous})` : ''}`);
 }
@@ -61,6 +66,23 @@ export const forwardCommand = defineCommand({
       throw error;
     }
     const { host, localPort, servicePort, targetPort, pod } = forward;
+    ctx.runState?.update({
+      state: 'ready',
+      namespace: client.namespace,
+      context: client.context,
+      service,
+      pod,
+      localAddress: `${host}:${localPort}`,
+    });
+    printReadyEvent(ctx, {
+      namespace: client.namespace,
+      service,
+      host,
+      localPort,
+      servicePort: servicePort.port,
+      targetPort,
+      pod,
+    });
     return runUntilStopped(ctx, {
       ready: [
         `Forwarding ${host}:${localPort} → service ${service} port ${servicePort.port} (pod ${pod}, port ${targetPort}) in namespace ${client.namespace}`,

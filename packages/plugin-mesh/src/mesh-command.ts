@@ -1,9 +1,11 @@
-import { defineCommand, progressReporter, runUntilStopped, type CommandContext } from '@ktctl/plugin-api';
+import { defineCommand, printReadyEvent, progressReporter, runUntilStopped, type CommandContext } from '@ktctl/plugin-api';
 import type { Mesh, MeshEvent, MeshMode } from '@ktctl/traffic/mesh';
 
 function describeEvent(ctx: CommandContext, progress: (step: string, detail: string) => void, event: MeshEvent): void {
-  if (event.kind === 'progress') progress(event.step, event.detail);
-  else if (event.kind === 'router') (event.state === 'router-lost' ? ctx.logger.warn : ctx.logger.info)(`Router: ${event.detail}`);
+  if (event.kind === 'progress') return progress(event.step, event.detail);
+  if (event.kind === 'status' && event.status !== 'closed')
+    ctx.runState?.update({ state: event.status, detail: event.status === 'connected' ? undefined : event.detail });
+  if (event.kind === 'router') (event.state === 'router-lost' ? ctx.logger.warn : ctx.logger.info)(`Router: ${event.detail}`);
   else if (event.status === 'connected') ctx.logger.info(`Tunnel: connected (${event.detail})`);
   else if (event.status !== 'closed') ctx.logger.warn(`Tunnel: ${event.detail}`);
 }
@@ -83,6 +85,7 @@ export const meshCommand = defineCommand({
     const { clientFromFlags } = await import('@ktctl/kube');
     const { mesh } = await import('@ktctl/traffic/mesh');
     const client = clientFromFlags(ctx.options);
+    ctx.runState?.update({ state: 'starting', namespace: client.namespace, context: client.context, mode: ctx.options.mode });
     try {
       const progress = progressReporter(ctx.progress);
       const m = await mesh(
@@ -98,6 +101,18 @@ export const meshCommand = defineCommand({
         },
         { client, logger: ctx.logger, onEvent: (e) => describeEvent(ctx, progress, e), signal: ctx.signal, env: ctx.env },
       );
+      const exposed = m.ports.map((p) => ({ local: p.local, remote: p.remote }));
+      const mark = m.mode === 'manual' ? { label: m.label } : { header: m.header };
+      ctx.runState?.update({
+        state: 'connected',
+        namespace: m.namespace,
+        service: m.service,
+        shadow: m.shadow,
+        mode: m.mode,
+        ports: exposed,
+        ...mark,
+      });
+      printReadyEvent(ctx, { namespace: m.namespace, service: m.service, mode: m.mode, shadow: m.shadow, ...mark, ports: exposed });
       return await runUntilStopped(ctx, {
         ready: readyLines(m),
         stopHint: 'Press Ctrl-C to end the mesh',

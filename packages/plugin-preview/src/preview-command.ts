@@ -1,4 +1,4 @@
-import { defineCommand, progressReporter, runUntilStopped } from '@ktctl/plugin-api';
+import { defineCommand, printReadyEvent, progressReporter, runUntilStopped } from '@ktctl/plugin-api';
 import { parseExpose } from '@ktctl/traffic/ports';
 import { checkPreviewName } from './preview-name.js';
 
@@ -37,6 +37,7 @@ export const previewCommand = defineCommand({
     const { clientFromFlags } = await import('@ktctl/kube');
     const { startPreview } = await import('@ktctl/traffic/preview');
     const client = clientFromFlags(ctx.options);
+    ctx.runState?.update({ state: 'starting', namespace: client.namespace, context: client.context, service: name });
     try {
       const preview = await startPreview(
         {
@@ -52,13 +53,25 @@ export const previewCommand = defineCommand({
           client,
           logger: ctx.logger,
           onProgress: progressReporter(ctx.progress),
-          onTunnel: (status, detail) =>
-            status === 'reconnecting' || status === 'failed' ? ctx.logger.warn(`Tunnel: ${detail}`) : ctx.logger.info(`Tunnel: ${detail}`),
+          onTunnel: (status, detail) => {
+            if (status !== 'closed') ctx.runState?.update({ state: status, detail: status === 'connected' ? undefined : detail });
+            if (status === 'reconnecting' || status === 'failed') ctx.logger.warn(`Tunnel: ${detail}`);
+            else ctx.logger.info(`Tunnel: ${detail}`);
+          },
           signal: ctx.signal,
           env: ctx.env,
         },
       );
       const where = ports.map((p) => `${name}:${p.remote} → localhost:${p.local}`).join(', ');
+      const exposed = ports.map((p) => ({ local: p.local, remote: p.remote }));
+      ctx.runState?.update({ state: 'connected', namespace: preview.namespace, service: name, shadow: preview.shadowPod, ports: exposed });
+      printReadyEvent(ctx, {
+        namespace: preview.namespace,
+        service: name,
+        shadow: preview.shadowPod,
+        clusterIP: preview.clusterIP ?? null,
+        ports: exposed,
+      });
       return await runUntilStopped(ctx, {
         ready: [
           `Previewing: service ${name}${preview.clusterIP ? ` (${preview.clusterIP})` : ''} in namespace ${preview.namespace}, through shadow pod ${preview.shadowPod}: ${where}`,
