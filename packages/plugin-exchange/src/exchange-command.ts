@@ -1,9 +1,11 @@
-import { defineCommand, progressReporter, runUntilStopped, type CommandContext } from '@ktctl/plugin-api';
+import { defineCommand, printReadyEvent, progressReporter, runUntilStopped, type CommandContext } from '@ktctl/plugin-api';
 import type { ExchangeMode, TrafficEvent } from '@ktctl/traffic/exchange';
 
 function describeEvent(ctx: CommandContext, progress: (step: string, detail: string) => void, event: TrafficEvent): void {
-  if (event.kind === 'progress') progress(event.step, event.detail);
-  else if (event.status === 'connected') ctx.logger.info(`Tunnel: connected (${event.detail})`);
+  if (event.kind === 'progress') return progress(event.step, event.detail);
+  if (event.status !== 'closed')
+    ctx.runState?.update({ state: event.status, detail: event.status === 'connected' ? undefined : event.detail });
+  if (event.status === 'connected') ctx.logger.info(`Tunnel: connected (${event.detail})`);
   else if (event.status !== 'closed') ctx.logger.warn(`Tunnel: ${event.detail}`);
 }
 
@@ -56,6 +58,7 @@ export const exchangeCommand = defineCommand({
     const { clientFromFlags } = await import('@ktctl/kube');
     const { exchange } = await import('@ktctl/traffic/exchange');
     const client = clientFromFlags(ctx.options);
+    ctx.runState?.update({ state: 'starting', namespace: client.namespace, context: client.context, mode: ctx.options.mode });
     try {
       const progress = progressReporter(ctx.progress);
       const ex = await exchange(
@@ -71,10 +74,23 @@ export const exchangeCommand = defineCommand({
         { client, logger: ctx.logger, onEvent: (e) => describeEvent(ctx, progress, e), signal: ctx.signal, env: ctx.env },
       );
       const ports = ex.ports.map((p) => `${p.remote} → localhost:${p.local}`).join(', ');
+      const exposed = ex.ports.map((p) => ({ local: p.local, remote: p.remote }));
+      ctx.runState?.update({
+        state: 'connected',
+        namespace: ex.namespace,
+        service: ex.service,
+        shadow: ex.shadow,
+        mode: ex.mode,
+        ports: exposed,
+      });
+      printReadyEvent(ctx, { namespace: ex.namespace, service: ex.service, mode: ex.mode, shadow: ex.shadow, ports: exposed });
       return await runUntilStopped(ctx, {
         ready: [`Service ${ex.service} in namespace ${ex.namespace} is exchanged (${ex.mode} mode, shadow ${ex.shadow}): ${ports}`],
         stopHint: 'Press Ctrl-C to end the exchange',
-        failed: new Promise<void>((resolve) => ex.tunnel.on('status', (s: string) => s === 'failed' && resolve())),
+        failed: Promise.race([
+          new Promise<void>((resolve) => ex.tunnel.on('status', (s: string) => s === 'failed' && resolve())),
+          ex.lost.then((line) => ctx.logger.warn(line)),
+        ]),
         closing: `Ending the exchange of ${ex.service}…`,
         close: () => ex.close(ctx.insist),
         retry: `"ktctl recover ${ex.service}"`,

@@ -98,7 +98,9 @@ function createShadow(client: KubeClient, options: ConnectOptions, deps: Connect
     env: deps.env,
     signal: deps.signal,
   };
-  return startShadow(client, shadowOptions, { teardown, logger: deps.logger, onProgress });
+  // Supervised: a laptop back from sleep, whose objects someone's clean removed meanwhile, recreates them
+  // at once instead of sitting on a dead shadow until the next connection.
+  return startShadow(client, shadowOptions, { teardown, logger: deps.logger, onProgress, supervise: true });
 }
 
 async function changeLaptop(

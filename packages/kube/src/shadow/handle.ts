@@ -159,7 +159,7 @@ export class ShadowHandle {
     if (await this.isReady()) return this.podName;
     const progress = this.parts.hooks.onProgress;
     progress?.({ phase: 'reconnecting', pod: this.podName, detail: 'shadow pod gone or not ready; reconnecting…' });
-    if (!this.parts.useDeployment && !this.joined) await this.recreateIfGone(signal);
+    const recreated = !this.parts.useDeployment && !this.joined && (await this.recreateIfGone(signal));
     const { timeoutSeconds, input } = this.parts;
     this.podName = await waitForShadowPod(this.client, this.locator(), {
       timeoutSeconds,
@@ -167,7 +167,11 @@ export class ShadowHandle {
       onProgress: progress,
       signal,
     });
-    progress?.({ phase: 'connected', pod: this.podName, detail: 'shadow pod ready again' });
+    progress?.({
+      phase: 'connected',
+      pod: this.podName,
+      detail: recreated ? 'reconnected (its pod was gone, e.g. removed by a clean while this laptop slept; recreated it)' : 'reconnected',
+    });
     return this.podName;
   }
 
@@ -186,17 +190,18 @@ export class ShadowHandle {
    * left to the kubelet; a terminating one is waited out (bounded) and created again, with its ConfigMap
    * if that went too.
    */
-  private async recreateIfGone(signal?: AbortSignal): Promise<void> {
+  private async recreateIfGone(signal?: AbortSignal): Promise<boolean> {
     const { workload, configMap } = this.parts.refs;
     for (let i = 0; i < 60; i++) {
       const pod = await this.client.find<{ metadata: { deletionTimestamp?: string } }>(workload);
       if (!pod) break;
-      if (!pod.metadata.deletionTimestamp) return;
+      if (!pod.metadata.deletionTimestamp) return false;
       await sleep(500, undefined, { signal });
     }
     const input = { ...this.parts.input, heartbeat: await this.client.clusterUnixSeconds() };
     if (!(await this.client.find(configMap))) await this.client.create(configMap, keysConfigMap(input));
     await this.client.create(workload, shadowPod(input));
+    return true;
   }
 
   /** Stops the heartbeat, deletes what this run created (or leaves the shared shadow) and the private key. Idempotent. */

@@ -82,6 +82,8 @@ export interface Exchange {
    * up to recoverWaitTime for the replicas, unless `skipWait` aborts. Returns the steps that failed.
    */
   close(skipWait?: AbortSignal): Promise<string[]>;
+  /** Resolves with a line for the user when someone else took the Service meanwhile (selector mode); the run should end. */
+  readonly lost: Promise<string>;
 }
 
 /**
@@ -141,8 +143,10 @@ async function startExchange(
     onStatus: (status, detail) => deps.onEvent({ kind: 'status', status, detail }),
   });
   teardown.defer('reverse tunnel', () => tunnel.close());
+  let lost = new Promise<string>(() => {});
   if (options.mode === 'selector') {
     const redirect = await redirectService(client, name, lock.original, shadow.target, user, deps.logger);
+    lost = redirect.lost;
     lockHeld = false;
     teardown.defer(`selector of service ${name}`, () => redirect.restore());
   } else {
@@ -150,7 +154,7 @@ async function startExchange(
     await unlockService(client, name, lock.original);
     lockHeld = false;
   }
-  return { service: name, namespace: client.namespace, shadow: shadow.name, mode: options.mode, ports, tunnel };
+  return { service: name, namespace: client.namespace, shadow: shadow.name, mode: options.mode, ports, tunnel, lost };
 }
 
 /** Everything exchange does in the namespace, checked in one go before anything changes. */

@@ -1,6 +1,7 @@
 import type { Logger } from '@ktctl/plugin-api';
 import { Heartbeat, Keys, watchObjects, type KubeClient } from '@ktctl/kube';
 import { serviceRef } from '../shared/service-lock.js';
+import { STALE_AFTER_SECONDS } from '../shared/stale.js';
 import {
   isRedirectedTo,
   redirectPatch,
@@ -12,8 +13,23 @@ import {
 
 /** A Service pointed at a shadow: kept that way while the run lives, put back by `restore()`. */
 export interface ServiceRedirect {
-  /** Stops the watch and heartbeat, then restores the selector and annotations exactly. */
+  /** Stops the watch and heartbeat, then restores the selector and annotations exactly (not once someone else took it). */
   restore(): Promise<void>;
+  /**
+   * Resolves with a line for the user once someone else took the Service (their redirect or a fresh
+   * `kt-lock`), e.g. after a clean while this laptop slept: the run should end, leaving it to them.
+   */
+  readonly lost: Promise<string>;
+}
+
+/** Who, other than this run, holds the Service now: its redirect to another shadow, or a fresh kt-lock (we hold none by now). */
+export function takenBy(svc: ServiceState, target: string, now: number): string | undefined {
+  const who = svc.metadata.annotations?.[Keys.user] ?? 'another ktctl run';
+  const redirectedTo = svc.spec.selector?.[Keys.target];
+  if (redirectedTo !== undefined && redirectedTo !== target) return who;
+  const lock = Number(svc.metadata.annotations?.[Keys.lock]);
+  if (Number.isFinite(lock) && lock > 0 && now - lock < STALE_AFTER_SECONDS) return who;
+  return undefined;
 }
 
 /**
@@ -40,6 +56,24 @@ export async function redirectService(
   heartbeat.start();
   const stop = new AbortController();
   let reapplying = Promise.resolve();
+  let lostTo: string | undefined;
+  let onLost: (line: string) => void = () => {};
+  const lost = new Promise<string>((resolve) => (onLost = resolve));
+  // Judged on the Service as it is now, not on the event: after a long sleep the watch replays old states.
+  const reapply = async (): Promise<void> => {
+    const current = await client.get<ServiceState>(ref);
+    if (stop.signal.aborted || lostTo || isRedirectedTo(current, target)) return;
+    const taker = takenBy(current, target, await client.clusterUnixSeconds());
+    if (taker) {
+      lostTo = taker;
+      await heartbeat.stop();
+      onLost(`Service ${name} was taken by ${taker} meanwhile; ending the exchange and leaving the Service to them`);
+      return;
+    }
+    wanted = editedOriginal(current, wanted, target);
+    logger.warn(`Service ${name} was changed by someone else; pointing it back at the shadow`);
+    await apply(current);
+  };
   void watchObjects<ServiceState>(
     client,
     { apiVersion: 'v1', resource: 'services', namespace: client.namespace },
@@ -48,22 +82,24 @@ export async function redirectService(
       signal: stop.signal,
       onInterrupt: (err) => logger.debug(`watch on service ${name}: ${(err as Error).message}`),
       onEvent: (event) => {
-        if (event.type === 'DELETED' || stop.signal.aborted || isRedirectedTo(event.object, target)) return;
-        wanted = editedOriginal(event.object, wanted, target);
-        logger.warn(`Service ${name} was changed by someone else; pointing it back at the shadow`);
+        if (event.type === 'DELETED' || stop.signal.aborted || lostTo || isRedirectedTo(event.object, target)) return;
         reapplying = reapplying
-          .then(() => apply(event.object))
+          .then(reapply)
           .catch((err: unknown) => logger.warn(`could not re-apply the redirect of service ${name}: ${(err as Error).message}`));
       },
     },
   );
   return {
+    lost,
     async restore() {
       stop.abort();
       await heartbeat.stop();
       await reapplying;
       const current = await client.find<ServiceState>(ref);
-      if (current) await client.mergePatch(ref, restorePatch(current, wanted));
+      // Another run's redirect is theirs to undo.
+      const redirectedTo = current?.spec.selector?.[Keys.target];
+      if (!current || lostTo || (redirectedTo !== undefined && redirectedTo !== target)) return;
+      await client.mergePatch(ref, restorePatch(current, wanted));
     },
   };
 }
