@@ -62,9 +62,19 @@ export function loadKubeconfig(options: KubeconfigOptions = {}): LoadedKubeconfi
     if (inCluster) return inCluster;
   }
   if (existing.length === 0 || (explicit && !existsSync(files[0]!))) {
-    throw new UserError(ErrorCode.ClusterUnreachable, `No kubeconfig found (looked at ${files.join(', ') || '$KUBECONFIG'})`, {
-      hint: 'Pass --kubeconfig <file>, set KUBECONFIG, or create ~/.kube/config',
-    });
+    const env = options.env ?? process.env;
+    const saDir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+    // In a pod whose service-account token is not mounted, say so: that is what is missing there.
+    const inPod = !explicit && env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT;
+    throw new UserError(
+      ErrorCode.ClusterUnreachable,
+      `No kubeconfig found (looked at ${files.join(', ') || '$KUBECONFIG'})${inPod ? ` and no service-account token at ${join(saDir, 'token')}` : ''}`,
+      {
+        hint: inPod
+          ? "Mount the pod's service-account token (automountServiceAccountToken: true) or pass --kubeconfig <file>"
+          : 'Pass --kubeconfig <file>, set KUBECONFIG, or create ~/.kube/config',
+      },
+    );
   }
   const read = existing.map(readOne);
   const merged = mergeFirstWins(read.map((r) => r.kc));

@@ -159,9 +159,19 @@ describe('in-cluster configuration', () => {
       code: 'KT_INVALID_CONFIG',
       message: expect.stringContaining("Cannot read the pod's service-account token"),
     });
+    // A pod without its token mounted: one line saying what is missing.
+    expect(() => loadKubeconfig({ env, serviceAccountDir: sa })).toThrow(
+      expect.objectContaining({
+        code: 'KT_CLUSTER_UNREACHABLE',
+        message: expect.stringContaining(`and no service-account token at ${join(sa, 'token')}`),
+      }),
+    );
     // Not a pod: the usual "no kubeconfig" error.
     expect(() => loadKubeconfig({ env: { HOME: env.HOME }, serviceAccountDir: sa })).toThrow(
-      expect.objectContaining({ code: 'KT_CLUSTER_UNREACHABLE' }),
+      expect.objectContaining({
+        code: 'KT_CLUSTER_UNREACHABLE',
+        hint: 'Pass --kubeconfig <file>, set KUBECONFIG, or create ~/.kube/config',
+      }),
     );
   });
 });
