@@ -50,7 +50,8 @@ printf '%s\\n' "\${COMPREPLY[@]}"`,
   return out.split('\n').filter(Boolean);
 }
 
-describe('ktctl completion', () => {
+// Each case starts shells and ktctl a few dozen times: bounded generously for a busy machine.
+describe('ktctl completion', { timeout: 180_000 }, () => {
   it('bash: registers with complete -F and completes commands, flags and values from the flag tables', () => {
     expect(sh('bash', ['--norc', '-c'], 'source <(ktctl completion bash); complete -p ktctl')).toBe(
       'complete -o bashdefault -F _ktctl_complete ktctl\n',

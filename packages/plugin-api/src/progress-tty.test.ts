@@ -27,7 +27,8 @@ function screen(raw: string): string[] {
 
 const strip = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
 
-describe('progress on a terminal', () => {
+// Each case starts tsx (seconds on a busy machine): a generous bound instead of vitest's 5 s.
+describe('progress on a terminal', { timeout: 90_000 }, () => {
   it('one live line per stage with its elapsed time, settled with ✓, log lines above, ending with ready in', () => {
     const raw = onTerminal({});
     const lines = screen(raw).map(strip);
