@@ -6,9 +6,17 @@ import { MuxStream, MuxStreamError, type StreamHost } from './stream.js';
 import { codeName, ErrorCode, Flag, FrameType, MAX_DATA_PAYLOAD, MuxProtocolError, type Frame } from './wire.js';
 import { FrameWriter, type FrameWriterOptions } from './writer.js';
 
+/** The receive window each stream is granted by default (see MuxSessionOptions.streamWindow). */
+export const DEFAULT_STREAM_WINDOW = 8 << 20;
+
 /** Tuning shared by both ends. */
 export interface MuxSessionOptions extends FrameWriterOptions {
-  /** Receive window granted to the peer for each stream, bytes (default 1 MiB). */
+  /**
+   * Receive window granted to the peer for each stream, bytes (default 8 MiB). A stream moves at most one
+   * window per round trip, and under load the round trip through apiserver, kubelet and runtime is tens
+   * of ms: with 1 MiB the reverse path carried 20 MB/s where kubectl's upload made 66 (a window is
+   * credit, not memory: only a stalled reader holds that much).
+   */
   streamWindow?: number;
   /** Largest DATA payload sent (default 256 KiB; at most MAX_DATA_PAYLOAD). */
   maxFrameBytes?: number;
@@ -52,7 +60,7 @@ export abstract class MuxSession extends EventEmitter implements StreamHost {
   ) {
     super();
     this.writer = new FrameWriter(transport, options);
-    this.streamWindow = options.streamWindow ?? 1 << 20;
+    this.streamWindow = options.streamWindow ?? DEFAULT_STREAM_WINDOW;
     this.maxFrameBytes = Math.min(options.maxFrameBytes ?? 256 << 10, MAX_DATA_PAYLOAD);
     transport.on('data', (chunk: Buffer) => this.receive(chunk));
     transport.once('end', () => this.lost('the peer closed the connection'));
