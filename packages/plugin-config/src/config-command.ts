@@ -1,4 +1,12 @@
-import { ErrorCode, UsageError, defineCommand, type CommandContext, type ConfigService } from '@ktctl/plugin-api';
+import {
+  ErrorCode,
+  UsageError,
+  defineCommand,
+  isStructured,
+  printReport,
+  type CommandContext,
+  type ConfigService,
+} from '@ktctl/plugin-api';
 import { ConfigStore, configurableFlags } from '@ktctl/config';
 
 function keyArgument(ctx: CommandContext): string {
@@ -7,6 +15,24 @@ function keyArgument(ctx: CommandContext): string {
 
 function formatValue(value: unknown): string {
   return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+/** Every configurable key, for -o json|yaml: `key`, `value` (the file's, else the default), `set`, `default`. */
+async function allKeyRecords(config: ConfigService): Promise<{ key: string; value: unknown; set: boolean; default: unknown }[]> {
+  const tree = await config.read();
+  const records: { key: string; value: unknown; set: boolean; default: unknown }[] = [];
+  for (const [section, flags] of config.sections) {
+    for (const spec of configurableFlags(flags)) {
+      const set = tree[section]?.[spec.name];
+      records.push({
+        key: `${section}.${spec.name}`,
+        value: set ?? spec.default ?? null,
+        set: set !== undefined,
+        default: spec.default ?? null,
+      });
+    }
+  }
+  return records;
 }
 
 /** Every configurable key with its effective value: the one set in the file, else the default. */
@@ -32,6 +58,13 @@ const show = defineCommand({
   ],
   async handler(ctx) {
     const config = ctx.services.config;
+    if (isStructured(ctx.options)) {
+      const report = ctx.options.all
+        ? { path: config.path, keys: await allKeyRecords(config) }
+        : { path: config.path, config: await config.read() };
+      printReport(ctx, report as never, () => '');
+      return;
+    }
     if (ctx.options.all) {
       ctx.print((await allKeys(config)).join('\n'));
       return;

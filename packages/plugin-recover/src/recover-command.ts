@@ -1,4 +1,4 @@
-import { defineCommand } from '@ktctl/plugin-api';
+import { defineCommand, isStructured, printReport } from '@ktctl/plugin-api';
 
 /** `ktctl recover <svc>` */
 export const recoverCommand = defineCommand({
@@ -18,6 +18,15 @@ export const recoverCommand = defineCommand({
     const { recover, describeRecoverAction } = await import('@ktctl/traffic/recover');
     const client = clientFromFlags(ctx.options);
     const result = await recover(client, String(ctx.args.target ?? ''), describeRecoverAction).finally(() => client.close());
+    if (isStructured(ctx.options)) {
+      const { service, namespace, done, notes, failures } = result;
+      printReport(
+        ctx,
+        { service, namespace, recovered: done.length > 0, done: [...done], notes: [...notes], failures: [...failures] },
+        () => '',
+      );
+      return failures.length ? 1 : 0;
+    }
     for (const line of result.done) ctx.logger.info(`Recovered: ${line}`);
     for (const note of result.notes) ctx.logger.warn(note);
     for (const failure of result.failures) ctx.logger.warn(failure);
