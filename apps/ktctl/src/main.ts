@@ -85,6 +85,21 @@ async function wantsDebug(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   }
 }
 
+/** The cluster flags set in ~/.kt/config's global section, for completion; none when it cannot be read. */
+async function clusterDefaults(home: string): Promise<{ namespace?: string; kubeconfig?: string; context?: string }> {
+  try {
+    const global = (await new ConfigStore(home, new Map([[GLOBAL_SECTION, globalFlags]]), () => {}).read())[GLOBAL_SECTION] ?? {};
+    const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+    return Object.fromEntries(
+      Object.entries({ namespace: text(global.namespace), kubeconfig: text(global.kubeconfig), context: text(global.context) }).filter(
+        ([, v]) => v !== undefined,
+      ),
+    );
+  } catch {
+    return {};
+  }
+}
+
 /** Runs ktctl with these arguments; returns the process exit code. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { signal, insist, release } = abortOnSignals();
@@ -99,7 +114,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const invoked = programName();
     if (argv[0] === COMPLETE_COMMAND || invoked.completeOnly) {
       const words = invoked.completeOnly && argv[0] !== COMPLETE_COMMAND ? argv : argv.slice(1);
-      process.stdout.write(await completeWords(words, commands, globalFlags, env));
+      process.stdout.write(await completeWords(words, commands, globalFlags, env, await clusterDefaults(home)));
       return 0;
     }
     const selection = await parseArgs(argv, commands, io);

@@ -53,6 +53,11 @@ describe('completion from the cluster', () => {
     expect(await complete(`ktctl connect -n ${ns.slice(0, -2)}`)).toEqual([ns]);
     expect(await complete(`ktctl exchange -n ${ns} h12b-`)).toEqual(['h12b-api', 'h12b-web']);
     expect(await complete(`ktctl forward --namespace=${ns} h12b-w`)).toEqual(['h12b-web']);
+    // Without -n: the namespace set in ~/.kt/config.
+    const { env: vars } = ktctlEnv(cluster);
+    const set = await laptop.run('env', [`KT_HOME=${vars.KT_HOME}`, KTCTL, 'config', 'set', 'global.namespace', ns]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(await bash(`KT_HOME=${vars.KT_HOME} ktctl __complete exchange h12b-`)).toBe('h12b-api\nh12b-web\n:4\n');
     // preview names a new Service: nothing to offer.
     expect(await complete(`ktctl preview -n ${ns} h12b-`)).toEqual([]);
   });
@@ -71,7 +76,7 @@ describe('completion from the cluster', () => {
 describe('progress on a terminal', () => {
   it('connect through a pty: context line, live step lines with elapsed time, ready in, the plain lines after', async () => {
     const { args, env: vars } = ktctlEnv(cluster);
-    const command = [KTCTL, 'connect', ...args, '-n', ns, '--disableTunDevice', '--', 'true'].join(' ');
+    const command = [KTCTL, 'connect', ...args, '-n', ns, '--disableTunDevice', '--proxyPort', '2391', '--', 'true'].join(' ');
     const r = await laptop.run(
       'env',
       [...Object.entries(vars).map(([k, v]) => `${k}=${v}`), 'TERM=xterm', 'script', '-qec', command, '/dev/null'],
@@ -97,6 +102,7 @@ describe('progress on a terminal', () => {
     const ready = screen.findIndex((l) => /^✓ ready in \d+\.\d s$/.test(l));
     expect(ready, raw).toBeGreaterThan(screen.indexOf(steps.at(-1)!));
     expect(screen[ready + 1]).toMatch(new RegExp(`^Connected to namespace ${ns} through shadow pod `));
+    expect(screen[ready + 2]).toMatch(/^SOCKS5 and HTTP proxy: 127\.0\.0\.1:2391/);
     // The live line was redrawn in colour while a step lasted.
     expect(raw).toMatch(/\r\x1b\[2K\x1b\[36m[⠀-⣿]\x1b\[0m shadow pod: /);
     expect(await ktObjects(cluster, ns)).toEqual([]);

@@ -5,16 +5,17 @@ interface Named {
 }
 
 /**
- * Namespaces and Services from the cluster the typed flags (or the kubeconfig's context) point at. The
+ * Namespaces and Services from the cluster the typed flags point at, else KT_* variables, else the
+ * `global` section of ~/.kt/config (`defaults`), else the kubeconfig's context. The
  * client loads only when a completion asks for names; each call is bounded by the caller's timeout.
  */
-export function clusterNames(env: NodeJS.ProcessEnv): ClusterNames {
+export function clusterNames(env: NodeJS.ProcessEnv, defaults: ClusterTarget = {}): ClusterNames {
   const list = async (target: ClusterTarget, ref: { apiVersion: string; resource: string }, namespaced: boolean): Promise<string[]> => {
     const { KubeClient } = await import('@ktctl/kube');
     const client = KubeClient.fromOptions({
-      namespace: target.namespace ?? env.KT_NAMESPACE,
-      kubeconfig: target.kubeconfig ?? env.KT_KUBECONFIG,
-      context: target.context ?? env.KT_CONTEXT,
+      namespace: target.namespace ?? env.KT_NAMESPACE ?? defaults.namespace,
+      kubeconfig: target.kubeconfig ?? env.KT_KUBECONFIG ?? defaults.kubeconfig,
+      context: target.context ?? env.KT_CONTEXT ?? defaults.context,
       env,
     });
     try {

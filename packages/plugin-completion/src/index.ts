@@ -1,6 +1,6 @@
 import { ErrorCode, UsageError, defineCommand, type CommandDefinition, type FlagSpec } from '@ktctl/plugin-api';
 import { clusterNames } from './cluster.js';
-import { SHELLS, complete, formatCompletion, type Shell } from './engine.js';
+import { SHELLS, complete, formatCompletion, type ClusterTarget, type Shell } from './engine.js';
 import { completionScript } from './scripts.js';
 
 export { complete, formatCompletion, Directive, SHELLS, type Completion, type Candidate, type ClusterNames } from './engine.js';
@@ -19,9 +19,10 @@ export async function completeWords(
   commands: readonly CommandDefinition<any>[],
   globalFlags: readonly FlagSpec[],
   env: NodeJS.ProcessEnv,
+  defaults: ClusterTarget = {},
 ): Promise<string> {
   const timeoutMs = Number(env.KTCTL_COMPLETE_TIMEOUT_MS) > 0 ? Number(env.KTCTL_COMPLETE_TIMEOUT_MS) : CLUSTER_TIMEOUT_MS;
-  const answer = await complete(words.length ? words : [''], { commands, globalFlags, cluster: clusterNames(env) }, timeoutMs);
+  const answer = await complete(words.length ? words : [''], { commands, globalFlags, cluster: clusterNames(env, defaults) }, timeoutMs);
   return formatCompletion(answer);
 }
 
