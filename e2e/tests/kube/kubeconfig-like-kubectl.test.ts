@@ -432,6 +432,25 @@ describe('in a pod, with no kubeconfig', () => {
     );
     const logs = await cluster.kubectlOk(['-n', ns, 'logs', 'ktctl']);
     expect(logs).toContain('hello from echo');
+    // Without its token mounted the same pod fails at once, in one line saying what is missing.
+    const bare = {
+      ...manifest,
+      metadata: { name: 'ktctl-no-token', namespace: ns },
+      spec: {
+        ...manifest.spec,
+        automountServiceAccountToken: false,
+        containers: [{ ...manifest.spec.containers[0]!, args: ['/ktctl forward echo 18080:80; echo "exit=$?"'] }],
+      },
+    };
+    await cluster.kubectlOk(['create', '-f', '-'], { input: JSON.stringify(bare) });
+    await waitFor(
+      async () => (await cluster.getJson<{ status: { phase: string } }>(['-n', ns, 'pod', 'ktctl-no-token'])).status.phase === 'Succeeded',
+      { timeoutMs: 60_000, what: 'the pod without a token to finish' },
+    );
+    const failed = await cluster.kubectlOk(['-n', ns, 'logs', 'ktctl-no-token']);
+    expect(failed).toContain('KT_CLUSTER_UNREACHABLE');
+    expect(failed).toContain('no service-account token at /var/run/secrets/kubernetes.io/serviceaccount/token');
+    expect(failed).toContain('exit=1');
     expect((await cluster.getJson<{ status: { phase: string } }>(['-n', ns, 'pod', 'ktctl'])).status.phase).toBe('Succeeded');
   });
 });
