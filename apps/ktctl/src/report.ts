@@ -17,6 +17,14 @@ function sentence(text: string): string {
   return /[.?!]$/.test(text) ? text : `${text}.`;
 }
 
+/**
+ * The first line of a message: a user error is one line even when it quotes a cause that spans several
+ * (a YAML parser's code frame, a server's multi-line body); --debug shows the rest.
+ */
+function firstLine(text: string): string {
+  return (text.split('\n').find((line) => line.trim() !== '') ?? '').trim().replace(/:$/, '');
+}
+
 function causeChain(error: unknown): string[] {
   const lines: string[] = [];
   let cause = (error as { cause?: unknown } | undefined)?.cause;
@@ -34,7 +42,8 @@ function causeChain(error: unknown): string[] {
 export function reportError(error: unknown, options: { debug: boolean; stderr: ReportTarget }): number {
   const { debug, stderr } = options;
   if (isUserError(error)) {
-    stderr.write(`error: ${sentence(error.message)}${error.hint ? ` ${sentence(error.hint)}` : ''} [${error.code}]\n`);
+    const hint = error.hint ? firstLine(error.hint) : '';
+    stderr.write(`error: ${sentence(firstLine(error.message))}${hint ? ` ${sentence(hint)}` : ''} [${error.code}]\n`);
     if (debug) stderr.write(`${[error.stack ?? '', ...causeChain(error)].join('\n')}\n`);
     return error.exitCode;
   }

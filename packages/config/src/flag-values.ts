@@ -19,17 +19,47 @@ function choicesSchema(spec: FlagSpec): z.ZodType<string> {
   });
 }
 
+function numberSchema(spec: FlagSpec): z.ZodType<number> {
+  const { min, max, integer } = spec;
+  const kind = integer ? 'a whole number' : 'a number';
+  const range =
+    min !== undefined && max !== undefined
+      ? ` from ${min} to ${max}`
+      : min !== undefined
+        ? ` of at least ${min}`
+        : max !== undefined
+          ? ` up to ${max}`
+          : '';
+  return z
+    .number({ error: 'expected a number' })
+    .finite()
+    .superRefine((v, ctx) => {
+      if ((integer && !Number.isInteger(v)) || (min !== undefined && v < min) || (max !== undefined && v > max))
+        ctx.addIssue({ code: 'custom', message: `expected ${kind}${range}, got ${v}` });
+    });
+}
+
+/** Applies a flag's own check to a string (each item of a list). */
+function checked<T extends z.ZodType<string>>(spec: FlagSpec, schema: T): z.ZodType<string> {
+  const check = spec.check;
+  if (!check) return schema;
+  return schema.superRefine((v, ctx) => {
+    const problem = check(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
 /** The zod schema of a flag's value as it appears in a typed source (the config file, parsed flags). */
 export function flagValueSchema(spec: FlagSpec): z.ZodType {
   switch (spec.type) {
     case 'string':
-      return spec.choices ? choicesSchema(spec) : z.string();
+      return checked(spec, spec.choices ? choicesSchema(spec) : z.string());
     case 'number':
-      return z.number({ error: 'expected a number' }).finite();
+      return numberSchema(spec);
     case 'boolean':
       return z.boolean({ error: 'expected true or false' });
     case 'string[]':
-      return z.array(z.string(), { error: 'expected a list of strings' });
+      return z.array(checked(spec, z.string()), { error: 'expected a list of strings' });
   }
 }
 

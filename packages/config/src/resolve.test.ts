@@ -60,3 +60,27 @@ describe('resolveOptions', () => {
     expect(resolve({}, {}, { skipCleanup: true }).options.skipCleanup).toBe(true);
   });
 });
+
+describe('flag value checks', () => {
+  const port: FlagSpec = { name: 'proxyPort', type: 'number', default: 2223, min: 1, max: 65535, integer: true, description: '' };
+  const cidrs: FlagSpec = {
+    name: 'excludeIps',
+    type: 'string[]',
+    check: (v) => (v.includes('/') ? undefined : `"${v}" is no CIDR`),
+    description: '',
+  };
+  const checkedGroups = [{ section: 'connect', flags: [port, cidrs] }];
+  const run = (env = {}, given = {}) => resolveOptions({ groups: checkedGroups, configFile: {}, configPath: '/k/config', env, given });
+
+  it('refuses numbers out of range or not whole, from a flag and from a variable', () => {
+    expect(() => run({}, { proxyPort: 99999 })).toThrow(/--proxyPort: expected a whole number from 1 to 65535, got 99999/);
+    expect(() => run({}, { proxyPort: 2.5 })).toThrow(/whole number/);
+    expect(() => run({ KT_CONNECT_PROXY_PORT: '0' })).toThrow(/KT_CONNECT_PROXY_PORT=0: expected a whole number from 1 to 65535/);
+    expect(run({}, { proxyPort: 65535 }).options.proxyPort).toBe(65535);
+  });
+
+  it("applies a flag's own check to every item of a list", () => {
+    expect(() => run({}, { excludeIps: ['10.0.0.0/8', 'foo'] })).toThrow(/--excludeIps: "foo" is no CIDR/);
+    expect(run({ KT_CONNECT_EXCLUDE_IPS: '10.0.0.0/8' }).options.excludeIps).toEqual(['10.0.0.0/8']);
+  });
+});

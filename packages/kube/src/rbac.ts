@@ -36,7 +36,8 @@ export async function requirePermissions(client: KubeClient, actions: readonly A
   const missing = actions.filter((_, i) => !answers[i]);
   if (missing.length === 0) return;
   const namespace = missing[0]!.namespace;
-  const what = missing.map((a) => `${a.verb} ${a.resource}`).join(', ');
+  // A command that makes two objects of a kind (mesh: router and shadow pods) asks for the same verb twice.
+  const what = [...new Set(missing.map((a) => `${a.verb} ${a.resource}`))].join(', ');
   const where = namespace ? `in namespace ${namespace}` : 'cluster-wide';
   throw new UserError(ErrorCode.Forbidden, `You may not ${what} ${where}`, {
     hint: `Ask your cluster admin for these permissions ${where} (RBAC): ${what}`,

@@ -18,6 +18,12 @@ export interface FlagSpec<T extends FlagType = FlagType> {
   readonly choices?: readonly string[];
   /** Accept `choice:anything`, as in `--dnsMode hosts:ns1,ns2`. */
   readonly choicePrefix?: boolean;
+  /** Numbers only: the allowed range, and whether the value must be whole (a port, a count). */
+  readonly min?: number;
+  readonly max?: number;
+  readonly integer?: boolean;
+  /** Strings and lists (each item): what is wrong with a value, or undefined when it is fine. */
+  readonly check?: (value: string) => string | undefined;
   /** Settable in ~/.kt/config and through KT_* variables; true unless said otherwise. */
   readonly configurable?: boolean;
   readonly hidden?: boolean;

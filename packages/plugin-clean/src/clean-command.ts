@@ -12,6 +12,7 @@ export const cleanCommand = defineCommand({
       name: 'thresholdInMinus',
       type: 'number',
       default: STALE_AFTER_SECONDS / 60,
+      min: 0,
       description: 'Minutes without a heartbeat (cluster time) after which an object is stale',
     },
     { name: 'dryRun', type: 'boolean', default: false, configurable: false, description: 'Print what would be done, change nothing' },

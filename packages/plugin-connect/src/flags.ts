@@ -1,4 +1,15 @@
+import { isIP } from 'node:net';
 import type { FlagSpec } from '@ktctl/plugin-api';
+
+/** What is wrong with an IP or CIDR (`10.0.0.0/8`, `fd00::/8`), or undefined when it is one. */
+export function cidrProblem(text: string, requirePrefix = false): string | undefined {
+  const [ip = '', prefix, extra] = text.trim().split('/');
+  const family = isIP(ip);
+  const bits = family === 6 ? 128 : 32;
+  const prefixOk = prefix === undefined ? !requirePrefix : /^\d{1,3}$/.test(prefix) && Number(prefix) <= bits;
+  if (family !== 0 && prefixOk && extra === undefined) return undefined;
+  return `"${text}" is not ${requirePrefix ? 'a CIDR' : 'an IP or CIDR'} (e.g. 172.20.0.0/16)`;
+}
 
 /** connect's own flags, as KtConnect named them. */
 export const connectFlags = [
@@ -32,8 +43,15 @@ export const connectFlags = [
     type: 'string[]',
     default: [],
     description: 'More CIDRs to send into the cluster, comma separated (e.g. 172.2.0.0/16)',
+    check: (v) => cidrProblem(v),
   },
-  { name: 'excludeIps', type: 'string[]', default: [], description: 'CIDRs or IPs never sent into the cluster, comma separated' },
+  {
+    name: 'excludeIps',
+    type: 'string[]',
+    default: [],
+    description: 'CIDRs or IPs never sent into the cluster, comma separated',
+    check: (v) => cidrProblem(v),
+  },
   {
     name: 'disableTunDevice',
     type: 'boolean',
@@ -46,13 +64,24 @@ export const connectFlags = [
     default: false,
     description: 'tun2socks mode: create the TUN device kt0 but add no routes (the routes you would add are printed)',
   },
-  { name: 'proxyPort', type: 'number', default: 2223, description: 'Port of the local SOCKS5/HTTP proxy' },
+  {
+    name: 'proxyPort',
+    type: 'number',
+    default: 2223,
+    min: 1,
+    max: 65535,
+    integer: true,
+    description: 'Port of the local SOCKS5/HTTP proxy',
+  },
   { name: 'proxyAddr', type: 'string', default: '127.0.0.1', description: 'Address the local SOCKS5/HTTP proxy listens on' },
-  { name: 'dnsCacheTtl', type: 'number', default: 60, description: 'Seconds cluster DNS answers are cached' },
+  { name: 'dnsCacheTtl', type: 'number', default: 60, min: 0, description: 'Seconds cluster DNS answers are cached' },
   {
     name: 'tunnelSessions',
     type: 'number',
     default: 3,
+    min: 1,
+    max: 64,
+    integer: true,
     description: 'Parallel tunnel sessions to the shadow pod (each its own port-forward) carrying the traffic',
   },
   {
