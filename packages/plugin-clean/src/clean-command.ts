@@ -1,4 +1,4 @@
-import { defineCommand } from '@ktctl/plugin-api';
+import { defineCommand, isStructured, printReport } from '@ktctl/plugin-api';
 import { STALE_AFTER_SECONDS } from '@ktctl/traffic/stale';
 // Type-only: brings in the netplatform service on the handler context, loads nothing at run time.
 import type {} from '@ktctl/access/connect';
@@ -21,11 +21,24 @@ export const cleanCommand = defineCommand({
   async handler(ctx) {
     const { dryRun, localOnly, thresholdInMinus } = ctx.options;
     const { cleanLaptop, planClusterClean, applyClusterClean, describeCleanAction } = await import('@ktctl/traffic/clean');
-    await cleanLaptop({ platform: () => ctx.services.netplatform(), logger: ctx.logger, print: ctx.print, env: ctx.env }, dryRun);
+    // --dryRun -o json|yaml: the laptop's lines and the cluster's actions gathered into one report.
+    const structured = dryRun && isStructured(ctx.options);
+    const laptop: string[] = [];
+    const print = structured ? (line: string) => void laptop.push(line.replace(/^would /, '')) : ctx.print;
+    await cleanLaptop({ platform: () => ctx.services.netplatform(), logger: ctx.logger, print, env: ctx.env }, dryRun);
+    if (localOnly && structured) return printReport(ctx, { dryRun: true, laptop, cluster: null }, () => '');
     if (localOnly) return;
     const { clientFromFlags } = await import('@ktctl/kube');
     const client = clientFromFlags(ctx.options);
     const actions = await planClusterClean(client, thresholdInMinus * 60);
+    if (structured) {
+      const cluster = actions.map((a) => ({
+        ...(JSON.parse(JSON.stringify(a)) as Record<string, never>),
+        description: describeCleanAction(a),
+      }));
+      printReport(ctx, { dryRun: true, namespace: client.namespace, thresholdSeconds: thresholdInMinus * 60, laptop, cluster }, () => '');
+      return;
+    }
     if (dryRun) {
       for (const action of actions) ctx.print(`would ${describeCleanAction(action)}`);
       if (!actions.length) ctx.print(`# nothing stale in namespace ${client.namespace}`);
