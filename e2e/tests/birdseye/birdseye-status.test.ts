@@ -155,6 +155,42 @@ describe('ktctl birdseye', () => {
   });
 });
 
+describe('-o json|yaml on clean --dryRun, config show and recover', () => {
+  it('reports the stale leftovers clean would remove, the config, and a recover, field by field', async () => {
+    const { args, env: vars } = ktctlEnv(cluster);
+    const dry = await ktctl(laptop, ['clean', ...args, '-n', ns, '--dryRun', '-o', 'json'], vars);
+    expect(dry.code, dry.stderr).toBe(0);
+    const plan = JSON.parse(dry.stdout);
+    expect(plan.dryRun).toBe(true);
+    expect(plan.namespace).toBe(ns);
+    expect(plan.thresholdSeconds).toBe(300);
+    expect(plan.laptop).toEqual([]);
+    expect(plan.cluster).toContainEqual(
+      expect.objectContaining({ kind: 'restore-selector', selector: { app: 'old' }, description: expect.stringContaining('services/old') }),
+    );
+    expect(plan.cluster).toContainEqual(
+      expect.objectContaining({ kind: 'delete', ref: expect.objectContaining({ name: 'old-kt-exchange-zzzzz' }) }),
+    );
+    expect(plan.cluster.some((a: { ref?: { name: string } }) => a.ref?.name === 'web-kt-exchange-qwert')).toBe(false);
+
+    await ktctl(laptop, ['config', 'set', 'global.namespace', ns], vars);
+    const shown = await ktctl(laptop, ['config', 'show', '-o', 'yaml'], vars);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toBe(`path: ${vars.KT_HOME}/config\nconfig:\n  global:\n    namespace: ${ns}\n`);
+
+    const recovered = await ktctl(laptop, ['recover', ...args, '-n', ns, 'old', '-o', 'json'], vars);
+    expect(recovered.code, recovered.stderr).toBe(0);
+    const result = JSON.parse(recovered.stdout);
+    expect(result.service).toBe('old');
+    expect(result.namespace).toBe(ns);
+    expect(result.recovered).toBe(true);
+    expect(result.done.length).toBeGreaterThan(0);
+    expect(result.failures).toEqual([]);
+    const selector = await cluster.kubectlOk(['-n', ns, 'get', 'service', 'old', '-o', 'jsonpath={.spec.selector}']);
+    expect(JSON.parse(selector)).toEqual({ app: 'old' });
+  });
+});
+
 describe('ktctl status', () => {
   it('reports a live connect, then a kill -9 as dead (exit 1), and is healthy again after clean', async () => {
     const { args, env: vars } = ktctlEnv(cluster);
