@@ -1,4 +1,4 @@
-import { forwardService, type ServiceForward } from '@ktctl/access/forward';
+import { forwardService } from '@ktctl/access/forward';
 import { clientFromFlags, forwarderOptionsFromFlags } from '@ktctl/kube';
 import { resolveGlobals, type ClusterOptions } from './index.js';
 
@@ -11,7 +11,17 @@ export interface ForwardOptions extends ClusterOptions {
   readonly port?: number;
 }
 
-export type Forward = ServiceForward;
+/** A running forward (its own types, so the published declarations stand alone). */
+export interface Forward {
+  readonly host: string;
+  readonly localPort: number;
+  readonly servicePort: { readonly name?: string; readonly port: number; readonly protocol?: string };
+  /** The pod port the Service port leads to. */
+  readonly targetPort: number;
+  /** The pod forwarded to now (undefined while none is ready). */
+  readonly pod: string | undefined;
+  close(): Promise<void>;
+}
 
 /** `ktctl forward`: a local port reaching a ready pod of a Service, following the next pod when it goes. */
 export async function forward(options: ForwardOptions): Promise<Forward> {
@@ -24,7 +34,16 @@ export async function forward(options: ForwardOptions): Promise<Forward> {
       remote: options.port,
       forwarder: forwarderOptionsFromFlags(flags),
     });
-    return { ...running, close: () => running.close().finally(() => client.close()) };
+    return {
+      host: running.host,
+      localPort: running.localPort,
+      servicePort: running.servicePort,
+      targetPort: running.targetPort,
+      get pod() {
+        return running.pod;
+      },
+      close: () => running.close().finally(() => client.close()),
+    };
   } catch (error) {
     client.close();
     throw error;

@@ -25,6 +25,15 @@ describe('the package.json npm publishes', () => {
     });
   });
 
+  it("puts publishConfig's dependencies in place of the workspace ones (a package that bundles those)", () => {
+    const bundled = {
+      ...workspace,
+      dependencies: { '@ktctl/kube': '0.1.0' },
+      publishConfig: { ...workspace.publishConfig, dependencies: { x: '1' } },
+    };
+    expect(publishedManifest(bundled).dependencies).toEqual({ x: '1' });
+  });
+
   it('refuses a private package, or one with nothing to publish as exports', () => {
     expect(() => publishedManifest({ ...workspace, private: true })).toThrow(/private/);
     expect(() => publishedManifest({ ...workspace, publishConfig: {} })).toThrow(/no publishConfig.exports/);

@@ -25,8 +25,14 @@ export function publishedManifest(manifest: Manifest): Manifest {
   if (manifest.private) throw new Error(`${manifest.name} is private: not published`);
   const { publishConfig, scripts: _scripts, devDependencies: _dev, nx: _nx, ...rest } = manifest;
   if (!publishConfig?.exports) throw new Error(`${manifest.name} has no publishConfig.exports to publish`);
-  const { exports, ...otherPublishConfig } = publishConfig;
-  return { ...rest, exports, ...(Object.keys(otherPublishConfig).length ? { publishConfig: otherPublishConfig } : {}) };
+  // A package that bundles its workspace dependencies names what it still needs in publishConfig.dependencies.
+  const { exports, dependencies, ...otherPublishConfig } = publishConfig;
+  return {
+    ...rest,
+    ...(dependencies ? { dependencies } : {}),
+    exports,
+    ...(Object.keys(otherPublishConfig).length ? { publishConfig: otherPublishConfig } : {}),
+  };
 }
 
 /** Every file an `exports` map points at (conditions and subpaths flattened). */
@@ -43,7 +49,12 @@ export function stagePackage(packageDir: string, stageDir: string, licenseFile: 
   execFileSync('npm', ['run', '-s', 'build'], { cwd: packageDir, stdio: ['ignore', 'inherit', 'inherit'] });
   const manifest = publishedManifest(JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as Manifest);
   // The release publishes it under the tag's version, like every other artifact.
-  if (version) manifest.version = version;
+  if (version) {
+    manifest.version = version;
+    // Our packages are released together: one needing another needs the same release.
+    const deps = manifest.dependencies as Record<string, string> | undefined;
+    for (const name of Object.keys(deps ?? {})) if (name.startsWith('@ktctl/')) deps![name] = version;
+  }
   rmSync(stageDir, { recursive: true, force: true });
   mkdirSync(stageDir, { recursive: true });
   for (const entry of manifest.files ?? ['dist']) cpSync(join(packageDir, entry), join(stageDir, entry), { recursive: true });
