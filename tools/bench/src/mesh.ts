@@ -290,9 +290,13 @@ function report(repoDir: string, facts: ClusterFacts, ns: string): void {
       'direct req/s': median(direct.rps),
       'router req/s': median(routed.rps),
       'router/direct': median(routed.rps) / median(direct.rps),
+      // Each repetition measures both ways back to back: the median of those pairs' ratios and differences
+      // resists the load swings of a shared machine better than a ratio of medians.
+      'ratio, pairs': median(routed.rps.map((r, i) => r / direct.rps[i]!)),
       'direct p50 ms': median(direct.p50),
       'router p50 ms': median(routed.p50),
       'added p50 ms': median(routed.p50) - median(direct.p50),
+      'added p50, pairs': median(routed.p50.map((p, i) => p - direct.p50[i]!)),
       'direct p99 ms': median(direct.p99),
       'router p99 ms': median(routed.p99),
       'router CPU ms/1k req': median(routed.cpuMsPerK),
