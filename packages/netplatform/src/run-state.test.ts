@@ -39,7 +39,10 @@ describe('run state files', () => {
       ['connect', true],
       ['exchange', false],
     ]);
-    expect(removeDeadRunStates(dir, isAlive)).toEqual([dead.path]);
+    writeFileSync(join(dir, '.exchange-200.json.kt-200.tmp'), '{');
+    writeFileSync(join(dir, '.connect-100.json.kt-100.tmp'), '{');
+    expect(removeDeadRunStates(dir, isAlive)).toEqual([join(dir, '.exchange-200.json.kt-200.tmp'), dead.path]);
+    expect(existsSync(join(dir, '.connect-100.json.kt-100.tmp'))).toBe(true);
     expect(existsSync(live.path)).toBe(true);
   });
 });

@@ -103,9 +103,21 @@ export function listRunStates(dir: string, isAlive: AliveCheck = isProcessAlive)
   return entries.sort((a, b) => b.since.localeCompare(a.since));
 }
 
-/** Removes the state files of dead processes (what `ktctl clean` does); returns the paths removed. */
+/** Removes the state files of dead processes (what `ktctl clean` does), and a half-written one a kill left; returns the paths removed. */
 export function removeDeadRunStates(dir: string, isAlive: AliveCheck = isProcessAlive): string[] {
   const removed: string[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const writer = /^\..+\.kt-(\d+)\.tmp$/.exec(name)?.[1];
+    if (writer === undefined || isAlive(Number(writer))) continue;
+    rmSync(join(dir, name), { force: true });
+    removed.push(join(dir, name));
+  }
   for (const entry of listRunStates(dir, isAlive).filter((e) => !e.alive)) {
     try {
       rmSync(entry.file, { force: true });
