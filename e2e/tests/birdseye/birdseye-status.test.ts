@@ -5,8 +5,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useClusterEnv, waitFor } from '../../harness/index.js';
-import { ktctl, ktctlEnv, startConnect } from '../connect/ktctl.js';
+import { startBackground, useClusterEnv, waitFor } from '../../harness/index.js';
+import { KTCTL, ktctl, ktctlEnv, startConnect } from '../connect/ktctl.js';
+import { deployTestApps } from '../forward/workloads.js';
 
 const env = useClusterEnv(import.meta.filename);
 const { cluster, laptop } = env;
@@ -245,5 +246,49 @@ describe('ktctl status', () => {
     const healthy = await ktctl(laptop, ['status', '-o', 'json'], vars);
     expect(healthy.code).toBe(0);
     expect(JSON.parse(healthy.stdout)).toEqual({ runs: [], pendingClean: [], healthy: true });
+  });
+
+  it('shows a live forward as ready with its local address, after its ready line on stdout', async () => {
+    // The hand-written exchanged Service "web" makes way for a real one with pods.
+    await cluster.kubectlOk(['-n', ns, 'delete', 'service/web', 'pod/web-kt-exchange-qwert', '--wait=false']);
+    await deployTestApps(cluster, ns);
+    const { args, env: vars } = ktctlEnv(cluster);
+    const [cmd, argv] = laptop.argv('env', [
+      ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
+      KTCTL,
+      'forward',
+      'web',
+      '18191',
+      ...args,
+      '-n',
+      ns,
+      '-o',
+      'json',
+    ]);
+    const forward = startBackground(cmd, argv);
+    try {
+      const [line] = await forward.waitForOutput(/^\{"event":"ready".*\}$/m, 90_000);
+      const ready = JSON.parse(line);
+      expect(ready).toMatchObject({
+        event: 'ready',
+        command: 'forward',
+        namespace: ns,
+        service: 'web',
+        host: '127.0.0.1',
+        localPort: 18191,
+      });
+      expect(ready.servicePort).toBe(80);
+      expect(ready.targetPort).toBe(8080);
+      expect(ready.pod).toMatch(/^web-/);
+      const status = JSON.parse((await ktctl(laptop, ['status', '-o', 'json'], vars)).stdout);
+      expect(status.healthy).toBe(true);
+      expect(status.runs).toMatchObject([
+        { command: 'forward', pid: ready.pid, state: 'ready', service: 'web', pod: ready.pod, localAddress: '127.0.0.1:18191' },
+      ]);
+    } finally {
+      await forward.stop();
+    }
+    const after = await ktctl(laptop, ['status', '-o', 'json'], vars);
+    expect(JSON.parse(after.stdout).runs).toEqual([]);
   });
 });
