@@ -40,6 +40,7 @@ export const exchangeCommand = defineCommand({
       name: 'recoverWaitTime',
       type: 'number',
       default: 120,
+      min: 0,
       description: 'Scale mode: seconds to wait on exit for the Deployments to be ready again',
     },
     {
