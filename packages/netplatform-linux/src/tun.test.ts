@@ -1,5 +1,7 @@
+import { Journal, recordingRunner } from '@ktctl/netplatform';
+import { tempDir } from '@ktctl/netplatform/testing';
 import { describe, expect, it } from 'vitest';
-import { tunIfreq, tunUpCommands } from './tun.js';
+import { createTunFactory, tunIfreq, tunUpCommands } from './tun.js';
 
 describe('TUN device set-up', () => {
   it('asks TUNSETIFF for a TUN device without packet information, by name', () => {
@@ -16,5 +18,16 @@ describe('TUN device set-up', () => {
       ['addr', 'add', '10.255.0.1/32', 'dev', 'kt0'],
       ['link', 'set', 'kt0', 'mtu', '1400', 'up'],
     ]);
+  });
+
+  it('refuses a name another interface already has as a user error (KT_ALREADY_EXISTS), journaling nothing', async () => {
+    const runner = recordingRunner(); // `ip link show kt0` answers 0: the link exists
+    const dir = tempDir('kt-tun-');
+    const journal = Journal.create(dir, { pid: 1, command: 'connect' }, {});
+    await expect(createTunFactory(runner, journal).create({ address: '10.255.0.1/32' })).rejects.toMatchObject({
+      code: 'KT_ALREADY_EXISTS',
+      message: expect.stringContaining('kt0 already exists'),
+    });
+    expect(runner.lines()).toEqual(['ip link show kt0']);
   });
 });

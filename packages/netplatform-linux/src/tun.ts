@@ -1,6 +1,7 @@
 import { closeSync, openSync, read } from 'node:fs';
 import { Socket, type SocketConstructorOpts } from 'node:net';
 import koffi from 'koffi';
+import { ErrorCode, UserError } from '@ktctl/plugin-api';
 import type { TunDevice, TunFactory, TunOptions } from '@ktctl/netplatform';
 import { type CommandRunner, type Journal, mustRun } from '@ktctl/netplatform';
 import type { LinkAddedEntry } from './links.js';
@@ -47,7 +48,11 @@ export function createTunFactory(runner: CommandRunner, journal: Journal): TunFa
     async create(options) {
       const name = options.name ?? 'kt0';
       const ifreq = tunIfreq(name);
-      if ((await runner('ip', ['link', 'show', name])).code === 0) throw new Error(`an interface named ${name} already exists`);
+      if ((await runner('ip', ['link', 'show', name])).code === 0) {
+        throw new UserError(ErrorCode.AlreadyExists, `an interface named ${name} already exists`, {
+          hint: `another ktctl connect uses it, or a killed one left it: stop that one or run \`sudo ktctl clean\`; if it is not ktctl's, \`sudo ip link delete ${name}\``,
+        });
+      }
       const fd = openSync('/dev/net/tun', 'r+');
       const entry: LinkAddedEntry = { kind: 'link-added', name };
       try {
