@@ -6,12 +6,13 @@ export const OUTPUT_FORMATS = ['text', 'table', 'json', 'yaml'] as const;
 export type OutputFormat = 'text' | 'json' | 'yaml';
 
 /** The output format asked for in resolved options (`table` is `text`; anything unknown is `text`). */
-export function outputFormat(options: { readonly output?: unknown }): OutputFormat {
-  return options.output === 'json' || options.output === 'yaml' ? options.output : 'text';
+export function outputFormat(options: object): OutputFormat {
+  const output = (options as { readonly output?: unknown }).output;
+  return output === 'json' || output === 'yaml' ? output : 'text';
 }
 
 /** Whether the user asked for machine-readable output. */
-export function isStructured(options: { readonly output?: unknown }): boolean {
+export function isStructured(options: object): boolean {
   return outputFormat(options) !== 'text';
 }
 
@@ -88,7 +89,7 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
  * makes (a table, lines). Returns nothing; the report goes to standard output either way.
  */
 export function printReport(
-  ctx: { readonly options: { readonly output?: unknown }; readonly print: (text: string) => void },
+  ctx: { readonly options: object; readonly print: (text: string) => void },
   report: ReportValue,
   human: () => string,
 ): void {
@@ -101,7 +102,7 @@ export function printReport(
  * `-o json` or `-o yaml` (a JSON line either way, which is valid YAML): `{"event":"ready","command":...}`.
  */
 export function printReadyEvent(
-  ctx: { readonly options: { readonly output?: unknown }; readonly print: (text: string) => void; readonly command: readonly string[] },
+  ctx: { readonly options: object; readonly print: (text: string) => void; readonly command: readonly string[] },
   fields: { readonly [key: string]: ReportValue },
 ): void {
   if (!isStructured(ctx.options)) return;
