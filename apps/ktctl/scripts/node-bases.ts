@@ -1,7 +1,7 @@
 // The Node.js base binaries a ktctl binary is made from. They come from the npm registry (node-<os>-<arch>
 // packages), the only place our build machines can reach, and are cached under .cache/node-bases.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The Node release every binary is built on: one version for all targets, present on npm for each. */
@@ -45,8 +45,10 @@ export function nodeBase(target: BinaryTarget, cacheDir: string, env: NodeJS.Pro
     throw new Error(`no Node base binary on npm for ${target.id}: set ${nodeBaseVariable(target)} to a Node ${NODE_BASE_VERSION} binary`);
   const dir = join(cacheDir, `${target.npmPackage}-${NODE_BASE_VERSION}`);
   const binary = join(dir, 'bin', `node${target.exe}`);
-  // Node's LICENSE comes along: THIRD_PARTY_LICENSES reproduces it (every binary is a Node.js binary).
-  if (existsSync(binary) && existsSync(join(dir, 'LICENSE'))) return binary;
+  // Node's LICENSE comes along where the package has one (win-x64's has none): THIRD_PARTY_LICENSES reproduces
+  // the host base's (every binary is a Node.js binary of the same version). `.unpacked` marks a finished unpack.
+  const unpacked = join(dir, '.unpacked');
+  if (existsSync(binary) && existsSync(unpacked)) return binary;
   mkdirSync(dir, { recursive: true });
   const tarball = join(cacheDir, `${target.npmPackage}-${NODE_BASE_VERSION}.tgz`);
   if (!existsSync(tarball)) {
@@ -54,8 +56,11 @@ export function nodeBase(target: BinaryTarget, cacheDir: string, env: NodeJS.Pro
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   }
-  execFileSync('tar', ['-xzf', tarball, '-C', dir, '--strip-components=1', `package/bin/node${target.exe}`, 'package/LICENSE']);
+  const entries = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+  const wanted = [`package/bin/node${target.exe}`, ...(entries.includes('package/LICENSE') ? ['package/LICENSE'] : [])];
+  execFileSync('tar', ['-xzf', tarball, '-C', dir, '--strip-components=1', ...wanted]);
   if (!existsSync(binary)) throw new Error(`${tarball} has no bin/node${target.exe}`);
+  writeFileSync(unpacked, `${wanted.join('\n')}\n`);
   return binary;
 }
 
