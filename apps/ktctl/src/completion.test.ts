@@ -1,7 +1,7 @@
 // The completion scripts run in real shells (bash, zsh after compinit, fish) against the bundled ktctl,
 // installed on PATH as `ktctl` and as the kubectl plugin `kubectl-kt` / `kubectl_complete-kt`.
 import { spawnSync } from 'node:child_process';
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(() => {
   bin = temporaryDir('ktctl-completion-bin-');
+  // The shells run the bundle by its shebang; nx restores a cached dist/ without the exec bit esbuild gave it.
+  chmodSync(bundle, 0o755);
   for (const name of ['ktctl', 'kubectl-kt', 'kubectl_complete-kt']) {
     symlinkSync(bundle, join(bin, name));
   }
